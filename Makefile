@@ -1,0 +1,65 @@
+# The two commands a fresh machine needs are `make run` and `make test`; `make ci` is
+# what .ci/run runs. Everything installs into .venv, made with a Python 3.12+ that
+# scripts/find-python looks for (override with `make PYTHON=/path/to/python3.13 ...`).
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# The PostgreSQL database `make ci` and `make test-postgres` use (tests run in test_<name>).
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/hellowork
+
+.PHONY: run test test-sqlite test-postgres lint format migrations-check deploy-check ci clean
+
+$(PY):
+	@python="$$(scripts/find-python)" && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed-run
+
+## run: install, migrate the SQLite database, load the demo data, serve on 127.0.0.1:8000
+run: $(VENV)/.installed-run
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/pytest
+
+test-sqlite: $(VENV)/.installed-dev
+	env -u DATABASE_URL $(MAKE) --no-print-directory test
+
+test-postgres: $(VENV)/.installed-dev
+	scripts/ensure-postgres "$(POSTGRES_URL)"
+	DATABASE_URL="$(POSTGRES_URL)" $(MAKE) --no-print-directory test
+
+## lint: ruff (lint and format check) and mypy with django-stubs on the apps
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy hellowork referrals employer_portal
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(VENV)/.installed-dev
+	env -u DATABASE_URL $(PY) manage.py makemigrations --check --dry-run
+
+## deploy-check: production settings with a throwaway strong key; any warning fails
+deploy-check: $(VENV)/.installed-dev
+	env -u DATABASE_URL DJANGO_ENV_FILE=/dev/null DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=hellowork.example \
+		DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+## ci: everything .ci/run checks, in order; stops at the first failure
+ci: lint migrations-check deploy-check test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info

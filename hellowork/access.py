@@ -1,0 +1,76 @@
+"""Who may use which side: the counter is for staff, the my page for employers.
+
+An account of one kind can never use the other's pages. Anonymous users go to their
+side's login page; a logged-in user of the wrong kind gets 403.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from hellowork.models import EmployerMember, StaffMember, User
+
+
+class StaffRequest(HttpRequest):
+    user: User
+    staff: StaffMember
+
+
+class EmployerRequest(HttpRequest):
+    user: User
+    member: EmployerMember
+
+
+def staff_of(user: object) -> StaffMember | None:
+    if not isinstance(user, User) or user.kind != User.Kind.STAFF or not user.is_active:
+        return None
+    try:
+        return StaffMember.objects.select_related("office").get(user=user)
+    except StaffMember.DoesNotExist:
+        return None
+
+
+def member_of(user: object) -> EmployerMember | None:
+    if not isinstance(user, User) or user.kind != User.Kind.EMPLOYER or not user.is_active:
+        return None
+    try:
+        return EmployerMember.objects.select_related("establishment__office").get(user=user)
+    except EmployerMember.DoesNotExist:
+        return None
+
+
+def staff_required[**P](
+    view: Callable[Concatenate[StaffRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("staff_login"))
+        staff = staff_of(request.user)
+        if staff is None:
+            raise PermissionDenied
+        request.staff = staff  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)  # type: ignore[arg-type]
+
+    return wrapper
+
+
+def employer_required[**P](
+    view: Callable[Concatenate[EmployerRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("employer_login"))
+        member = member_of(request.user)
+        if member is None:
+            raise PermissionDenied
+        request.member = member  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)  # type: ignore[arg-type]
+
+    return wrapper

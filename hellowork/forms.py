@@ -1,0 +1,46 @@
+from typing import Any
+
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from hellowork.access import member_of, staff_of
+from hellowork.models import User
+
+
+class KindAuthenticationForm(AuthenticationForm):
+    """Accepts only accounts of one kind. Any other account gets exactly the answer a wrong
+    password gets, so the page tells nobody which accounts exist or what kind they are."""
+
+    kind: str = ""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("IDまたはパスワードが違います。"),
+        "inactive": _("IDまたはパスワードが違います。"),
+    }
+
+    def confirm_login_allowed(self, user: User) -> None:
+        profile = staff_of(user) if self.kind == User.Kind.STAFF else member_of(user)
+        if profile is None:
+            raise self.get_invalid_login_error()
+
+
+class StaffAuthenticationForm(KindAuthenticationForm):
+    kind = User.Kind.STAFF
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("職員ID")
+
+
+class EmployerAuthenticationForm(KindAuthenticationForm):
+    kind = User.Kind.EMPLOYER
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("メールアドレス")
+        self.fields["username"].widget.attrs.update({"autocomplete": "email"})
+
+    def clean_username(self) -> str:
+        # Employer logins are their e-mail addresses, stored in lower case.
+        return self.cleaned_data["username"].strip().lower()

@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand
+
+from hellowork.demo import build_demo
+from hellowork.models import Establishment, JobPosting, JobSeeker, Office, StaffMember
+
+
+class Command(BaseCommand):
+    help = "Builds the demo world (idempotent, reproducible) and prints the demo logins."
+
+    def handle(self, *args: object, **options: object) -> None:
+        logins = build_demo()
+        counts = {
+            "offices": Office.objects.count(),
+            "staff": StaffMember.objects.count(),
+            "establishments": Establishment.objects.count(),
+            "open postings": JobPosting.objects.filter(status="open").count(),
+            "seekers": JobSeeker.objects.count(),
+        }
+        summary = ", ".join(f"{count} {what}" for what, count in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))
+        if options.get("verbosity", 1) == 0:
+            return
+        self.stdout.write(f"\nDemo password for every login: {logins.password}\n")
+        self.stdout.write("Counter (staff) logins at http://127.0.0.1:8000/counter/login/")
+        for login, name, what in logins.staff:
+            self.stdout.write(f"  {login:<14} {name}  {what}")
+        self.stdout.write("\nEmployer my page logins at http://127.0.0.1:8000/mypage/login/")
+        for login, name, what in logins.employers:
+            self.stdout.write(f"  {login:<36} {name}  {what}")
+        self.stdout.write(f"\nSystem administrator at http://127.0.0.1:8000/admin/: {logins.admin}")

@@ -1,0 +1,252 @@
+"""The shared registry: offices, people, establishments, postings, seekers."""
+
+import datetime
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hellowork.identifiers import IdentifierField, shape_constraint
+
+KANA_REGEX = r"^[ァ-ヶー・　 ]+$"
+
+
+def kana_constraint(model: str, field: str = "kana") -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__regex": KANA_REGEX}), name=f"{model}_{field}_katakana"
+    )
+
+
+def choices_constraint(model: str, field: str, choices: type[models.TextChoices]):
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": choices.values}), name=f"{model}_{field}_valid"
+    )
+
+
+class Office(models.Model):
+    """A Hello Work office (公共職業安定所)."""
+
+    code = IdentifierField(_("安定所番号"), shape="office", unique=True, max_length=4)
+    name = models.CharField(_("名称"), max_length=100)
+    bureau = models.CharField(_("労働局"), max_length=100)
+
+    class Meta:
+        verbose_name = _("安定所")
+        verbose_name_plural = _("安定所")
+        ordering = ["code"]
+        constraints = [shape_constraint("code", "office", "office")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserKind(models.TextChoices):
+    STAFF = "staff", _("職員")
+    EMPLOYER = "employer", _("求人者")
+
+
+class User(AbstractUser):
+    """One login. `kind` decides which side it may use: the counter or the my page."""
+
+    Kind = UserKind
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+    name = models.CharField(_("氏名"), max_length=100)
+    kind = models.CharField(_("利用者の種類"), max_length=16, choices=UserKind.choices)
+
+    REQUIRED_FIELDS = ["email", "kind"]
+
+    class Meta:
+        verbose_name = _("利用者")
+        verbose_name_plural = _("利用者")
+        constraints = [
+            choices_constraint("user", "kind", UserKind),
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="user_email_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name
+
+
+class StaffRole(models.TextChoices):
+    CLERK = "clerk", _("職員")
+    SUPERVISOR = "supervisor", _("統括官")
+    MANAGER = "manager", _("所長・管理者")
+
+
+class StaffMember(models.Model):
+    Role = StaffRole
+
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="staff_member", verbose_name=_("利用者")
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="staff", verbose_name=_("安定所")
+    )
+    role = models.CharField(
+        _("役割"), max_length=16, choices=StaffRole.choices, default=StaffRole.CLERK
+    )
+
+    class Meta:
+        verbose_name = _("職員")
+        verbose_name_plural = _("職員")
+        constraints = [choices_constraint("staffmember", "role", StaffRole)]
+
+    def __str__(self) -> str:
+        return f"{self.user.name}（{self.office.name}・{self.get_role_display()}）"
+
+    @property
+    def can_approve(self) -> bool:
+        """Supervisors and managers check other people's work (DESIGN.md rule 4)."""
+        return self.role in (self.Role.SUPERVISOR, self.Role.MANAGER)
+
+
+class Establishment(models.Model):
+    """An employer's establishment (事業所). Matched on its number, never on its name."""
+
+    number = IdentifierField(_("事業所番号"), shape="establishment", unique=True)
+    name = models.CharField(_("事業所名"), max_length=200)
+    kana = models.CharField(_("事業所名（カナ）"), max_length=200)
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        related_name="establishments",
+        verbose_name=_("管轄安定所"),
+    )
+    address = models.CharField(_("所在地"), max_length=200, blank=True)
+    has_mypage = models.BooleanField(_("求人者マイページ開設"), default=False)
+
+    MAX_MEMBERS = 10  # the real my page allows ten logins per establishment
+
+    class Meta:
+        verbose_name = _("事業所")
+        verbose_name_plural = _("事業所")
+        ordering = ["number"]
+        constraints = [
+            shape_constraint("number", "establishment", "establishment"),
+            kana_constraint("establishment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.number}）"
+
+
+class EmployerMember(models.Model):
+    """A login of an establishment's my page. The primary member manages the others."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="employer_member", verbose_name=_("利用者")
+    )
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="members", verbose_name=_("事業所")
+    )
+    is_primary = models.BooleanField(_("管理者"), default=False)
+
+    class Meta:
+        verbose_name = _("求人者マイページ利用者")
+        verbose_name_plural = _("求人者マイページ利用者")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["establishment"],
+                condition=models.Q(is_primary=True),
+                name="employermember_one_primary",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.name}（{self.establishment.name}）"
+
+
+class PostingStatus(models.TextChoices):
+    OPEN = "open", _("受付中")
+    CLOSED = "closed", _("募集終了")
+
+
+class EmploymentType(models.TextChoices):
+    FULL_TIME = "full_time", _("正社員")
+    CONTRACT = "contract", _("契約社員")
+    PART_TIME = "part_time", _("パート")
+
+
+class JobPosting(models.Model):
+    Status = PostingStatus
+    EmploymentType = EmploymentType
+
+    number = IdentifierField(_("求人番号"), shape="posting", unique=True)
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="postings", verbose_name=_("事業所")
+    )
+    title = models.CharField(_("職種"), max_length=200)
+    status = models.CharField(
+        _("状態"), max_length=16, choices=PostingStatus.choices, default=PostingStatus.OPEN
+    )
+    employment_type = models.CharField(
+        _("雇用形態"),
+        max_length=16,
+        choices=EmploymentType.choices,
+        default=EmploymentType.FULL_TIME,
+    )
+    work_location = models.CharField(_("就業場所"), max_length=200, blank=True)
+    wage_min = models.PositiveIntegerField(_("賃金（下限・円）"), null=True, blank=True)
+    wage_max = models.PositiveIntegerField(_("賃金（上限・円）"), null=True, blank=True)
+    description = models.TextField(_("仕事の内容"), blank=True)
+
+    class Meta:
+        verbose_name = _("求人")
+        verbose_name_plural = _("求人")
+        ordering = ["number"]
+        constraints = [
+            shape_constraint("number", "posting", "jobposting"),
+            choices_constraint("jobposting", "status", PostingStatus),
+            choices_constraint("jobposting", "employment_type", EmploymentType),
+            models.CheckConstraint(
+                condition=models.Q(wage_min__isnull=True)
+                | models.Q(wage_max__isnull=True)
+                | models.Q(wage_min__lte=models.F("wage_max")),
+                name="jobposting_wage_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class JobSeeker(models.Model):
+    number = IdentifierField(_("求職番号"), shape="seeker", unique=True)
+    name = models.CharField(_("氏名"), max_length=100)
+    kana = models.CharField(_("氏名（カナ）"), max_length=100)
+    birth_date = models.DateField(_("生年月日"))
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="seekers", verbose_name=_("登録安定所")
+    )
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("求職者")
+        verbose_name_plural = _("求職者")
+        ordering = ["number"]
+        constraints = [
+            shape_constraint("number", "seeker", "jobseeker"),
+            kana_constraint("jobseeker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    def age_on(self, day: datetime.date) -> int:
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())

@@ -1,0 +1,82 @@
+"""Shared fixtures. The personas: alice is a clerk and bob a supervisor at Koriyama; carol
+is a supervisor at Fukushima (another office); dave is an employer member at Koriyama's
+establishment C, erin one at establishment D."""
+
+import pytest
+from django.test import Client
+
+from hellowork.models import StaffRole
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def koriyama(db):
+    return factories.OfficeFactory(code="0704", name="ハローワーク郡山")
+
+
+@pytest.fixture
+def fukushima(db):
+    return factories.OfficeFactory(code="0701", name="ハローワーク福島")
+
+
+@pytest.fixture
+def alice(koriyama):
+    return factories.StaffMemberFactory(
+        user__username="alice", user__name="佐藤 アリス", office=koriyama, role=StaffRole.CLERK
+    )
+
+
+@pytest.fixture
+def bob(koriyama):
+    return factories.StaffMemberFactory(
+        user__username="bob", user__name="鈴木 ボブ", office=koriyama, role=StaffRole.SUPERVISOR
+    )
+
+
+@pytest.fixture
+def carol(fukushima):
+    return factories.StaffMemberFactory(
+        user__username="carol",
+        user__name="高橋 キャロル",
+        office=fukushima,
+        role=StaffRole.SUPERVISOR,
+    )
+
+
+@pytest.fixture
+def establishment_c(koriyama):
+    return factories.EstablishmentFactory(
+        number="0704-100001-3", name="株式会社あさひ物流", kana="アサヒブツリュウ", office=koriyama
+    )
+
+
+@pytest.fixture
+def establishment_d(koriyama):
+    return factories.EstablishmentFactory(
+        number="0704-100002-1", name="株式会社朝日物流", kana="アサヒブツリュウ", office=koriyama
+    )
+
+
+@pytest.fixture
+def dave(establishment_c):
+    return factories.EmployerMemberFactory(
+        user__username="dave@asahi.example.jp", establishment=establishment_c, is_primary=True
+    )
+
+
+@pytest.fixture
+def erin(establishment_d):
+    return factories.EmployerMemberFactory(
+        user__username="erin@asahi-logi.example.jp", establishment=establishment_d, is_primary=True
+    )
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

@@ -1,0 +1,80 @@
+"""Settings are read once at import, so each case runs in a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
+    "'name': str(settings.DATABASES['default']['NAME']), 'debug': settings.DEBUG, "
+    "'language': settings.LANGUAGE_CODE, 'tz': settings.TIME_ZONE}))"
+)
+
+
+def run_settings(**env):
+    clean = {"PATH": os.environ["PATH"], "DJANGO_ENV_FILE": os.devnull, **env}
+    clean["DJANGO_SETTINGS_MODULE"] = "hellowork.settings"
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def test_no_environment_means_development_on_sqlite():
+    result = run_settings()
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["name"].endswith("db.sqlite3")
+    assert values["debug"] is True
+    assert values["language"] == "ja"
+    assert values["tz"] == "Asia/Tokyo"
+
+
+def test_database_url_switches_to_postgresql():
+    result = run_settings(DATABASE_URL="postgres://someone@127.0.0.1:5432/somedb")
+    values = json.loads(result.stdout)
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["name"] == "somedb"
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_settings(DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="hellowork.example")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_weak_secret_key():
+    result = run_settings(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="short", DJANGO_ALLOWED_HOSTS="hellowork.example"
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 20 + "x1y2z3" * 10)
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_passes_check_deploy_without_warnings():
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_ENV_FILE": os.devnull,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "a-throwaway-but-strong-key-" + "Zq8#mP2$vL9!" * 5,
+        "DJANGO_ALLOWED_HOSTS": "hellowork.example",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
