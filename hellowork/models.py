@@ -250,3 +250,39 @@ class JobSeeker(models.Model):
     @property
     def age(self) -> int:
         return self.age_on(timezone.localdate())
+
+
+class AuditEvent(models.Model):
+    """One line of the audit trail: who did or saw what, when, from where.
+
+    Append-only in the database itself (triggers refuse UPDATE and DELETE) and hash-chained
+    (see hellowork.audit). `detail` holds ids and numbers, never names.
+    """
+
+    at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作者"),
+    )
+    action = models.CharField(_("操作"), max_length=64)
+    target_type = models.CharField(_("対象の種類"), max_length=64, blank=True)
+    target_id = models.CharField(_("対象ID"), max_length=64, blank=True)
+    ip = models.CharField(_("接続元"), max_length=45, blank=True)
+    detail = models.JSONField(_("詳細"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("監査ログ")
+        verbose_name_plural = _("監査ログ")
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="auditevent_target"),
+            models.Index(fields=["action", "at"], name="auditevent_action_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_type}#{self.target_id}"

@@ -2,6 +2,8 @@
 is a supervisor at Fukushima (another office); dave is an employer member at Koriyama's
 establishment C, erin one at establishment D."""
 
+import datetime
+
 import pytest
 from django.test import Client
 
@@ -80,3 +82,28 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def seeker_a(koriyama):
+    return factories.JobSeekerFactory(
+        number="07040-00001234",
+        name="山田 花子",
+        kana="ヤマダ ハナコ",
+        birth_date=datetime.date(1990, 5, 17),
+        office=koriyama,
+    )
+
+
+@pytest.fixture
+def posting_c(establishment_c):
+    return factories.JobPostingFactory(
+        number="07040-12345678", establishment=establishment_c, title="倉庫内作業員"
+    )
+
+
+@pytest.fixture
+def posting_d(establishment_d):
+    return factories.JobPostingFactory(
+        number="07040-87654321", establishment=establishment_d, title="配送ドライバー"
+    )

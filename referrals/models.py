@@ -1,0 +1,424 @@
+"""The counter side: consultations, the seeker's decisions, referral letters, the
+confirmation each issued letter rests on, what an employer was shown, and alerts.
+
+Rows are written only by referrals.services; the constraints below hold the invariants
+the database can state by itself.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hellowork.models import Establishment, JobPosting, JobSeeker, Office, StaffMember
+
+
+def _in(field: str, choices: type[models.TextChoices]) -> Q:
+    return Q(**{f"{field}__in": choices.values})
+
+
+class Consultation(models.Model):
+    """A 職業相談 with one seeker. Drafting a referral never creates one (rule 1)."""
+
+    seeker = models.ForeignKey(
+        JobSeeker, on_delete=models.PROTECT, related_name="consultations", verbose_name=_("求職者")
+    )
+    staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="consultations",
+        verbose_name=_("担当職員"),
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="consultations", verbose_name=_("安定所")
+    )
+    in_person = models.BooleanField(_("対面"))
+    opened_at = models.DateTimeField(_("開始"), db_index=True)
+    closed_at = models.DateTimeField(_("終了"), null=True, blank=True)
+    note = models.TextField(_("相談内容のメモ"), blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("統合先"),
+    )
+
+    class Meta:
+        verbose_name = _("職業相談")
+        verbose_name_plural = _("職業相談")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=models.F("opened_at")),
+                name="consultation_closed_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(closed_at__isnull=False),
+                name="consultation_merged_is_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="consultation_not_merged_into_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.opened_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Decision(models.TextChoices):
+    APPLY = "apply", _("応募する")
+    DECLINED = "declined", _("応募しない")
+    CONSIDERING = "considering", _("検討中")
+
+
+class PostingInterest(models.Model):
+    """The seeker's current decision on one posting discussed in a consultation (rule 2).
+    Earlier decisions are in the audit trail."""
+
+    Decision = Decision
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="interests", verbose_name=_("職業相談")
+    )
+    posting = models.ForeignKey(
+        JobPosting, on_delete=models.PROTECT, related_name="interests", verbose_name=_("求人")
+    )
+    decision = models.CharField(_("求職者の意向"), max_length=16, choices=Decision.choices)
+    recorded_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("記録した職員")
+    )
+    recorded_at = models.DateTimeField(_("記録日時"))
+
+    class Meta:
+        verbose_name = _("求人への意向")
+        verbose_name_plural = _("求人への意向")
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "posting"], name="postinginterest_once_per_consultation"
+            ),
+            models.CheckConstraint(
+                condition=_in("decision", Decision), name="postinginterest_decision_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.posting.number}: {self.get_decision_display()}"
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", _("作成中")
+    PENDING_APPROVAL = "pending_approval", _("承認待ち")
+    ISSUED = "issued", _("発行済み")
+    VOIDED = "voided", _("取消")
+    RETRACTED = "retracted", _("撤回")
+
+
+class ApprovalReason(models.TextChoices):
+    NOT_IN_PERSON = "not_in_person", _("求職者が対面していない相談")
+    CONSULTATION_CLOSED = "consultation_closed", _("相談終了後の入力")
+    RETRACT_REORDER = "retract_reorder", _("取消直後の別事業所への再入力")
+
+
+class ReferralLetter(models.Model):
+    """A 紹介状. Its code is assigned at issue and kept for ever (rule 6)."""
+
+    Status = ReferralStatus
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("職業相談")
+    )
+    posting = models.ForeignKey(
+        JobPosting, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("求人")
+    )
+    drafted_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="drafted_referrals",
+        verbose_name=_("作成した職員"),
+    )
+    status = models.CharField(
+        _("状態"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
+    )
+    code = models.CharField(_("紹介コード"), max_length=13, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("作成日時"))
+    # Why this referral cannot be confirmed at the counter (ApprovalReason values).
+    approval_reasons = models.JSONField(_("承認が必要な理由"), default=list, blank=True)
+    previous_referral = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("直前に取り消された紹介"),
+    )
+    submitted_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(_("差し戻しの理由"), blank=True)
+    issued_at = models.DateTimeField(_("発行日時"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    voided_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    void_reason = models.TextField(_("取消の理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("紹介状")
+        verbose_name_plural = _("紹介状")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("status", ReferralStatus), name="referralletter_status_valid"
+            ),
+            # A code exists from issue on, and never before.
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["draft", "pending_approval"], code__isnull=True)
+                    | Q(status__in=["issued", "retracted"], code__isnull=False)
+                    | Q(status="voided")
+                ),
+                name="referralletter_code_from_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(code__isnull=True) | Q(issued_at__isnull=False),
+                name="referralletter_code_has_issue_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="voided") | Q(voided_at__isnull=False, voided_by__isnull=False),
+                name="referralletter_voided_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="pending_approval") | Q(submitted_at__isnull=False),
+                name="referralletter_pending_was_submitted",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="referral_status_submitted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('紹介状')} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def seeker(self) -> JobSeeker:
+        return self.consultation.seeker
+
+    @property
+    def office(self) -> Office:
+        return self.consultation.office
+
+    @property
+    def establishment(self) -> Establishment:
+        return self.posting.establishment
+
+
+class ConfirmationMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("対面で読み上げと再入力")
+    APPROVAL = "approval", _("統括官の承認")
+
+
+class Confirmation(models.Model):
+    """The second person's check that an issued referral rests on (rules 3 and 4).
+
+    In person, the second person is the seeker: the clerk re-typed the posting digits the
+    seeker read out and the birth date the seeker said. By approval, it is a supervisor
+    or manager of the office who is not the maker and who stated the posting blind.
+    """
+
+    Method = ConfirmationMethod
+
+    referral = models.OneToOneField(
+        ReferralLetter,
+        on_delete=models.PROTECT,
+        related_name="confirmation",
+        verbose_name=_("紹介状"),
+    )
+    method = models.CharField(_("確認の方法"), max_length=16, choices=ConfirmationMethod.choices)
+    maker = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("作成した職員")
+    )
+    operator = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("確認を入力した職員"),
+    )
+    confirmer_seeker = models.ForeignKey(
+        JobSeeker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("確認した求職者"),
+    )
+    confirmer_staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="confirmations",
+        verbose_name=_("承認した職員"),
+    )
+    posting = models.ForeignKey(JobPosting, on_delete=models.PROTECT, related_name="+")
+    entered_posting_digits = models.CharField(max_length=4, blank=True)
+    stated_posting_number = models.CharField(max_length=20, blank=True)
+    confirmed_at = models.DateTimeField(_("確認日時"))
+
+    class Meta:
+        verbose_name = _("確認")
+        verbose_name_plural = _("確認")
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("method", ConfirmationMethod), name="confirmation_method_valid"
+            ),
+            # Each method carries its evidence: the re-typed digits and a seeker, or a
+            # supervisor's blind statement.
+            models.CheckConstraint(
+                condition=Q(
+                    method="in_person",
+                    confirmer_seeker__isnull=False,
+                    confirmer_staff__isnull=True,
+                    entered_posting_digits__regex=r"^[0-9]{4}$",
+                )
+                | (
+                    Q(
+                        method="approval",
+                        confirmer_seeker__isnull=True,
+                        confirmer_staff__isnull=False,
+                    )
+                    & ~Q(stated_posting_number="")
+                ),
+                name="confirmation_method_has_its_evidence",
+            ),
+            # Nobody checks their own work (rule 4).
+            models.CheckConstraint(
+                condition=Q(confirmer_staff__isnull=True) | ~Q(confirmer_staff=models.F("maker")),
+                name="confirmation_confirmer_is_not_maker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.confirmed_at:%Y-%m-%d %H:%M}"
+
+
+class Disclosure(models.Model):
+    """What one employer is (or was going to be) shown of one referral: rule 7.
+
+    Created only by the issuing service, in the transaction of the confirmation it rests
+    on. The snapshot fields are exactly what the employer sees; nothing else about the
+    seeker ever reaches the my page.
+    """
+
+    referral = models.OneToOneField(
+        ReferralLetter,
+        on_delete=models.PROTECT,
+        related_name="disclosure",
+        verbose_name=_("紹介状"),
+    )
+    confirmation = models.OneToOneField(
+        Confirmation, on_delete=models.PROTECT, related_name="disclosure", verbose_name=_("確認")
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.PROTECT,
+        related_name="disclosures",
+        verbose_name=_("事業所"),
+    )
+    created_at = models.DateTimeField(_("作成日時"))
+    visible_at = models.DateTimeField(_("表示開始"))
+    recalled_at = models.DateTimeField(_("保留中の取消"), null=True, blank=True)
+    retracted_at = models.DateTimeField(_("撤回"), null=True, blank=True)
+    # The snapshot: emptied on retraction (rule 8) and by the retention command.
+    seeker_name = models.CharField(_("氏名"), max_length=100, blank=True)
+    seeker_kana = models.CharField(_("氏名（カナ）"), max_length=100, blank=True)
+    seeker_age = models.PositiveSmallIntegerField(_("年齢"), null=True, blank=True)
+    posting_number = models.CharField(_("求人番号"), max_length=20)
+    posting_title = models.CharField(_("職種"), max_length=200)
+    referral_date = models.DateField(_("紹介日"))
+    referral_code = models.CharField(_("紹介コード"), max_length=13, unique=True)
+
+    class Meta:
+        verbose_name = _("求人者への開示")
+        verbose_name_plural = _("求人者への開示")
+        ordering = ["-visible_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(visible_at__gte=models.F("created_at")),
+                name="disclosure_visible_after_created",
+            ),
+            models.CheckConstraint(
+                condition=Q(recalled_at__isnull=True) | Q(retracted_at__isnull=True),
+                name="disclosure_recalled_or_retracted_not_both",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["establishment", "-visible_at"], name="disclosure_estab_visible"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('開示')} #{self.pk}"
+
+
+class AlertKind(models.TextChoices):
+    CODE_MISMATCH = "code_mismatch", _("紹介コード照会の不一致")
+    MISDELIVERY_REPORT = "misdelivery_report", _("求人者からの誤送付の申告")
+    CAUGHT_MISMATCH = "caught_mismatch", _("確認で止まった不一致")
+    RETRACT_REORDER = "retract_reorder", _("取消直後の別事業所への再入力")
+
+
+class Alert(models.Model):
+    """Something a supervisor of the office must look at."""
+
+    Kind = AlertKind
+
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("安定所")
+    )
+    kind = models.CharField(_("種類"), max_length=32, choices=AlertKind.choices)
+    created_at = models.DateTimeField(_("発生日時"), db_index=True)
+    referral = models.ForeignKey(
+        ReferralLetter,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("紹介状"),
+    )
+    # Ids, numbers and what was compared: never names.
+    detail = models.JSONField(_("詳細"), default=dict, blank=True)
+    acknowledged_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("解決日時"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(_("対応の記録"), blank=True)
+
+    class Meta:
+        verbose_name = _("アラート")
+        verbose_name_plural = _("アラート")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=_in("kind", AlertKind), name="alert_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_by__isnull=False),
+                name="alert_resolved_has_who",
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "resolved_at"], name="alert_office_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

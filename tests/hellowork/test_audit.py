@@ -1,0 +1,89 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+
+from hellowork import audit
+from hellowork.models import AuditEvent
+
+
+def append(n, actor=None):
+    with transaction.atomic():
+        return [audit.record("test.event", actor=actor, detail={"n": i}) for i in range(n)]
+
+
+def test_events_chain_each_to_the_previous(db):
+    events = append(3)
+    assert events[0].prev_hash == audit.GENESIS
+    assert events[1].prev_hash == events[0].hash
+    assert events[2].prev_hash == events[1].hash
+    assert audit.verify() == (3, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_refuses_to_run_outside_the_transaction_it_records():
+    with pytest.raises(RuntimeError):
+        audit.record("test.event", actor=None)
+    assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE hellowork_auditevent SET action = 'x'",
+        "DELETE FROM hellowork_auditevent",
+    ],
+)
+def test_the_database_refuses_update_and_delete(db, statement):
+    append(1)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert AuditEvent.objects.count() == 1
+
+
+def test_the_orm_cannot_change_or_delete_an_event_either(db):
+    (event,) = append(1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(detail={"n": 99})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        event.delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_is_the_sanctioned_reset():
+    append(2)
+    call_command("flush", interactive=False, verbosity=0)
+    assert AuditEvent.objects.count() == 0
+
+
+def test_audit_verify_passes_on_an_intact_chain(db, capsys):
+    append(2)
+    call_command("audit_verify")
+    assert "2 events verified" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_finds_a_row_changed_behind_the_applications_back():
+    events = append(3)
+    # A superuser's edit: with the trigger out of the way, change the middle event.
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE hellowork_auditevent DISABLE TRIGGER USER")
+            cursor.execute(
+                "UPDATE hellowork_auditevent SET detail = '{\"n\": 42}' WHERE id = %s",
+                [events[1].pk],
+            )
+            cursor.execute("ALTER TABLE hellowork_auditevent ENABLE TRIGGER USER")
+        else:
+            cursor.execute("DROP TRIGGER hellowork_auditevent_no_update")
+            cursor.execute(
+                "UPDATE hellowork_auditevent SET detail = '{\"n\": 42}' WHERE id = %s",
+                [events[1].pk],
+            )
+            cursor.execute(
+                "CREATE TRIGGER hellowork_auditevent_no_update BEFORE UPDATE ON hellowork_auditevent "
+                "BEGIN SELECT RAISE(ABORT, 'hellowork_auditevent is append-only: UPDATE refused'); END"
+            )
+    checked, broken = audit.verify()
+    assert checked == 1 and broken.event_id == events[1].pk
+    with pytest.raises(CommandError, match=f"event {events[1].pk}"):
+        call_command("audit_verify")
