@@ -5,10 +5,16 @@ The counter's `*_for_staff` selectors scope every record to the staff member's o
 another office's record is simply not found (a 404, the same answer as a missing one).
 """
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 
-from hellowork.models import Establishment, StaffMember
+from hellowork.identifiers import POSTING_NUMBER, SEEKER_NUMBER
+from hellowork.models import Establishment, JobPosting, JobSeeker, StaffMember
 from referrals.models import (
     Alert,
     Consultation,
@@ -30,13 +36,47 @@ def disclosures_visible_to(*, establishment: Establishment) -> QuerySet[Disclosu
     )
 
 
+def to_katakana(text: str) -> str:
+    """Half-width kana to full-width (NFKC), hiragana to katakana, spaces removed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
+    return re.sub(r"\s+", "", text)
+
+
+def seeker_search(*, query: str, limit: int = 50) -> tuple[str, list[JobSeeker]]:
+    """Seekers by 求職番号 (exact) or by kana (the kana typed anywhere in the name).
+    Hello Work serves any registered seeker at any office, so this is not office-scoped;
+    every search is recorded (referrals.services.staff_search_record)."""
+    try:
+        number = SEEKER_NUMBER.clean(query)
+    except ValidationError:
+        kana = to_katakana(query)
+        if not kana:
+            return "kana", []
+        found = (
+            JobSeeker.objects.annotate(compact_kana=Replace("kana", Value(" "), Value("")))
+            .annotate(compact_kana2=Replace("compact_kana", Value("　"), Value("")))
+            .filter(compact_kana2__contains=kana)
+            .select_related("office")
+            .order_by("kana", "number")[:limit]
+        )
+        return "kana", list(found)
+    return "number", list(JobSeeker.objects.filter(number=number).select_related("office"))
+
+
+def posting_by_number(*, number: str) -> JobPosting | None:
+    """The posting with this 求人番号 (already normalised), matched on the number only."""
+    POSTING_NUMBER.clean(number)
+    return JobPosting.objects.select_related("establishment").filter(number=number).first()
+
+
 def consultations_for_staff(*, staff: StaffMember) -> QuerySet[Consultation]:
     return Consultation.objects.filter(office_id=staff.office_id)
 
 
-def consultation_page(*, staff: StaffMember, pk: int) -> Consultation:
-    """One consultation of the staff member's office with everything its page shows, in a
-    fixed number of queries however many postings and letters it holds."""
+def consultations_with_page_data(*, staff: StaffMember) -> QuerySet[Consultation]:
+    """Consultations of the staff member's office with everything the consultation page
+    shows, in a fixed number of queries however many postings and letters one holds."""
     return (
         consultations_for_staff(staff=staff)
         .select_related("seeker", "staff__user", "office", "merged_into")
@@ -54,7 +94,6 @@ def consultation_page(*, staff: StaffMember, pk: int) -> Consultation:
                 ).order_by("created_at"),
             ),
         )
-        .get(pk=pk)
     )
 
 

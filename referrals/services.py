@@ -101,6 +101,34 @@ def _raise_alert(
     return alert
 
 
+# -- views of personal data -----------------------------------------------------------
+
+
+@transaction.atomic
+def staff_view_record(
+    *, staff: StaffMember, seeker: JobSeeker, screen: str, target: Any = None
+) -> None:
+    """Rule 10: a staff member saw this seeker's personal data on this screen."""
+    _require_active_staff(staff)
+    audit.record(
+        "seeker.viewed",
+        actor=staff.user,
+        target=target if target is not None else seeker,
+        detail={"seeker_id": seeker.pk, "screen": screen},
+    )
+
+
+@transaction.atomic
+def staff_search_record(*, staff: StaffMember, query_kind: str, seeker_ids: list[int]) -> None:
+    """Rule 10: the seekers a search showed (their ids, not what was typed)."""
+    _require_active_staff(staff)
+    audit.record(
+        "seeker.searched",
+        actor=staff.user,
+        detail={"by": query_kind, "seeker_ids": seeker_ids},
+    )
+
+
 # -- consultations ---------------------------------------------------------------------
 
 

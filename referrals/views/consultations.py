@@ -1,0 +1,211 @@
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from hellowork.access import StaffRequest, staff_required
+from referrals import selectors, services
+from referrals.forms import (
+    ActionForm,
+    DecisionForm,
+    DraftForm,
+    InterestForm,
+    MergeForm,
+    NoteForm,
+)
+from referrals.models import Consultation, Decision, ReferralStatus
+from referrals.views.common import add_errors
+
+ACTIVE = {ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, ReferralStatus.ISSUED}
+
+
+def _page(
+    request: StaffRequest, pk: int, *, status: int = 200, **forms_: forms.Form
+) -> HttpResponse:
+    consultation = get_object_or_404(
+        selectors.consultations_with_page_data(staff=request.staff), pk=pk
+    )
+    seeker_id = consultation.seeker_id
+    referrals = list(consultation.referrals.all())
+    referred = {r.posting_id for r in referrals if r.status in ACTIVE}
+    interests = list(consultation.interests.all())
+    context: dict[str, Any] = {
+        "consultation": consultation,
+        "seeker": consultation.seeker,
+        "interests": interests,
+        "draftable": {
+            i.posting_id
+            for i in interests
+            if i.decision == Decision.APPLY and i.posting_id not in referred
+        },
+        "referrals": referrals,
+        "decisions": Decision.choices,
+        "merge_candidates": list(
+            selectors.other_consultations_of_seeker(consultation=consultation)
+        ),
+        "interest_form": forms_.get("interest_form") or InterestForm(seeker_id=seeker_id),
+        "note_form": forms_.get("note_form")
+        or NoteForm(seeker_id=seeker_id, initial={"note": consultation.note}),
+        "action_error_form": forms_.get("action_form"),
+    }
+    services.staff_view_record(
+        staff=request.staff, seeker=consultation.seeker, screen="consultation", target=consultation
+    )
+    return render(request, "referrals/consultation_detail.html", context, status=status)
+
+
+def _scoped(request: StaffRequest, pk: int) -> Consultation:
+    return get_object_or_404(selectors.consultations_for_staff(staff=request.staff), pk=pk)
+
+
+@staff_required
+@require_GET
+def consultation_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    consultation = _scoped(request, pk)
+    if consultation.merged_into_id is not None:
+        messages.info(request, _("この相談は統合されました。統合先の相談を表示しています。"))
+        return redirect("consultation_detail", pk=consultation.merged_into_id)
+    return _page(request, pk)
+
+
+@staff_required
+@require_POST
+def interest_record(request: StaffRequest, pk: int) -> HttpResponse:
+    consultation = _scoped(request, pk)
+    form = InterestForm(request.POST, seeker_id=consultation.seeker_id)
+    if form.is_valid():
+        posting = selectors.posting_by_number(number=form.cleaned_data["posting_number"])
+        if posting is None:
+            form.add_error("posting_number", _("この求人番号の求人は登録されていません。"))
+        else:
+            try:
+                services.interest_record(
+                    consultation=consultation,
+                    posting=posting,
+                    decision=form.cleaned_data["decision"],
+                    staff=request.staff,
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(number)s（%(establishment)s）への意向を記録しました。")
+                    % {"number": posting.number, "establishment": posting.establishment.name},
+                )
+                return redirect("consultation_detail", pk=pk)
+    return _page(request, pk, status=400, interest_form=form)
+
+
+@staff_required
+@require_POST
+def decision_change(request: StaffRequest, pk: int) -> HttpResponse:
+    consultation = _scoped(request, pk)
+    form = DecisionForm(request.POST, seeker_id=consultation.seeker_id)
+    if form.is_valid():
+        interest = consultation.interests.filter(posting_id=form.cleaned_data["posting"]).first()
+        if interest is None:
+            form.add_error(None, _("この相談で話した求人ではありません。"))
+        else:
+            try:
+                services.interest_record(
+                    consultation=consultation,
+                    posting=interest.posting,
+                    decision=form.cleaned_data["decision"],
+                    staff=request.staff,
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, _("意向を変更しました。"))
+                return redirect("consultation_detail", pk=pk)
+    return _page(request, pk, status=400, action_form=form)
+
+
+@staff_required
+@require_POST
+def note_update(request: StaffRequest, pk: int) -> HttpResponse:
+    consultation = _scoped(request, pk)
+    form = NoteForm(request.POST, seeker_id=consultation.seeker_id)
+    if form.is_valid():
+        try:
+            services.consultation_note_update(
+                consultation=consultation, staff=request.staff, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("相談内容のメモを保存しました。"))
+            return redirect("consultation_detail", pk=pk)
+    return _page(request, pk, status=400, note_form=form)
+
+
+@staff_required
+@require_POST
+def referral_draft(request: StaffRequest, pk: int) -> HttpResponse:
+    consultation = _scoped(request, pk)
+    form = DraftForm(request.POST, seeker_id=consultation.seeker_id)
+    if form.is_valid():
+        interest = (
+            consultation.interests.select_related("posting")
+            .filter(posting_id=form.cleaned_data["posting"])
+            .first()
+        )
+        if interest is None:
+            form.add_error(None, _("この相談で話した求人ではありません。"))
+        else:
+            try:
+                referral = services.referral_draft(
+                    consultation=consultation, posting=interest.posting, staff=request.staff
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                return redirect("referral_detail", pk=referral.pk)
+    return _page(request, pk, status=400, action_form=form)
+
+
+@staff_required
+@require_POST
+def consultation_close(request: StaffRequest, pk: int) -> HttpResponse:
+    consultation = _scoped(request, pk)
+    form = ActionForm(request.POST, seeker_id=consultation.seeker_id)
+    if form.is_valid():
+        try:
+            services.consultation_close(consultation=consultation, staff=request.staff)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("相談を終了しました。"))
+            return redirect("counter_home")
+    return _page(request, pk, status=400, action_form=form)
+
+
+@staff_required
+@require_POST
+def consultation_merge(request: StaffRequest, pk: int) -> HttpResponse:
+    """Merges another consultation of the same seeker (the source) into this one."""
+    target = _scoped(request, pk)
+    form = MergeForm(request.POST, seeker_id=target.seeker_id)
+    if form.is_valid():
+        source = selectors.consultations_for_staff(staff=request.staff).filter(
+            pk=form.cleaned_data["source"]
+        )
+        if not source.exists():
+            form.add_error(None, _("統合する相談が見つかりません。"))
+        else:
+            try:
+                services.consultation_merge(source=source.get(), target=target, staff=request.staff)
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(
+                    request, _("相談を統合しました。紹介状の状態と紹介コードは変わりません。")
+                )
+                return redirect("consultation_detail", pk=pk)
+    return _page(request, pk, status=400, action_form=form)

@@ -1,0 +1,148 @@
+"""The referral's own screens: the issuance screen (紹介状発行画面, rule 3), submit, void,
+and the printable letter."""
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from hellowork.access import StaffRequest, staff_required
+from referrals import selectors, services
+from referrals.forms import ActionForm, ConfirmInSessionForm, ReasonForm
+from referrals.models import ApprovalReason, ReferralLetter, ReferralStatus
+from referrals.views.common import add_errors
+
+
+def _scoped(request: StaffRequest, pk: int) -> ReferralLetter:
+    return get_object_or_404(selectors.referrals_for_staff(staff=request.staff), pk=pk)
+
+
+def _page(
+    request: StaffRequest, pk: int, *, status: int = 200, **forms_: forms.Form
+) -> HttpResponse:
+    referral = get_object_or_404(
+        selectors.referrals_for_staff(staff=request.staff).select_related(
+            "confirmation__confirmer_staff__user", "disclosure", "voided_by__user"
+        ),
+        pk=pk,
+    )
+    seeker_id = referral.consultation.seeker_id
+    disclosure = getattr(referral, "disclosure", None)
+    reasons = services.approval_reasons(referral)
+    context = {
+        "referral": referral,
+        "seeker": referral.consultation.seeker,
+        "posting": referral.posting,
+        "establishment": referral.posting.establishment,
+        "disclosure": disclosure,
+        "now": timezone.now(),
+        "hold_minutes": settings.DISCLOSURE_HOLD_MINUTES,
+        "reasons": [ApprovalReason(reason).label for reason in reasons],
+        "needs_approval": bool(reasons),
+        "confirm_form": forms_.get("confirm_form") or ConfirmInSessionForm(seeker_id=seeker_id),
+        "submit_form": forms_.get("submit_form") or ActionForm(seeker_id=seeker_id),
+        "void_form": forms_.get("void_form") or ReasonForm(seeker_id=seeker_id),
+    }
+    services.staff_view_record(
+        staff=request.staff, seeker=referral.consultation.seeker, screen="referral", target=referral
+    )
+    return render(request, "referrals/referral_detail.html", context, status=status)
+
+
+@staff_required
+@require_GET
+def referral_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    return _page(request, pk)
+
+
+@staff_required
+@require_POST
+def referral_confirm(request: StaffRequest, pk: int) -> HttpResponse:
+    referral = _scoped(request, pk)
+    form = ConfirmInSessionForm(request.POST, seeker_id=referral.consultation.seeker_id)
+    if form.is_valid():
+        try:
+            services.referral_confirm_in_session(
+                referral=referral,
+                staff=request.staff,
+                posting_digits=form.cleaned_data["posting_digits"],
+                seeker_birth_date=form.cleaned_data["seeker_birth_date"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("確認できました。紹介状を発行しました。"))
+            return redirect("referral_detail", pk=pk)
+    return _page(request, pk, status=400, confirm_form=form)
+
+
+@staff_required
+@require_POST
+def referral_submit(request: StaffRequest, pk: int) -> HttpResponse:
+    referral = _scoped(request, pk)
+    form = ActionForm(request.POST, seeker_id=referral.consultation.seeker_id)
+    if form.is_valid():
+        try:
+            services.referral_submit(referral=referral, staff=request.staff)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("統括官の承認に回しました。"))
+            return redirect("referral_detail", pk=pk)
+    return _page(request, pk, status=400, submit_form=form)
+
+
+@staff_required
+@require_POST
+def referral_void(request: StaffRequest, pk: int) -> HttpResponse:
+    referral = _scoped(request, pk)
+    form = ReasonForm(request.POST, seeker_id=referral.consultation.seeker_id)
+    if form.is_valid():
+        try:
+            services.referral_void(
+                referral=referral, staff=request.staff, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("紹介状を取り消しました。紹介コードは残ります。"))
+            return redirect("referral_detail", pk=pk)
+    return _page(request, pk, status=400, void_form=form)
+
+
+def qr_svg(code: str) -> str:
+    """The referral code (only the code) as an inline SVG QR code, never Micro QR."""
+    return segno.make(code, error="m", micro=False).svg_inline(scale=3, border=2)
+
+
+@staff_required
+@require_GET
+def referral_letter(request: StaffRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(
+        selectors.referrals_for_staff(staff=request.staff).select_related(
+            "confirmation__confirmer_staff__user"
+        ),
+        pk=pk,
+    )
+    if referral.code is None:
+        raise Http404  # a draft has no letter yet
+    services.staff_view_record(
+        staff=request.staff, seeker=referral.consultation.seeker, screen="letter", target=referral
+    )
+    context = {
+        "referral": referral,
+        "seeker": referral.consultation.seeker,
+        "posting": referral.posting,
+        "establishment": referral.posting.establishment,
+        "office": referral.consultation.office,
+        "voided": referral.status in (ReferralStatus.VOIDED, ReferralStatus.RETRACTED),
+        "qr": mark_safe(qr_svg(referral.code)),  # noqa: S308 (segno's own SVG of a checked code)
+    }
+    return render(request, "referrals/letter.html", context)

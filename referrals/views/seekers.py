@@ -1,0 +1,63 @@
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from hellowork.access import StaffRequest, staff_required
+from hellowork.models import JobSeeker
+from referrals import selectors, services
+from referrals.forms import OpenConsultationForm, SeekerSearchForm
+
+
+@staff_required
+@require_GET
+def seeker_search(request: StaffRequest) -> HttpResponse:
+    form = SeekerSearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        kind, results = selectors.seeker_search(query=form.cleaned_data["q"])
+        services.staff_search_record(
+            staff=request.staff, query_kind=kind, seeker_ids=[seeker.pk for seeker in results]
+        )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(
+        request, "referrals/seeker_search.html", {"form": form, "results": results}, status=status
+    )
+
+
+def _seeker_page(request: StaffRequest, seeker: JobSeeker, form: OpenConsultationForm, status: int):
+    services.staff_view_record(staff=request.staff, seeker=seeker, screen="seeker")
+    consultations = (
+        selectors.consultations_for_staff(staff=request.staff)
+        .filter(seeker=seeker, merged_into__isnull=True)
+        .select_related("staff__user")
+        .order_by("-opened_at")[:20]
+    )
+    return render(
+        request,
+        "referrals/seeker_detail.html",
+        {"seeker": seeker, "form": form, "consultations": consultations},
+        status=status,
+    )
+
+
+@staff_required
+@require_GET
+def seeker_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    seeker = get_object_or_404(JobSeeker.objects.select_related("office"), pk=pk)
+    return _seeker_page(request, seeker, OpenConsultationForm(seeker_id=seeker.pk), 200)
+
+
+@staff_required
+@require_POST
+def consultation_open(request: StaffRequest, pk: int) -> HttpResponse:
+    seeker = get_object_or_404(JobSeeker.objects.select_related("office"), pk=pk)
+    form = OpenConsultationForm(request.POST, seeker_id=seeker.pk)
+    if not form.is_valid():
+        return _seeker_page(request, seeker, form, 400)
+    consultation = services.consultation_open(
+        seeker=seeker, staff=request.staff, in_person=form.cleaned_data["in_person"]
+    )
+    messages.success(request, _("相談を開きました。"))
+    return redirect("consultation_detail", pk=consultation.pk)

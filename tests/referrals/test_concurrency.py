@@ -1,0 +1,110 @@
+"""Races that only a real database with row locks can show (PostgreSQL)."""
+
+import threading
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
+
+from referrals import services
+from referrals.models import Confirmation, Disclosure, ReferralLetter
+from tests import factories
+from tests.referrals.helpers import BIRTH, consult, pending
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+]
+
+
+def race(calls):
+    """Runs the calls at the same moment, each in its own thread and connection."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            call()
+            outcomes[index] = "ok"
+        except (ValidationError, PermissionDenied) as error:
+            outcomes[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_supervisors_approving_at_once_give_one_approval_and_one_disclosure(
+    alice, seeker_a, posting_c, koriyama
+):
+    referral = pending(seeker_a, alice, posting_c)
+    supervisors = [
+        factories.StaffMemberFactory(office=koriyama, role="supervisor") for _ in range(4)
+    ]
+    outcomes = race(
+        [
+            lambda s=s: services.referral_approve(
+                referral=referral, supervisor=s, stated_posting_number=posting_c.number
+            )
+            for s in supervisors
+        ]
+    )
+    assert outcomes.count("ok") == 1
+    assert all(isinstance(o, ValidationError) for o in outcomes if o != "ok")
+    assert Confirmation.objects.count() == 1
+    assert Disclosure.objects.count() == 1
+    assert ReferralLetter.objects.get().status == "issued"
+
+
+def test_a_double_submitted_confirmation_issues_once(alice, seeker_a, posting_c):
+    consultation = consult(seeker_a, alice, apply=[posting_c])
+    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    confirm = lambda: services.referral_confirm_in_session(  # noqa: E731
+        referral=referral, staff=alice, posting_digits="5678", seeker_birth_date=BIRTH
+    )
+    outcomes = race([confirm, confirm, confirm])
+    assert outcomes.count("ok") == 1
+    codes = list(ReferralLetter.objects.values_list("code", flat=True))
+    assert len(codes) == 1 and codes[0]
+    assert Disclosure.objects.count() == 1
+
+
+def test_a_void_racing_an_approval_leaves_one_consistent_outcome(alice, bob, seeker_a, posting_c):
+    referral = pending(seeker_a, alice, posting_c)
+    outcomes = race(
+        [
+            lambda: services.referral_approve(
+                referral=referral, supervisor=bob, stated_posting_number=posting_c.number
+            ),
+            lambda: services.referral_void(referral=referral, staff=alice, reason="辞退"),
+        ]
+    )
+    referral.refresh_from_db()
+    assert referral.status == "voided"  # the void succeeds either way: within the hold
+    if outcomes[0] == "ok":  # approved first: the void then recalled the disclosure
+        assert Disclosure.objects.get().recalled_at is not None
+        assert referral.code
+    else:  # voided first: nothing was issued
+        assert isinstance(outcomes[0], ValidationError)
+        assert not Confirmation.objects.exists() and referral.code is None
+
+
+def test_concurrent_audit_appends_keep_one_chain(alice, koriyama):
+    from hellowork import audit
+
+    seekers = [factories.JobSeekerFactory(office=koriyama) for _ in range(6)]
+    outcomes = race(
+        [
+            lambda s=s: services.consultation_open(seeker=s, staff=alice, in_person=True)
+            for s in seekers
+        ]
+    )
+    assert outcomes.count("ok") == 6
+    checked, broken = audit.verify()
+    assert broken is None and checked >= 6

@@ -1,0 +1,370 @@
+"""The counter screens: each step through the browser's eyes, bad input, stale screens."""
+
+import pytest
+from django.urls import reverse
+
+from hellowork.models import AuditEvent
+from referrals.models import Alert, Consultation, PostingInterest, ReferralLetter
+from tests import factories
+from tests.conftest import client_for
+from tests.referrals.helpers import consult, issue_in_person, pending
+
+
+@pytest.fixture
+def counter(alice):
+    return client_for(alice.user)
+
+
+@pytest.fixture
+def consultation(alice, seeker_a, posting_c, posting_d):
+    return consult(seeker_a, alice, apply=[posting_c], declined=[posting_d])
+
+
+def test_search_by_number_and_by_kana(counter, seeker_a):
+    for query in ["０７０４０－００００１２３４", "やまだ", "ヤマダハナコ", "ﾔﾏﾀﾞ"]:
+        response = counter.get(reverse("seeker_search"), {"q": query})
+        assert response.status_code == 200
+        assert seeker_a.name in response.text, query
+    assert AuditEvent.objects.filter(action="seeker.searched").count() == 4
+
+
+def test_search_finds_nothing_politely(counter, seeker_a):
+    response = counter.get(reverse("seeker_search"), {"q": "ワタナベ"})
+    assert "該当する求職者はいません" in response.text
+
+
+def test_opening_a_consultation_from_the_seeker_page(counter, seeker_a):
+    response = counter.post(
+        reverse("consultation_open", args=[seeker_a.pk]), {"seeker": seeker_a.pk, "in_person": "1"}
+    )
+    consultation = Consultation.objects.get()
+    assert response.url == reverse("consultation_detail", args=[consultation.pk])
+    assert consultation.in_person is True
+
+
+def test_opening_needs_a_mode(counter, seeker_a):
+    response = counter.post(
+        reverse("consultation_open", args=[seeker_a.pk]), {"seeker": seeker_a.pk}
+    )
+    assert response.status_code == 400
+    assert not Consultation.objects.exists()
+
+
+def test_a_posting_is_recorded_by_typing_its_number(counter, consultation, seeker_a, koriyama):
+    posting = factories.JobPostingFactory(number="07040-11112222", establishment__office=koriyama)
+    response = counter.post(
+        reverse("interest_record", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting_number": "07040ー11112222", "decision": "considering"},
+    )
+    assert response.status_code == 302
+    assert (
+        PostingInterest.objects.get(consultation=consultation, posting=posting).decision
+        == "considering"
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("07040-1111222", "登録されていません"),
+        ("0704-11112222", "07010-12345678"),
+        ("abc", "07010-12345678"),
+        ("", "必須"),
+    ],
+)
+def test_a_bad_posting_number_is_a_clear_error_and_changes_nothing(
+    counter, consultation, seeker_a, number, message
+):
+    before = PostingInterest.objects.count()
+    response = counter.post(
+        reverse("interest_record", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting_number": number, "decision": "apply"},
+    )
+    assert response.status_code == 400
+    assert message in response.text
+    assert PostingInterest.objects.count() == before
+
+
+def test_the_issuance_screen_reads_back_and_never_shows_the_birth_date(
+    counter, consultation, posting_c, seeker_a
+):
+    response = counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting_c.pk},
+    )
+    page = counter.get(response.url).text
+    for shown in [
+        seeker_a.name,
+        seeker_a.kana,
+        "株式会社あさひ物流",
+        "0704-100001-3",
+        "07040-12345678",
+        "倉庫内作業員",
+    ]:
+        assert shown in page
+    assert "求人者マイページに送られます" in page
+    for hidden in ["1990", "05-17", "5月17日", "平成2年"]:
+        assert hidden not in page
+
+
+def test_the_issuance_screen_says_when_nothing_is_sent(counter, alice, seeker_a, koriyama):
+    posting = factories.JobPostingFactory(
+        establishment__has_mypage=False, establishment__office=koriyama
+    )
+    consultation = consult(seeker_a, alice, apply=[posting])
+    response = counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting.pk},
+    )
+    assert "求人者には何も送られず" in counter.get(response.url).text
+
+
+def test_a_declined_posting_offers_no_draft_and_refuses_one(
+    counter, consultation, seeker_a, posting_d
+):
+    page = counter.get(reverse("consultation_detail", args=[consultation.pk])).text
+    assert "応募しない求人には紹介状を作成できません" in page
+    response = counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting_d.pk},
+    )
+    assert response.status_code == 400
+    assert "応募しない" in response.text
+    assert not ReferralLetter.objects.exists()
+
+
+def test_confirming_at_the_counter(counter, consultation, posting_c, seeker_a):
+    draft = counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting_c.pk},
+    ).url
+    referral = ReferralLetter.objects.get()
+    wrong = counter.post(
+        reverse("referral_confirm", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "posting_digits": "5679", "seeker_birth_date": "1990-05-17"},
+    )
+    assert wrong.status_code == 400 and "下4桁が一致しません" in wrong.text
+    assert Alert.objects.filter(kind="caught_mismatch").count() == 1
+    right = counter.post(
+        reverse("referral_confirm", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "posting_digits": "５６７８", "seeker_birth_date": "1990-05-17"},
+    )
+    assert right.url == draft
+    referral.refresh_from_db()
+    assert referral.status == "issued"
+    assert referral.code in counter.get(draft).text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"posting_digits": "5678", "seeker_birth_date": "not a date"},
+        {"posting_digits": "5678", "seeker_birth_date": "2999-01-01"},
+        {"posting_digits": "", "seeker_birth_date": "1990-05-17"},
+        {"posting_digits": "56", "seeker_birth_date": "1990-05-17"},
+    ],
+)
+def test_malformed_re_entries_change_nothing(counter, consultation, posting_c, seeker_a, data):
+    counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting_c.pk},
+    )
+    referral = ReferralLetter.objects.get()
+    response = counter.post(
+        reverse("referral_confirm", args=[referral.pk]), {"seeker": seeker_a.pk, **data}
+    )
+    assert response.status_code == 400
+    referral.refresh_from_db()
+    assert referral.status == "draft"
+    assert not Alert.objects.exists()
+
+
+def test_a_stale_screen_cannot_act_on_another_seeker(
+    counter, consultation, posting_c, seeker_a, koriyama
+):
+    other = factories.JobSeekerFactory(office=koriyama)
+    counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting_c.pk},
+    )
+    referral = ReferralLetter.objects.get()
+    posts = [
+        ("referral_confirm", {"posting_digits": "5678", "seeker_birth_date": "1990-05-17"}),
+        ("referral_submit", {}),
+        ("referral_void", {"reason": "x"}),
+    ]
+    for name, data in posts:
+        response = counter.post(reverse(name, args=[referral.pk]), {"seeker": other.pk, **data})
+        assert response.status_code == 400
+        assert "別の求職者" in response.text
+    for name, data in [
+        ("interest_record", {"posting_number": posting_c.number, "decision": "declined"}),
+        ("consultation_close", {}),
+        ("note_update", {"note": "x"}),
+    ]:
+        response = counter.post(reverse(name, args=[consultation.pk]), {"seeker": other.pk, **data})
+        assert response.status_code == 400
+        assert "別の求職者" in response.text
+    referral.refresh_from_db()
+    consultation.refresh_from_db()
+    assert referral.status == "draft"
+    assert consultation.closed_at is None and consultation.note == ""
+    assert PostingInterest.objects.get(posting=posting_c).decision == "apply"
+
+
+def test_submit_then_blind_approval(alice, bob, seeker_a, posting_c, posting_d):
+    referral = pending(seeker_a, alice, posting_c)
+    supervisor = client_for(bob.user)
+    queue = supervisor.get(reverse("approval_queue")).text
+    assert seeker_a.name in queue
+    statement = supervisor.get(reverse("approval_detail", args=[referral.pk])).text
+    # Blind: the draft's establishment appears only among the recorded intents, not as the choice.
+    assert "承認 1/2" in statement and "承認して紹介状を発行" not in statement
+    wrong = supervisor.post(
+        reverse("approval_detail", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "stated_posting_number": posting_d.number},
+    )
+    assert wrong.status_code == 400 and "一致しません" in wrong.text
+    right = supervisor.post(
+        reverse("approval_detail", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "stated_posting_number": "０７０４０－１２３４５６７８"},
+    )
+    assert right.status_code == 200 and "承認して紹介状を発行" in right.text
+    assert "株式会社あさひ物流" in right.text
+    done = supervisor.post(
+        reverse("approval_approve", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "stated_posting_number": "07040-12345678"},
+    )
+    assert done.url == reverse("approval_queue")
+    referral.refresh_from_db()
+    assert referral.status == "issued"
+
+
+def test_a_tampered_approve_form_issues_nothing(alice, bob, seeker_a, posting_c, posting_d):
+    referral = pending(seeker_a, alice, posting_c)
+    response = client_for(bob.user).post(
+        reverse("approval_approve", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "stated_posting_number": posting_d.number},
+    )
+    assert response.status_code == 400
+    referral.refresh_from_db()
+    assert referral.status == "pending_approval"
+
+
+def test_reject_needs_a_reason(alice, bob, seeker_a, posting_c):
+    referral = pending(seeker_a, alice, posting_c)
+    supervisor = client_for(bob.user)
+    assert (
+        supervisor.post(
+            reverse("approval_reject", args=[referral.pk]), {"seeker": seeker_a.pk, "reason": ""}
+        ).status_code
+        == 400
+    )
+    supervisor.post(
+        reverse("approval_reject", args=[referral.pk]), {"seeker": seeker_a.pk, "reason": "要確認"}
+    )
+    referral.refresh_from_db()
+    assert referral.status == "draft" and referral.rejection_reason == "要確認"
+    assert (
+        "要確認" in client_for(alice.user).get(reverse("referral_detail", args=[referral.pk])).text
+    )
+
+
+def test_the_maker_sees_no_approve_link_for_their_own_referral(bob, seeker_a, posting_c):
+    referral = pending(seeker_a, bob, posting_c)
+    supervisor = client_for(bob.user)
+    assert "自分の作成" in supervisor.get(reverse("approval_queue")).text
+    response = supervisor.post(
+        reverse("approval_detail", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "stated_posting_number": posting_c.number},
+    )
+    assert response.status_code == 403
+
+
+def test_the_printed_letter(counter, alice, seeker_a, posting_c):
+    referral = issue_in_person(seeker_a, alice, posting_c)
+    page = counter.get(reverse("referral_letter", args=[referral.pk])).text
+    for shown in [
+        referral.code,
+        seeker_a.name,
+        "株式会社あさひ物流",
+        "07040-12345678",
+        "ハローワーク郡山",
+        "令和",
+        "<svg",
+    ]:
+        assert shown in page
+    assert "取消済み" not in page
+    counter.post(
+        reverse("referral_void", args=[referral.pk]), {"seeker": seeker_a.pk, "reason": "辞退"}
+    )
+    assert "取消済み" in counter.get(reverse("referral_letter", args=[referral.pk])).text
+
+
+def test_a_draft_has_no_letter(counter, consultation, posting_c, seeker_a):
+    counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting_c.pk},
+    )
+    referral = ReferralLetter.objects.get()
+    assert counter.get(reverse("referral_letter", args=[referral.pk])).status_code == 404
+
+
+def test_void_keeps_the_code_and_says_so(counter, alice, seeker_a, posting_c):
+    referral = issue_in_person(seeker_a, alice, posting_c)
+    response = counter.post(
+        reverse("referral_void", args=[referral.pk]), {"seeker": seeker_a.pk, "reason": ""}
+    )
+    assert response.status_code == 400
+    counter.post(
+        reverse("referral_void", args=[referral.pk]), {"seeker": seeker_a.pk, "reason": "辞退"}
+    )
+    page = counter.get(reverse("referral_detail", args=[referral.pk])).text
+    assert referral.code in page and "表示前に取り消しました" in page
+
+
+def test_merging_two_consultations(counter, alice, seeker_a, posting_c):
+    issued = issue_in_person(seeker_a, alice, posting_c)
+    twin = Consultation.objects.create(
+        seeker=seeker_a,
+        staff=alice,
+        office=alice.office,
+        in_person=True,
+        opened_at=issued.created_at,
+    )
+    page = counter.get(reverse("consultation_detail", args=[twin.pk])).text
+    assert "この相談に統合" in page
+    counter.post(
+        reverse("consultation_merge", args=[twin.pk]),
+        {"seeker": seeker_a.pk, "source": issued.consultation_id},
+    )
+    issued.refresh_from_db()
+    assert issued.consultation == twin and issued.status == "issued"
+    # The merged-away consultation's address leads to the one it was merged into.
+    response = counter.get(reverse("consultation_detail", args=[issued.consultation_id]))
+    assert response.status_code == 200
+
+
+def test_staff_views_of_personal_data_are_traced(counter, alice, seeker_a, posting_c):
+    referral = issue_in_person(seeker_a, alice, posting_c)
+    before = AuditEvent.objects.filter(action="seeker.viewed").count()
+    for url in [
+        reverse("seeker_detail", args=[seeker_a.pk]),
+        reverse("consultation_detail", args=[referral.consultation_id]),
+        reverse("referral_detail", args=[referral.pk]),
+        reverse("referral_letter", args=[referral.pk]),
+    ]:
+        counter.get(url)
+    events = AuditEvent.objects.filter(action="seeker.viewed").order_by("id")[before:]
+    assert [event.detail["screen"] for event in events] == [
+        "seeker",
+        "consultation",
+        "referral",
+        "letter",
+    ]
+    assert all(event.actor == alice.user and event.ip == "127.0.0.1" for event in events)
+
+
+def test_no_counter_page_is_stored(counter, consultation):
+    response = counter.get(reverse("consultation_detail", args=[consultation.pk]))
+    assert "no-store" in response["Cache-Control"]
