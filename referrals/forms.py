@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hellowork.identifiers import IdentifierFormField
+from hellowork.wareki import parse_date
 from referrals.models import Decision
 
 STALE_SCREEN = _(
@@ -31,6 +32,25 @@ class SeekerBoundForm(forms.Form):
         if value != self.seeker_id:
             raise ValidationError(STALE_SCREEN, code="stale_screen")
         return value
+
+
+class SpokenDateField(forms.CharField):
+    """A date typed as it was said: western or Japanese era, full-width or not."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "off"})
+
+    def clean(self, value: Any) -> datetime.date:
+        text = super().clean(value)
+        try:
+            return parse_date(text)
+        except ValueError:
+            raise ValidationError(
+                _("日付は「1985-04-01」「19850401」「昭和60年4月1日」のように入力してください。"),
+                code="invalid_date",
+            ) from None
 
 
 class SeekerSearchForm(forms.Form):
@@ -88,10 +108,12 @@ class ConfirmInSessionForm(SeekerBoundForm):
         max_length=8,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    seeker_birth_date = forms.DateField(
+    seeker_birth_date = SpokenDateField(
         label=_("生年月日（求職者が言った日付）"),
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}),
-        help_text=_("画面には表示されません。求職者に言ってもらってください。"),
+        help_text=_(
+            "画面には表示されません。求職者に言ってもらってください。"
+            "例: 1985-04-01、19850401、昭和60年4月1日、S60.4.1"
+        ),
     )
 
     def clean_seeker_birth_date(self) -> datetime.date:

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from hellowork.wareki import wareki
+from hellowork.wareki import parse_date, wareki
 
 
 @pytest.mark.parametrize(
@@ -18,3 +18,44 @@ from hellowork.wareki import wareki
 )
 def test_wareki(day, expected):
     assert wareki(day) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "1990-05-17",
+        "1990/5/17",
+        "19900517",
+        "１９９０年５月１７日",
+        "平成2年5月17日",
+        "平成２年５月１７日",
+        "H2.5.17",
+        "h2/05/17",
+        " 1990 - 05 - 17 ",
+    ],
+)
+def test_parse_date_reads_what_people_say(typed):
+    assert parse_date(typed) == datetime.date(1990, 5, 17)
+
+
+def test_parse_date_reads_the_first_year_of_an_era():
+    assert parse_date("令和元年5月1日") == datetime.date(2019, 5, 1)
+    assert parse_date("S64.1.7") == datetime.date(1989, 1, 7)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "1990-13-01",
+        "1990-02-30",
+        "平成32年1月1日",
+        "令和1年4月30日",
+        "5月17日",
+        "昨日",
+        "1990-05",
+    ],
+)
+def test_parse_date_refuses_the_rest(typed):
+    with pytest.raises(ValueError):
+        parse_date(typed)

@@ -368,3 +368,37 @@ def test_staff_views_of_personal_data_are_traced(counter, alice, seeker_a, posti
 def test_no_counter_page_is_stored(counter, consultation):
     response = counter.get(reverse("consultation_detail", args=[consultation.pk]))
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_birth_date_can_be_typed_as_said_in_the_japanese_era(
+    counter, consultation, posting_c, seeker_a
+):
+    counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting_c.pk},
+    )
+    referral = ReferralLetter.objects.get()
+    counter.post(
+        reverse("referral_confirm", args=[referral.pk]),
+        {
+            "seeker": seeker_a.pk,
+            "posting_digits": "5678",
+            "seeker_birth_date": "平成２年５月１７日",
+        },
+    )
+    referral.refresh_from_db()
+    assert referral.status == "issued"
+
+
+def test_after_a_refusal_the_typed_values_are_cleared(counter, consultation, posting_c, seeker_a):
+    counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting_c.pk},
+    )
+    referral = ReferralLetter.objects.get()
+    response = counter.post(
+        reverse("referral_confirm", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "posting_digits": "9876", "seeker_birth_date": "1991-02-03"},
+    )
+    assert response.status_code == 400
+    assert "9876" not in response.text and "1991-02-03" not in response.text
