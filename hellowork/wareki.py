@@ -34,11 +34,11 @@ def parse_date(text: str) -> datetime.date:
         year, month, day = (int(part) for part in match.groups())
         return datetime.date(year, month, day)
     if match := _ERA.fullmatch(value):
-        era, year_text, month, day = match.groups()
+        era, era_year, month_text, day_text = match.groups()
         name = _ERA_LETTERS.get(era, era)
         start = next(start for start, era_name in ERAS if era_name == name)
-        year = start.year + (1 if year_text == "元" else int(year_text)) - 1
-        date = datetime.date(year, int(month), int(day))
+        year = start.year + (1 if era_year == "元" else int(era_year)) - 1
+        date = datetime.date(year, int(month_text), int(day_text))
         following = [s for s, _ in ERAS if s > start]
         if date < start or (following and date >= min(following)):
             raise ValueError(f"{text!r} is outside its era")

@@ -78,8 +78,9 @@ def referral_confirm(request: StaffRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_errors(form, error)
             # The clerk re-types after a refusal: nothing typed stays on screen.
-            form.data = form.data.copy()
-            form.data.update({"posting_digits": "", "seeker_birth_date": ""})
+            cleared = request.POST.copy()
+            cleared["posting_digits"] = cleared["seeker_birth_date"] = ""
+            form.data = cleared
         else:
             messages.success(request, _("確認できました。紹介状を発行しました。"))
             return redirect("referral_detail", pk=pk)
