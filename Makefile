@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 # The PostgreSQL database `make ci` and `make test-postgres` use (tests run in test_<name>).
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/hellowork
 
-.PHONY: run test test-sqlite test-postgres lint format migrations-check deploy-check ci clean
+.PHONY: run test test-sqlite test-postgres browser-deps screenshots lint format migrations-check deploy-check ci clean
 
 $(PY):
 	@python="$$(scripts/find-python)" && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -39,6 +39,14 @@ test-postgres: $(VENV)/.installed-dev
 	scripts/ensure-postgres "$(POSTGRES_URL)"
 	DATABASE_URL="$(POSTGRES_URL)" $(MAKE) --no-print-directory test
 
+## browser-deps: Debian's Chromium and Japanese fonts for the browser journeys
+browser-deps:
+	scripts/ensure-browser
+
+## screenshots: the browser journeys, saving screenshots of the main screens to docs/screenshots
+screenshots: $(VENV)/.installed-dev browser-deps
+	SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser
+
 ## lint: ruff (lint and format check) and mypy with django-stubs on the apps
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
@@ -58,8 +66,10 @@ deploy-check: $(VENV)/.installed-dev
 		DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
-## ci: everything .ci/run checks, in order; stops at the first failure
-ci: lint migrations-check deploy-check test-sqlite test-postgres
+## ci: everything .ci/run checks, in order; stops at the first failure. The browser
+## journeys must run here: a missing Chromium is installed, and would otherwise fail.
+ci: export REQUIRE_BROWSER = 1
+ci: lint migrations-check deploy-check browser-deps test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info

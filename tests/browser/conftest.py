@@ -1,0 +1,169 @@
+"""Browser journeys: Playwright drives Debian's Chromium against pytest-django's live_server.
+
+Every interaction goes through the keyboard (Tab to the element, then type or press
+Enter/Space), so a journey that passes is also a journey a keyboard-only user can make.
+Every page a journey visits is checked with axe-core: no serious or critical violation.
+
+Without Chromium the journeys are skipped with a reason `make test` prints; with
+REQUIRE_BROWSER=1 (set by `make ci`) a missing browser is a failure instead.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+try:
+    from playwright.sync_api import Page, sync_playwright
+except ImportError:  # pragma: no cover - the dev extra installs it
+    sync_playwright = None  # type: ignore[assignment]
+
+
+def missing() -> str | None:
+    if sync_playwright is None:
+        return "Playwright is not installed (pip install -e '.[dev]')"
+    if CHROMIUM is None:
+        return "Chromium not found: `apt-get install chromium fonts-noto-cjk` runs the browser journeys"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = missing()
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            if reason and os.environ.get("REQUIRE_BROWSER") != "1":
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if reason := missing():
+        pytest.fail(f"REQUIRE_BROWSER=1 and {reason}")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between page actions are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser, *, width=1280, height=900, locale="ja-JP"):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    page = new_page(browser)
+    yield page
+    page.context.close()
+
+
+class Journey:
+    """A keyboard-only walk through the site, checking accessibility on every page."""
+
+    def __init__(self, page: "Page", base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.checked: set[str] = set()
+
+    def visit(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+        self.check()
+
+    def tab_to(self, locator, limit: int = 200) -> None:
+        target = locator.element_handle()
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            if self.page.evaluate("el => document.activeElement === el", target):
+                return
+        raise AssertionError(f"not reachable with the Tab key: {locator}")
+
+    def type_into(self, locator, text: str) -> None:
+        self.tab_to(locator)
+        self.page.keyboard.type(text)
+
+    def choose(self, locator) -> None:
+        """A radio button, as a keyboard user picks one: Tab into its group, then the arrow
+        keys (which move and select) until it is the one, then Space."""
+        target = locator.element_handle()
+        same_group = "(el, t) => el.type === 'radio' && el.name === t.name"
+        for _ in range(200):
+            self.page.keyboard.press("Tab")
+            if self.page.evaluate(f"t => ({same_group})(document.activeElement, t)", target):
+                break
+        else:
+            raise AssertionError(f"radio group not reachable with the Tab key: {locator}")
+        for _ in range(20):
+            if self.page.evaluate("t => document.activeElement === t", target):
+                self.page.keyboard.press("Space")
+                assert self.page.evaluate("t => t.checked", target)
+                return
+            self.page.keyboard.press("ArrowDown")
+        raise AssertionError(f"not reachable with the arrow keys: {locator}")
+
+    def press(self, locator) -> None:
+        """A button or link: Tab to it, then Enter; then check the page it leads to."""
+        self.tab_to(locator)
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+        self.check()
+
+    def button(self, name: str):
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def link(self, name: str):
+        return self.page.get_by_role("link", name=name, exact=True)
+
+    def field(self, label: str):
+        return self.page.get_by_label(label, exact=False).first
+
+    def check(self) -> None:
+        """axe-core on the page as it is now: no serious or critical violation."""
+        self.page.evaluate(AXE)
+        result = self.page.evaluate("async () => await axe.run(document)")
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(node["target"][0] for node in v["nodes"][:3])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not serious, f"{self.page.url}\n" + "\n".join(serious)
+        self.checked.add(self.page.url)
+
+    def text(self) -> str:
+        return self.page.locator("main").inner_text()
+
+    def shoot(self, name: str) -> None:
+        """Screenshots for the README, when asked for (`make screenshots`)."""
+        if os.environ.get("SCREENSHOTS") == "1":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+@pytest.fixture
+def journey(page, live_server):
+    return Journey(page, live_server.url)
+
+
+def log_in(journey: Journey, *, side: str, username: str, password: str) -> None:
+    journey.visit(f"/{side}/login/")
+    journey.type_into(journey.page.locator("#id_username"), username)
+    journey.type_into(journey.page.locator("#id_password"), password)
+    journey.press(journey.button("ログイン"))
