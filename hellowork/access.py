@@ -1,7 +1,8 @@
 """Who may use which side: the counter is for staff, the my page for employers.
 
 An account of one kind can never use the other's pages. Anonymous users go to their
-side's login page; a logged-in user of the wrong kind gets 403.
+side's login page; a logged-in user of the wrong kind gets 403; a user who still owes the
+second factor goes to the verification step.
 """
 
 from collections.abc import Callable
@@ -11,8 +12,10 @@ from typing import Concatenate
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 
+from hellowork import otp
 from hellowork.models import EmployerMember, StaffMember, User
 
 
@@ -54,6 +57,9 @@ def staff_required[**P](
         staff = staff_of(request.user)
         if staff is None:
             raise PermissionDenied
+        if not otp.is_verified(request):
+            request.session[otp.AFTER_LOGIN] = request.get_full_path()
+            return redirect("staff_otp")
         request.staff = staff  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)  # type: ignore[arg-type]
 
@@ -70,6 +76,9 @@ def employer_required[**P](
         member = member_of(request.user)
         if member is None:
             raise PermissionDenied
+        if not otp.is_verified(request):
+            request.session[otp.AFTER_LOGIN] = request.get_full_path()
+            return redirect("employer_otp")
         request.member = member  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)  # type: ignore[arg-type]
 

@@ -17,4 +17,9 @@ class HelloworkConfig(AppConfig):
     verbose_name = _("登録情報")
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
+
+        from hellowork import signals
+
         connection_created.connect(register_sqlite_functions, dispatch_uid="hellowork_sqlite")
+        user_locked_out.connect(signals.record_locked_out, dispatch_uid="audit_locked_out")

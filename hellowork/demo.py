@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
 from hellowork.models import (
@@ -200,6 +201,16 @@ class NameSource:
                 return name, f"{last_kana} {first_kana}"
 
 
+def _authenticator(user: User, rng: random.Random) -> None:
+    """A registered authenticator app, so demo staff skip enrollment; in development the
+    verification page shows its current code."""
+    TOTPDevice.objects.get_or_create(
+        user=user,
+        name="authenticator",
+        defaults={"key": rng.randbytes(20).hex(), "confirmed": True},
+    )
+
+
 def _upsert_user(username: str, *, name: str, email: str, kind: str, password: str) -> User:
     user, _ = User.objects.update_or_create(
         username=username,
@@ -222,7 +233,7 @@ def build_demo() -> DemoLogins:
     password = make_password(DEMO_PASSWORD)  # hashed once: the slow part of a login
     logins = DemoLogins()
 
-    User.objects.update_or_create(
+    admin, _ = User.objects.update_or_create(
         username="admin",
         defaults={
             "name": "システム管理者",
@@ -239,6 +250,8 @@ def build_demo() -> DemoLogins:
         },
     )
 
+    _authenticator(admin, rng)
+
     offices: dict[str, Office] = {}
     for code, office_name, prefix, _seekers in OFFICES:
         office, _ = Office.objects.update_or_create(
@@ -252,6 +265,7 @@ def build_demo() -> DemoLogins:
             StaffMember.objects.update_or_create(
                 user=user, defaults={"office": office, "role": role}
             )
+            _authenticator(user, rng)
             logins.staff.append((login, name, f"{office_name} {StaffRole(role).label}"))
 
     used_numbers: set[str] = set()

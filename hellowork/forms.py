@@ -20,8 +20,14 @@ class KindAuthenticationForm(AuthenticationForm):
     }
 
     def confirm_login_allowed(self, user: User) -> None:
-        profile = staff_of(user) if self.kind == User.Kind.STAFF else member_of(user)
-        if profile is None:
+        if self.kind == User.Kind.STAFF:
+            # Counter staff, or a system administrator (staff kind, admin flag) for /admin/.
+            allowed = staff_of(user) is not None or (
+                user.kind == User.Kind.STAFF and user.is_active and user.is_staff
+            )
+        else:
+            allowed = member_of(user) is not None
+        if not allowed:
             raise self.get_invalid_login_error()
 
 

@@ -1,8 +1,14 @@
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 from hellowork import audit
 
@@ -44,3 +50,29 @@ def client_ip(request: HttpRequest) -> str:
             # The proxy appends the address it saw: the last entry is the one to trust.
             return forwarded.split(",")[-1].strip()[:45]
     return (request.META.get("REMOTE_ADDR") or "")[:45]
+
+
+class IdleTimeoutMiddleware:
+    """Ends a counter (staff) session after COUNTER_IDLE_MINUTES without a request.
+
+    The last activity is written to the session at most once a minute, so a busy page does
+    not rewrite its session on every request.
+    """
+
+    KEY = "hellowork_last_seen"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and getattr(user, "kind", None) == "staff":
+            now = int(time.time())
+            last_seen = request.session.get(self.KEY, now)
+            if now - last_seen > settings.COUNTER_IDLE_MINUTES * 60:
+                logout(request)
+                messages.info(request, _("一定時間操作がなかったため、ログアウトしました。"))
+                return redirect_to_login(request.get_full_path(), reverse("staff_login"))
+            if now - last_seen >= 60 or self.KEY not in request.session:
+                request.session[self.KEY] = now
+        return self.get_response(request)

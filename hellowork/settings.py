@@ -43,13 +43,17 @@ INSTALLED_APPS = [
     "hellowork",
     "referrals",
     "employer_portal",
-    "django.contrib.admin",
+    "hellowork.admin_config.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.forms",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_email",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -59,11 +63,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "hellowork.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "hellowork.middleware.NoStoreMiddleware",
     "hellowork.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -126,6 +133,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "staff_login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out usernames first
+    "django.contrib.auth.backends.ModelBackend",
+]
+SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day; counter sessions also end at browser close
+# Counter PCs are shared: a counter session ends after this many idle minutes.
+COUNTER_IDLE_MINUTES = env.int("DJANGO_COUNTER_IDLE_MINUTES", default=15)
+
+# Second factor (hellowork.otp). Supervisors, managers and administrators always need TOTP.
+CLERK_OTP_REQUIRED = env.bool("DJANGO_CLERK_OTP_REQUIRED", default=True)
+EMPLOYER_OTP_REQUIRED = True
+TRUSTED_BROWSER_DAYS = 30
+OTP_TOTP_ISSUER = "Hello Work referrals"
+OTP_EMAIL_SUBJECT = "【ハローワーク】求人者マイページの確認コード / Hello Work my page code"
+OTP_EMAIL_BODY_TEMPLATE_PATH = "hellowork/email/otp_code.txt"
+OTP_EMAIL_TOKEN_VALIDITY = 300
+
+# Lockout (django-axes): after this many failures a username is refused for the cool-off
+# time, with the same answer as a wrong password. Counted per username, not per address:
+# a whole office shares one address.
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("DJANGO_LOGIN_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks to count per address too; per username cannot be dodged by changing
+# cookies or user agent, and per address would lock out a whole office behind one NAT.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "hellowork.auth_views.axes_username"
+AXES_LOCKOUT_CALLABLE = "hellowork.auth_views.lockout_response"
+AXES_VERBOSE = False  # its log lines name the username (an e-mail address)
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit trail
 
 LANGUAGE_CODE = "ja"
 # Each language is named in itself, as a language switch should show it.
@@ -167,6 +205,7 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="noreply@hellowork.example")
+OTP_EMAIL_SENDER = DEFAULT_FROM_EMAIL
 
 # Security headers. No inline script anywhere: a script that is needed carries the nonce.
 SECURE_CSP = {
@@ -204,6 +243,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Minutes between issuing a referral and the employer seeing it (DESIGN.md rule 7).

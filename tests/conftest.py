@@ -6,6 +6,9 @@ import datetime
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_email.models import EmailDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hellowork.models import StaffRole
 from tests import factories
@@ -78,10 +81,27 @@ def erin(establishment_d):
     )
 
 
-def client_for(user) -> Client:
+def client_for(user, *, verified: bool = True) -> Client:
+    """A client logged in as `user`, past the second factor unless verified=False."""
     client = Client()
     client.force_login(user)
+    if verified:
+        verify_second_factor(client, user)
     return client
+
+
+def verify_second_factor(client: Client, user) -> None:
+    if user.kind == "employer":
+        device = EmailDevice.objects.get_or_create(
+            user=user, name="login", defaults={"confirmed": True}
+        )[0]
+    else:
+        device = TOTPDevice.objects.get_or_create(
+            user=user, name="authenticator", defaults={"confirmed": True}
+        )[0]
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 @pytest.fixture

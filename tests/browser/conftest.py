@@ -9,10 +9,16 @@ REQUIRE_BROWSER=1 (set by `make ci`) a missing browser is a failure instead.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from django.core import mail
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from hellowork.models import User
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
@@ -163,7 +169,27 @@ def journey(page, live_server):
 
 
 def log_in(journey: Journey, *, side: str, username: str, password: str) -> None:
+    """Password, then the second factor as the person would type it: the authenticator's
+    current code (staff, enrolling first if needed) or the code from the e-mail."""
     journey.visit(f"/{side}/login/")
     journey.type_into(journey.page.locator("#id_username"), username)
     journey.type_into(journey.page.locator("#id_password"), password)
     journey.press(journey.button("ログイン"))
+    user = User.objects.get(username=username.lower())
+    if "/login/enroll/" in journey.page.url:
+        code = current_totp(TOTPDevice.objects.get(user=user, confirmed=False))
+        journey.type_into(journey.page.locator("#id_token"), code)
+        journey.press(journey.button("登録して続ける"))
+    elif "/counter/login/verify/" in journey.page.url:
+        code = current_totp(TOTPDevice.objects.get(user=user, confirmed=True))
+        journey.type_into(journey.page.locator("#id_token"), code)
+        journey.press(journey.button("確認"))
+    elif "/mypage/login/verify/" in journey.page.url:
+        code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+        journey.type_into(journey.page.locator("#id_token"), code)
+        journey.press(journey.button("ログイン"))
+    assert "/login/" not in journey.page.url, journey.page.url
+
+
+def current_totp(device) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"

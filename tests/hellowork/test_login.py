@@ -11,7 +11,8 @@ def login(client, url_name, username, password=TEST_PASSWORD):
     return client.post(reverse(url_name), {"username": username, "password": password})
 
 
-def test_staff_login_lands_on_the_counter(client, alice):
+def test_staff_login_lands_on_the_counter(client, alice, settings):
+    settings.CLERK_OTP_REQUIRED = False  # the second factor has its own tests (test_otp.py)
     response = login(client, "staff_login", "alice")
     assert response.status_code == 302
     assert response.url == reverse("counter_home")
@@ -21,7 +22,8 @@ def test_staff_login_lands_on_the_counter(client, alice):
     assert "ハローワーク郡山" in page.text
 
 
-def test_employer_login_lands_on_the_mypage(client, dave):
+def test_employer_login_lands_on_the_mypage(client, dave, settings):
+    settings.EMPLOYER_OTP_REQUIRED = False  # the second factor has its own tests (test_otp.py)
     response = login(client, "employer_login", "DAVE@asahi.example.jp")  # any case
     assert response.status_code == 302
     assert response.url == reverse("mypage_home")
@@ -61,7 +63,8 @@ def test_inactive_accounts_get_the_same_answer(client, alice):
     assert WRONG in login(client, "staff_login", "alice").text
 
 
-def test_next_is_followed_only_within_the_side(client, alice):
+def test_next_is_followed_only_within_the_side(client, alice, settings):
+    settings.CLERK_OTP_REQUIRED = False
     response = client.post(
         reverse("staff_login") + "?next=/mypage/",
         {"username": "alice", "password": TEST_PASSWORD, "next": "/mypage/"},

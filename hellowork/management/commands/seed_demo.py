@@ -20,7 +20,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))
         if options.get("verbosity", 1) == 0:
             return
-        self.stdout.write(f"\nDemo password for every login: {logins.password}\n")
+        self.stdout.write(f"\nDemo password for every login: {logins.password}")
+        self.stdout.write(
+            "The second factor: in development the verification page shows the expected code.\n"
+        )
         self.stdout.write("Counter (staff) logins at http://127.0.0.1:8000/counter/login/")
         for login, name, what in logins.staff:
             self.stdout.write(f"  {login:<14} {name}  {what}")
