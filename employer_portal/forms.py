@@ -102,7 +102,9 @@ class CodeCheckForm(forms.Form):
     code = forms.CharField(
         label=_("紹介コード"),
         max_length=64,
-        help_text=_("紹介状に印刷された紹介コード。例: 7K3M-9Q2X-HT4（ハイフンや全角文字のままでも構いません）"),
+        help_text=_(
+            "紹介状に印刷された紹介コード。例: 7K3M-9Q2X-HT4（ハイフンや全角文字のままでも構いません）"
+        ),
         error_messages={"required": _("紹介コードを入力してください。")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )

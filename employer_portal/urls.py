@@ -7,12 +7,8 @@ from employer_portal import views
 urlpatterns = [
     path("", views.mypage_home, name="mypage_home"),
     path("applicants/<uuid:public_id>/", views.applicant_detail, name="mypage_applicant"),
-    path(
-        "applicants/<uuid:public_id>/letter/", views.applicant_letter, name="mypage_letter"
-    ),
-    path(
-        "applicants/<uuid:public_id>/result/", views.applicant_result, name="mypage_result"
-    ),
+    path("applicants/<uuid:public_id>/letter/", views.applicant_letter, name="mypage_letter"),
+    path("applicants/<uuid:public_id>/result/", views.applicant_result, name="mypage_result"),
     path(
         "applicants/<uuid:public_id>/misdelivery/",
         views.applicant_misdelivery,

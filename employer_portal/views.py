@@ -10,7 +10,7 @@ from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordRese
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -128,9 +128,7 @@ def applicant_result(request: EmployerRequest, public_id: UUID) -> HttpResponse:
                 "conditions_difference": current.conditions_difference,
             }
         form = SelectionResultForm(initial=initial)
-    services.disclosure_view_record(
-        disclosure=applicant, member=request.member, page="result_form"
-    )
+    services.disclosure_view_record(disclosure=applicant, member=request.member, page="result_form")
     return render(
         request,
         "employer_portal/applicant_result.html",
@@ -141,7 +139,7 @@ def applicant_result(request: EmployerRequest, public_id: UUID) -> HttpResponse:
 @employer_required
 @require_http_methods(["GET", "POST"])
 def applicant_misdelivery(request: EmployerRequest, public_id: UUID) -> HttpResponse:
-    """"この応募者に心当たりがない": an alert at the issuing office, in this request."""
+    """ "この応募者に心当たりがない": an alert at the issuing office, in this request."""
     applicant = _applicant(request, public_id)
     report = selectors.misdelivery_report_of(disclosure=applicant)
     form = MisdeliveryForm(request.POST or None)
@@ -155,7 +153,9 @@ def applicant_misdelivery(request: EmployerRequest, public_id: UUID) -> HttpResp
         else:
             messages.success(
                 request,
-                _("ハローワークに報告しました。担当者から連絡します。この応募者の情報は控えを取らずにお待ちください。"),
+                _(
+                    "ハローワークに報告しました。担当者から連絡します。この応募者の情報は控えを取らずにお待ちください。"
+                ),
             )
             return redirect("mypage_applicant", public_id=applicant.public_id)
     services.disclosure_view_record(
@@ -246,12 +246,20 @@ class MemberPasswordSetView(PasswordResetConfirmView):
     template_name = "employer_portal/password_set.html"
     success_url = reverse_lazy("employer_login")
     title = ""
+    http_method_names = ["get", "post"]
 
-    def get_user(self, uidb64: str) -> User | None:  # type: ignore[override]
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # The parent answers an unusable link before looking at the method.
+        if (request.method or "").lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_user(self, uidb64: str) -> User | None:
         user = super().get_user(uidb64)
         return user if member_of(user) is not None else None
 
     def form_valid(self, form: MemberSetPasswordForm) -> HttpResponse:  # type: ignore[override]
+        assert self.user is not None  # a valid link: dispatch found the user
         registry_services.employer_password_set(
             user=self.user, password=form.cleaned_data["new_password1"]
         )
@@ -261,5 +269,3 @@ class MemberPasswordSetView(PasswordResetConfirmView):
             _("パスワードを設定しました。メールアドレスと新しいパスワードでログインしてください。"),
         )
         return HttpResponseRedirect(self.get_success_url())
-
-

@@ -38,9 +38,7 @@ def _locked_establishment_of_primary(by: EmployerMember) -> Establishment:
 
 
 def active_member_count(*, establishment: Establishment) -> int:
-    return EmployerMember.objects.filter(
-        establishment=establishment, user__is_active=True
-    ).count()
+    return EmployerMember.objects.filter(establishment=establishment, user__is_active=True).count()
 
 
 def _send_invitation(user: User, establishment: Establishment) -> None:
@@ -106,14 +104,22 @@ def employer_member_add(*, by: EmployerMember, email: str, name: str) -> Employe
     existing = taken[0] if len(taken) == 1 else None
     if taken and (existing is None or existing.is_active):
         raise ValidationError(
-            {"email": _("このメールアドレスは既に登録されています。別のアドレスを入力してください。")}
+            {
+                "email": _(
+                    "このメールアドレスは既に登録されています。別のアドレスを入力してください。"
+                )
+            }
         )
     reactivated = False
     if existing is not None:
         member = EmployerMember.objects.filter(user=existing, establishment=establishment).first()
         if member is None:
             raise ValidationError(
-                {"email": _("このメールアドレスは既に登録されています。別のアドレスを入力してください。")}
+                {
+                    "email": _(
+                        "このメールアドレスは既に登録されています。別のアドレスを入力してください。"
+                    )
+                }
             )
         # A colleague removed earlier comes back: the same login, so the audit trail stays one.
         user = existing
@@ -129,7 +135,11 @@ def employer_member_add(*, by: EmployerMember, email: str, name: str) -> Employe
             user.full_clean()
         except ValidationError:
             raise ValidationError(
-                {"email": _("このメールアドレスはログインIDに使えません。別のアドレスを入力してください。")}
+                {
+                    "email": _(
+                        "このメールアドレスはログインIDに使えません。別のアドレスを入力してください。"
+                    )
+                }
             ) from None
         user.save()
         member = EmployerMember.objects.create(user=user, establishment=establishment)
@@ -137,7 +147,11 @@ def employer_member_add(*, by: EmployerMember, email: str, name: str) -> Employe
         "employer_member.added",
         actor=by.user,
         target=member,
-        detail={"establishment_id": establishment.pk, "user_id": user.pk, "reactivated": reactivated},
+        detail={
+            "establishment_id": establishment.pk,
+            "user_id": user.pk,
+            "reactivated": reactivated,
+        },
     )
     _send_invitation(user, establishment)
     return member

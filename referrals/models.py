@@ -551,10 +551,16 @@ class CodeCheck(models.Model):
     Reason = CodeCheckReason
 
     member = models.ForeignKey(
-        EmployerMember, on_delete=models.PROTECT, related_name="code_checks", verbose_name=_("照会した人")
+        EmployerMember,
+        on_delete=models.PROTECT,
+        related_name="code_checks",
+        verbose_name=_("照会した人"),
     )
     establishment = models.ForeignKey(
-        Establishment, on_delete=models.PROTECT, related_name="code_checks", verbose_name=_("事業所")
+        Establishment,
+        on_delete=models.PROTECT,
+        related_name="code_checks",
+        verbose_name=_("事業所"),
     )
     checked_at = models.DateTimeField(_("照会日時"))
     reason = models.CharField(_("照会の結果"), max_length=32, choices=CodeCheckReason.choices)

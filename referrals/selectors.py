@@ -45,9 +45,9 @@ def disclosures_visible_to(*, establishment: Establishment) -> QuerySet[Disclosu
 def _current_result() -> Subquery:
     """The result no later row corrects (the database keeps the history one line)."""
     return Subquery(
-        SelectionResult.objects.filter(
-            disclosure=OuterRef("pk"), corrected_by__isnull=True
-        ).values("result")[:1]
+        SelectionResult.objects.filter(disclosure=OuterRef("pk"), corrected_by__isnull=True).values(
+            "result"
+        )[:1]
     )
 
 

@@ -760,9 +760,7 @@ def _locked_visible_disclosure(disclosure: Disclosure, member: EmployerMember) -
     )
     _require_own(member, locked)
     if not Disclosure.objects.filter(selectors.visible_now(), pk=locked.pk).exists():
-        raise ValidationError(
-            _("この応募者は現在表示されていません。一覧から開き直してください。")
-        )
+        raise ValidationError(_("この応募者は現在表示されていません。一覧から開き直してください。"))
     return locked
 
 
@@ -829,14 +827,10 @@ def selection_result_record(
             errors["not_hired_reason"] = _("不採用の理由は、不採用の場合だけ選んでください。")
         if start_date is None:
             errors["start_date"] = _("採用の場合は入社予定日を入力してください。")
-        elif not isinstance(start_date, datetime.date) or isinstance(
-            start_date, datetime.datetime
-        ):
+        elif not isinstance(start_date, datetime.date) or isinstance(start_date, datetime.datetime):
             errors["start_date"] = _("入社予定日を日付で入力してください。")
         elif not (
-            disclosure.referral_date
-            <= start_date
-            <= disclosure.referral_date + START_DATE_HORIZON
+            disclosure.referral_date <= start_date <= disclosure.referral_date + START_DATE_HORIZON
         ):
             errors["start_date"] = _(
                 "入社予定日は、紹介日（%(first)s）から1年以内の日付を入力してください。"
@@ -853,9 +847,7 @@ def selection_result_record(
             "相違がある場合は、求人票とどのように違うかを入力してください。"
         )
     elif not conditions_differ and difference:
-        errors["conditions_difference"] = _(
-            "相違がない場合は、相違の内容を空欄にしてください。"
-        )
+        errors["conditions_difference"] = _("相違がない場合は、相違の内容を空欄にしてください。")
     if len(difference) > NOTE_MAX_LENGTH:
         errors["conditions_difference"] = _("相違の内容は%(max)d文字以内で入力してください。") % {
             "max": NOTE_MAX_LENGTH
@@ -920,7 +912,7 @@ def code_not_registered_message() -> str:
 
 def _mismatch_reason(
     referral: ReferralLetter, establishment: Establishment, now: datetime.datetime
-) -> str:
+) -> CodeCheckReason:
     disclosure = Disclosure.objects.filter(referral=referral).first()
     if referral.posting.establishment_id != establishment.pk:
         return CodeCheckReason.OTHER_ESTABLISHMENT

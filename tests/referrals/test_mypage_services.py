@@ -170,7 +170,11 @@ def test_a_difference_in_conditions_says_how(applicant_c, dave):
 def test_a_correction_adds_a_row_and_keeps_the_history(applicant_c, dave):
     first = record(applicant_c, dave)
     second = record(
-        applicant_c, dave, result="not_hired", start_date=None, not_hired_reason="applicant_withdrew"
+        applicant_c,
+        dave,
+        result="not_hired",
+        start_date=None,
+        not_hired_reason="applicant_withdrew",
     )
     third = record(applicant_c, dave, conditions_differ=True, conditions_difference="勤務地")
     assert second.corrects == first and third.corrects == second
@@ -315,7 +319,10 @@ def test_own_code_shows_the_applicant_and_alerts_nobody(applicant_c, dave):
     [
         lambda code: code.replace("-", "").lower(),
         lambda code: code.translate(
-            str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZ-", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＭＮＰＱＲＳＴＶＷＸＹＺー")
+            str.maketrans(
+                "0123456789ABCDEFGHJKMNPQRSTVWXYZ-",
+                "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＭＮＰＱＲＳＴＶＷＸＹＺー",
+            )
         ),
         lambda code: f"  {code[:4]} {code[5:9]} {code[10:]}  ",
     ],
@@ -483,7 +490,9 @@ def test_a_misdelivery_report_alerts_the_issuing_office_at_once(applicant_c, dav
     assert alert == report.alert
     assert (alert.office, alert.referral) == (koriyama, applicant_c.referral)
     assert alert.resolved_at is None
-    assert alert in selectors.open_alerts_for_staff(staff=factories.StaffMemberFactory(office=koriyama))
+    assert alert in selectors.open_alerts_for_staff(
+        staff=factories.StaffMemberFactory(office=koriyama)
+    )
     assert "応募の予定" not in str(alert.detail)  # the note may name people: not in the alert
     assert AuditEvent.objects.filter(action="misdelivery.reported", actor=dave.user).exists()
 
@@ -537,7 +546,7 @@ def colleagues(dave, establishment_c):
 def test_one_email_per_visible_applicant_per_active_member(
     alice, seeker_a, posting_c, colleagues, erin
 ):
-    dave, active, removed = colleagues
+    dave, active, _removed = colleagues
     with time_machine.travel(T0, tick=False):
         referral = issue_in_person(seeker_a, alice, posting_c)
         assert services.employer_notifications_send() == 0  # still in the hold

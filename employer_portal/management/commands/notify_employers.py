@@ -31,7 +31,9 @@ class Command(BaseCommand):
             help="At most this many applicants per round (default 100).",
         )
 
-    def handle(self, *args: Any, loop: float | None = None, limit: int = 100, **options: Any) -> None:
+    def handle(
+        self, *args: Any, loop: float | None = None, limit: int = 100, **options: Any
+    ) -> None:
         if loop is None:
             count = services.employer_notifications_send(limit=limit)
             self.stdout.write(f"notified: {count}")
