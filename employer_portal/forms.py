@@ -12,6 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from referrals.models import NotHiredReason, SelectionOutcome
 from referrals.services import NOTE_MAX_LENGTH
 
+class MyPageForm(forms.Form):
+    """Japanese labels take no colon."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 RESULT_FILTERS = [
     ("", _("すべて")),
     ("none", _("未記録")),
@@ -20,7 +28,7 @@ RESULT_FILTERS = [
 ]
 
 
-class ApplicantFilterForm(forms.Form):
+class ApplicantFilterForm(MyPageForm):
     posting = forms.ChoiceField(label=_("求人"), required=False)
     status = forms.ChoiceField(label=_("選考結果"), required=False, choices=RESULT_FILTERS)
 
@@ -50,7 +58,7 @@ class JapaneseDateField(forms.DateField):
 YES_NO = [("yes", _("あり")), ("no", _("なし"))]
 
 
-class SelectionResultForm(forms.Form):
+class SelectionResultForm(MyPageForm):
     result = forms.ChoiceField(
         label=_("選考結果"),
         choices=SelectionOutcome.choices,
@@ -98,7 +106,7 @@ class SelectionResultForm(forms.Form):
         return data
 
 
-class CodeCheckForm(forms.Form):
+class CodeCheckForm(MyPageForm):
     code = forms.CharField(
         label=_("紹介コード"),
         max_length=64,
@@ -110,7 +118,7 @@ class CodeCheckForm(forms.Form):
     )
 
 
-class MisdeliveryForm(forms.Form):
+class MisdeliveryForm(MyPageForm):
     note = forms.CharField(
         label=_("状況（任意）"),
         required=False,
@@ -120,7 +128,7 @@ class MisdeliveryForm(forms.Form):
     )
 
 
-class MemberAddForm(forms.Form):
+class MemberAddForm(MyPageForm):
     name = forms.CharField(
         label=_("氏名"),
         max_length=100,
@@ -137,6 +145,7 @@ class MemberAddForm(forms.Form):
 
 class MemberSetPasswordForm(SetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("新しいパスワード")
         self.fields["new_password2"].label = _("新しいパスワード（確認）")
