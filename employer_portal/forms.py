@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from referrals.models import NotHiredReason, SelectionOutcome
 from referrals.services import NOTE_MAX_LENGTH
 
+
 class MyPageForm(forms.Form):
     """Japanese labels take no colon."""
 

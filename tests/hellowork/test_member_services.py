@@ -89,7 +89,7 @@ def test_only_the_primary_member_adds_and_removes(dave, establishment_c):
         services.employer_member_remove(member=dave, by=colleague)
 
 
-def test_removing_deactivates_the_login_and_keeps_the_row(dave, client):
+def test_removing_deactivates_the_login_and_keeps_the_row(dave):
     colleague = add(dave)
     services.employer_member_remove(member=colleague, by=dave)
     colleague.refresh_from_db()

@@ -2,6 +2,7 @@
 see and when, selection results, code checks, misdelivery reports and arrival notices."""
 
 import datetime
+import io
 
 import pytest
 import time_machine
@@ -558,7 +559,9 @@ def test_one_email_per_visible_applicant_per_active_member(
         )
         assert all(len(message.recipients()) == 1 for message in mail.outbox)
         assert services.employer_notifications_send() == 0  # nothing twice
-        call_command("notify_employers", stdout=open("/dev/null", "w"))  # noqa: PTH123, SIM115
+        out = io.StringIO()
+        call_command("notify_employers", stdout=out)
+        assert out.getvalue() == "notified: 0\n"
     assert len(mail.outbox) == 2
     referral.disclosure.refresh_from_db()
     assert referral.disclosure.notified_at == T0 + datetime.timedelta(minutes=10)
@@ -625,3 +628,20 @@ def test_the_database_refuses_a_notice_for_a_recalled_disclosure(alice, seeker_a
         Disclosure.objects.filter(referral=referral).update(
             notified_at=timezone.now() + datetime.timedelta(hours=1)
         )
+
+
+def test_the_worker_loops_until_stopped(applicant_c, dave, monkeypatch, capsys):
+    import time
+
+    rounds = []
+
+    def stop_after_two(seconds):
+        rounds.append(seconds)
+        if len(rounds) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", stop_after_two)
+    call_command("notify_employers", "--loop", "5")
+    assert rounds == [5, 5]
+    assert len(mail.outbox) == 1  # the first round sent it, the second found nothing
+    assert "notify_employers: stopped" in capsys.readouterr().out
