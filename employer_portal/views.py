@@ -1,11 +1,271 @@
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The employer my page (求人者マイページ). Every view starts from the establishment-scoped
+selectors (another establishment's record is a 404), calls one service and redirects;
+every page that shows an applicant's personal data records the view in the audit trail."""
 
-from hellowork.access import EmployerRequest, employer_required
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordResetConfirmView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from employer_portal.forms import (
+    ApplicantFilterForm,
+    CodeCheckForm,
+    MemberAddForm,
+    MemberSetPasswordForm,
+    MisdeliveryForm,
+    SelectionResultForm,
+)
+from hellowork import selectors as registry
+from hellowork import services as registry_services
+from hellowork.access import EmployerRequest, employer_required, member_of
+from hellowork.models import Establishment, User
+from referrals import selectors, services
+from referrals.models import Disclosure
+
+APPLICANTS_PER_PAGE = 25
+
+
+def _applicant(request: EmployerRequest, public_id: UUID) -> Disclosure:
+    return get_object_or_404(
+        selectors.applicant_for_member(member=request.member), public_id=public_id
+    )
+
+
+def _refused(form: Form, error: ValidationError) -> None:
+    """A service's refusal onto the form: per field where it names one."""
+    form.add_error(None, error)
 
 
 @employer_required
 @require_GET
 def mypage_home(request: EmployerRequest) -> HttpResponse:
-    return render(request, "employer_portal/home.html", {"member": request.member})
+    """The applicant list: only this establishment's visible applicants, newest first."""
+    member = request.member
+    form = ApplicantFilterForm(
+        request.GET or None, postings=selectors.applicant_postings(member=member)
+    )
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    applicants = selectors.applicants_for_member(
+        member=member,
+        posting_number=filters.get("posting", ""),
+        result=filters.get("status", ""),
+    )
+    page = Paginator(applicants, APPLICANTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    services.disclosures_list_view_record(member=member, disclosures=rows)
+    return render(
+        request,
+        "employer_portal/home.html",
+        {"member": member, "form": form, "page": page, "rows": rows},
+    )
+
+
+@employer_required
+@require_GET
+def applicant_detail(request: EmployerRequest, public_id: UUID) -> HttpResponse:
+    applicant = _applicant(request, public_id)
+    services.disclosure_view_record(disclosure=applicant, member=request.member, page="detail")
+    return render(
+        request,
+        "employer_portal/applicant_detail.html",
+        {
+            "applicant": applicant,
+            "results": list(selectors.selection_results_of(disclosure=applicant)),
+            "report": selectors.misdelivery_report_of(disclosure=applicant),
+        },
+    )
+
+
+@employer_required
+@require_GET
+def applicant_letter(request: EmployerRequest, public_id: UUID) -> HttpResponse:
+    """The referral letter as issued, for printing: the snapshot, this establishment's
+    name and the issuing office, nothing else."""
+    applicant = _applicant(request, public_id)
+    services.disclosure_view_record(disclosure=applicant, member=request.member, page="letter")
+    return render(
+        request,
+        "employer_portal/applicant_letter.html",
+        {"applicant": applicant, "establishment": request.member.establishment},
+    )
+
+
+@employer_required
+@require_http_methods(["GET", "POST"])
+def applicant_result(request: EmployerRequest, public_id: UUID) -> HttpResponse:
+    """Records 採用 / 不採用; a second record corrects the first and keeps it."""
+    applicant = _applicant(request, public_id)
+    current = selectors.selection_results_of(disclosure=applicant).first()
+    if request.method == "POST":
+        form = SelectionResultForm(request.POST)
+        if form.is_valid():
+            try:
+                services.selection_result_record(
+                    disclosure=applicant, member=request.member, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _refused(form, error)
+            else:
+                messages.success(request, _("選考結果を記録しました。ハローワークにも伝わります。"))
+                return redirect("mypage_applicant", public_id=applicant.public_id)
+    else:
+        initial: dict[str, Any] = {}
+        if current is not None:
+            initial = {
+                "result": current.result,
+                "start_date": current.start_date,
+                "not_hired_reason": current.not_hired_reason,
+                "conditions_differ": "yes" if current.conditions_differ else "no",
+                "conditions_difference": current.conditions_difference,
+            }
+        form = SelectionResultForm(initial=initial)
+    services.disclosure_view_record(disclosure=applicant, member=request.member, page="result_form")
+    return render(
+        request,
+        "employer_portal/applicant_result.html",
+        {"applicant": applicant, "form": form, "current": current},
+    )
+
+
+@employer_required
+@require_http_methods(["GET", "POST"])
+def applicant_misdelivery(request: EmployerRequest, public_id: UUID) -> HttpResponse:
+    """ "この応募者に心当たりがない": an alert at the issuing office, in this request."""
+    applicant = _applicant(request, public_id)
+    report = selectors.misdelivery_report_of(disclosure=applicant)
+    form = MisdeliveryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.misdelivery_report(
+                disclosure=applicant, member=request.member, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "ハローワークに報告しました。担当者から連絡します。この応募者の情報は控えを取らずにお待ちください。"
+                ),
+            )
+            return redirect("mypage_applicant", public_id=applicant.public_id)
+    services.disclosure_view_record(
+        disclosure=applicant, member=request.member, page="misdelivery_form"
+    )
+    return render(
+        request,
+        "employer_portal/applicant_misdelivery.html",
+        {"applicant": applicant, "form": form, "report": report},
+    )
+
+
+@employer_required
+@require_http_methods(["GET", "POST"])
+def code_check(request: EmployerRequest) -> HttpResponse:
+    """Rule 9: a code from a letter an applicant brought. The answer is shown after a
+    redirect, so reloading the page never checks (or alerts) twice."""
+    form = CodeCheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        answer = services.code_check(member=request.member, code=form.cleaned_data["code"])
+        if answer.ok and answer.disclosure is not None:
+            messages.success(request, answer.message)
+            return redirect("mypage_applicant", public_id=answer.disclosure.public_id)
+        messages.warning(request, answer.message)
+        return redirect("mypage_code_check")
+    return render(request, "employer_portal/code_check.html", {"form": form})
+
+
+@employer_required
+@require_http_methods(["GET", "POST"])
+def members(request: EmployerRequest) -> HttpResponse:
+    """The establishment's logins; its primary member adds colleagues here."""
+    member = request.member
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = registry_services.employer_member_add(
+                by=member, email=form.cleaned_data["email"], name=form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)sさんを登録し、パスワード設定用のメールを送りました。")
+                % {"name": added.user.name},
+            )
+            return redirect("mypage_members")
+    active = list(registry.active_members_of(establishment=member.establishment))
+    return render(
+        request,
+        "employer_portal/members.html",
+        {
+            "form": form,
+            "members": active,
+            "max_members": Establishment.MAX_MEMBERS,
+            "can_add": member.is_primary and len(active) < Establishment.MAX_MEMBERS,
+        },
+    )
+
+
+@employer_required
+@require_http_methods(["GET", "POST"])
+def member_remove(request: EmployerRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(
+        registry.active_members_of(establishment=request.member.establishment), pk=pk
+    )
+    if not request.member.is_primary:
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            registry_services.employer_member_remove(member=target, by=request.member)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("%(name)sさんを削除しました。") % {"name": target.user.name}
+            )
+        return redirect("mypage_members")
+    return render(request, "employer_portal/member_remove.html", {"target": target})
+
+
+class MemberPasswordSetView(PasswordResetConfirmView):
+    """The link in a new member's e-mail: Django's reset-token machinery, for my-page
+    logins only, writing through the registry service."""
+
+    form_class = MemberSetPasswordForm
+    template_name = "employer_portal/password_set.html"
+    success_url = reverse_lazy("employer_login")
+    title = ""
+    http_method_names = ["get", "post"]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # The parent answers an unusable link before looking at the method.
+        if (request.method or "").lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_user(self, uidb64: str) -> User | None:
+        user = super().get_user(uidb64)
+        return user if member_of(user) is not None else None
+
+    def form_valid(self, form: MemberSetPasswordForm) -> HttpResponse:  # type: ignore[override]
+        assert self.user is not None  # a valid link: dispatch found the user
+        registry_services.employer_password_set(
+            user=self.user, password=form.cleaned_data["new_password1"]
+        )
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(
+            self.request,
+            _("パスワードを設定しました。メールアドレスと新しいパスワードでログインしてください。"),
+        )
+        return HttpResponseRedirect(self.get_success_url())

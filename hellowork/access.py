@@ -42,9 +42,11 @@ def member_of(user: object) -> EmployerMember | None:
     if not isinstance(user, User) or user.kind != User.Kind.EMPLOYER or not user.is_active:
         return None
     try:
-        return EmployerMember.objects.select_related("establishment__office").get(user=user)
+        member = EmployerMember.objects.select_related("establishment__office").get(user=user)
     except EmployerMember.DoesNotExist:
         return None
+    member.user = user  # the same row, already loaded: no second query for request.member.user
+    return member
 
 
 def staff_required[**P](

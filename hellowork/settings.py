@@ -248,3 +248,12 @@ LOGGING = {
 
 # Minutes between issuing a referral and the employer seeing it (DESIGN.md rule 7).
 DISCLOSURE_HOLD_MINUTES = env.int("DISCLOSURE_HOLD_MINUTES", default=10)
+
+# The address of this site as employers reach it, for links in e-mails (no trailing slash).
+SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Referral code checks on the my page (DESIGN.md rule 9): at most this many per member and
+# per establishment within the window, counted in the database.
+CODE_CHECK_LIMIT_PER_MEMBER = env.int("CODE_CHECK_LIMIT_PER_MEMBER", default=10)
+CODE_CHECK_LIMIT_PER_ESTABLISHMENT = env.int("CODE_CHECK_LIMIT_PER_ESTABLISHMENT", default=10)
+CODE_CHECK_WINDOW_MINUTES = env.int("CODE_CHECK_WINDOW_MINUTES", default=60)

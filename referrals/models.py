@@ -5,11 +5,20 @@ Rows are written only by referrals.services; the constraints below hold the inva
 the database can state by itself.
 """
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hellowork.models import Establishment, JobPosting, JobSeeker, Office, StaffMember
+from hellowork.models import (
+    EmployerMember,
+    Establishment,
+    JobPosting,
+    JobSeeker,
+    Office,
+    StaffMember,
+)
 
 
 def _in(field: str, choices: type[models.TextChoices]) -> Q:
@@ -335,10 +344,14 @@ class Disclosure(models.Model):
         related_name="disclosures",
         verbose_name=_("事業所"),
     )
+    # The only id of a disclosure that ever appears in a my-page URL: opaque, unguessable.
+    public_id = models.UUIDField(_("公開ID"), default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(_("作成日時"))
     visible_at = models.DateTimeField(_("表示開始"))
     recalled_at = models.DateTimeField(_("保留中の取消"), null=True, blank=True)
     retracted_at = models.DateTimeField(_("撤回"), null=True, blank=True)
+    # When the establishment's members were told by e-mail that an applicant arrived.
+    notified_at = models.DateTimeField(_("到着通知の送信日時"), null=True, blank=True)
     # The snapshot: emptied on retraction (rule 8) and by the retention command.
     seeker_name = models.CharField(_("氏名"), max_length=100, blank=True)
     seeker_kana = models.CharField(_("氏名（カナ）"), max_length=100, blank=True)
@@ -361,9 +374,21 @@ class Disclosure(models.Model):
                 condition=Q(recalled_at__isnull=True) | Q(retracted_at__isnull=True),
                 name="disclosure_recalled_or_retracted_not_both",
             ),
+            # The arrival e-mail goes out once the applicant is visible, and never for a
+            # disclosure recalled within the hold.
+            models.CheckConstraint(
+                condition=Q(notified_at__isnull=True)
+                | Q(notified_at__gte=models.F("visible_at"), recalled_at__isnull=True),
+                name="disclosure_notified_when_visible",
+            ),
         ]
         indexes = [
             models.Index(fields=["establishment", "-visible_at"], name="disclosure_estab_visible"),
+            models.Index(
+                fields=["visible_at"],
+                condition=Q(notified_at__isnull=True),
+                name="disclosure_to_notify",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -422,3 +447,203 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SelectionOutcome(models.TextChoices):
+    HIRED = "hired", _("採用")
+    NOT_HIRED = "not_hired", _("不採用")
+
+
+class NotHiredReason(models.TextChoices):
+    APPLICANT_WITHDREW = "applicant_withdrew", _("応募者が辞退した")
+    EXPERIENCE = "experience", _("経験・技能が求人の条件に合わなかった")
+    QUALIFICATION = "qualification", _("必要な資格・免許がなかった")
+    POSITION_FILLED = "position_filled", _("採用予定人数に達した")
+    NO_SHOW = "no_show", _("面接などに来なかった")
+    OTHER = "other", _("その他")
+
+
+class SelectionResult(models.Model):
+    """The employer's 採用 / 不採用 for one applicant. A correction adds a row pointing at
+    the one it corrects, so the history is a single line and its last row is current."""
+
+    Outcome = SelectionOutcome
+    NotHiredReason = NotHiredReason
+
+    disclosure = models.ForeignKey(
+        Disclosure, on_delete=models.PROTECT, related_name="results", verbose_name=_("応募者")
+    )
+    result = models.CharField(_("選考結果"), max_length=16, choices=SelectionOutcome.choices)
+    start_date = models.DateField(_("入社予定日"), null=True, blank=True)
+    not_hired_reason = models.CharField(
+        _("不採用の理由"), max_length=32, choices=NotHiredReason.choices, blank=True
+    )
+    conditions_differ = models.BooleanField(_("求人票と採用条件の相違"))
+    conditions_difference = models.TextField(_("相違の内容"), blank=True)
+    corrects = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+        verbose_name=_("訂正した記録"),
+    )
+    recorded_by = models.ForeignKey(
+        EmployerMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("記録した人")
+    )
+    recorded_at = models.DateTimeField(_("記録日時"))
+
+    class Meta:
+        verbose_name = _("選考結果")
+        verbose_name_plural = _("選考結果")
+        ordering = ["-id"]  # newest first: each row corrects the one before it
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("result", SelectionOutcome), name="selectionresult_result_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(not_hired_reason="") | _in("not_hired_reason", NotHiredReason),
+                name="selectionresult_reason_valid",
+            ),
+            # 採用 has a planned start date and no reason; 不採用 has no start date.
+            models.CheckConstraint(
+                condition=Q(result="hired", start_date__isnull=False, not_hired_reason="")
+                | Q(result="not_hired", start_date__isnull=True),
+                name="selectionresult_fields_of_result",
+            ),
+            # 相違あり says how; 相違なし says nothing.
+            models.CheckConstraint(
+                condition=(Q(conditions_differ=True) & ~Q(conditions_difference=""))
+                | Q(conditions_differ=False, conditions_difference=""),
+                name="selectionresult_difference_described",
+            ),
+            # Only one first result per applicant: every later one corrects its predecessor.
+            models.UniqueConstraint(
+                fields=["disclosure"],
+                condition=Q(corrects__isnull=True),
+                name="selectionresult_one_first_per_disclosure",
+            ),
+            models.CheckConstraint(
+                condition=~Q(corrects=models.F("id")), name="selectionresult_not_correcting_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_result_display()} {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class CodeCheckReason(models.TextChoices):
+    MATCH = "match", _("貴事業所の応募者")
+    OTHER_ESTABLISHMENT = "other_establishment", _("別の事業所への紹介")
+    NOT_DISCLOSED = "not_disclosed", _("マイページに開示されていない紹介")
+    HELD = "held", _("表示前の保留中")
+    RECALLED = "recalled", _("保留中に取り消された紹介")
+    VOIDED = "voided", _("取り消された紹介状")
+    RETRACTED = "retracted", _("撤回された紹介")
+    UNKNOWN = "unknown", _("登録のないコード")
+    MALFORMED = "malformed", _("紹介コードの形でない入力")
+
+
+class CodeCheck(models.Model):
+    """One referral code an employer looked up (rule 9). The rate limit counts these rows,
+    so it holds across processes; what was typed is not kept, only what it matched."""
+
+    Reason = CodeCheckReason
+
+    member = models.ForeignKey(
+        EmployerMember,
+        on_delete=models.PROTECT,
+        related_name="code_checks",
+        verbose_name=_("照会した人"),
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.PROTECT,
+        related_name="code_checks",
+        verbose_name=_("事業所"),
+    )
+    checked_at = models.DateTimeField(_("照会日時"))
+    reason = models.CharField(_("照会の結果"), max_length=32, choices=CodeCheckReason.choices)
+    referral = models.ForeignKey(
+        ReferralLetter,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="code_checks",
+        verbose_name=_("コードの紹介状"),
+    )
+    disclosure = models.ForeignKey(
+        Disclosure,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="code_checks",
+        verbose_name=_("表示した応募者"),
+    )
+    alert = models.OneToOneField(
+        Alert,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="code_check",
+        verbose_name=_("アラート"),
+    )
+
+    class Meta:
+        verbose_name = _("紹介コード照会")
+        verbose_name_plural = _("紹介コード照会")
+        ordering = ["-checked_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("reason", CodeCheckReason), name="codecheck_reason_valid"
+            ),
+            # A match shows the applicant and alerts nobody; anything else alerts, once.
+            models.CheckConstraint(
+                condition=Q(reason="match", disclosure__isnull=False, alert__isnull=True)
+                | (~Q(reason="match") & Q(disclosure__isnull=True, alert__isnull=False)),
+                name="codecheck_match_or_alert",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=["unknown", "malformed"], referral__isnull=True)
+                | (~Q(reason__in=["unknown", "malformed"]) & Q(referral__isnull=False)),
+                name="codecheck_referral_when_known",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "checked_at"], name="codecheck_member_at"),
+            models.Index(fields=["establishment", "checked_at"], name="codecheck_estab_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class MisdeliveryReport(models.Model):
+    """An employer's "この応募者に心当たりがない" (rule 9). One per applicant: the alert it
+    raised is already in the supervisor's list."""
+
+    disclosure = models.OneToOneField(
+        Disclosure,
+        on_delete=models.PROTECT,
+        related_name="misdelivery_report",
+        verbose_name=_("応募者"),
+    )
+    member = models.ForeignKey(
+        EmployerMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("報告した人")
+    )
+    note = models.TextField(_("状況"), blank=True)
+    reported_at = models.DateTimeField(_("報告日時"))
+    alert = models.OneToOneField(
+        Alert,
+        on_delete=models.PROTECT,
+        related_name="misdelivery_report",
+        verbose_name=_("アラート"),
+    )
+
+    class Meta:
+        verbose_name = _("誤送付の申告")
+        verbose_name_plural = _("誤送付の申告")
+        ordering = ["-reported_at"]
+
+    def __str__(self) -> str:
+        return f"{_('誤送付の申告')} {self.reported_at:%Y-%m-%d %H:%M}"

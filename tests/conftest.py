@@ -127,3 +127,20 @@ def posting_d(establishment_d):
     return factories.JobPostingFactory(
         number="07040-87654321", establishment=establishment_d, title="配送ドライバー"
     )
+
+
+# -- the employer my page -------------------------------------------------------------
+
+
+@pytest.fixture
+def no_hold(settings):
+    """Applicants are visible the moment their letter is issued."""
+    settings.DISCLOSURE_HOLD_MINUTES = 0
+
+
+@pytest.fixture
+def applicant_c(no_hold, alice, seeker_a, posting_c):
+    """seeker_a, referred by alice to establishment C and visible on its my page."""
+    from tests.referrals.helpers import issue_in_person
+
+    return issue_in_person(seeker_a, alice, posting_c).disclosure

@@ -1,0 +1,152 @@
+"""Forms of the my page. They only read what was typed; the rules live in the services,
+whose ValidationErrors land on the same fields."""
+
+import datetime
+import unicodedata
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import SetPasswordForm
+from django.utils.translation import gettext_lazy as _
+
+from referrals.models import NotHiredReason, SelectionOutcome
+from referrals.services import NOTE_MAX_LENGTH
+
+
+class MyPageForm(forms.Form):
+    """Japanese labels take no colon."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+RESULT_FILTERS = [
+    ("", _("すべて")),
+    ("none", _("未記録")),
+    ("hired", SelectionOutcome.HIRED.label),
+    ("not_hired", SelectionOutcome.NOT_HIRED.label),
+]
+
+
+class ApplicantFilterForm(MyPageForm):
+    posting = forms.ChoiceField(label=_("求人"), required=False)
+    status = forms.ChoiceField(label=_("選考結果"), required=False, choices=RESULT_FILTERS)
+
+    def __init__(self, *args: Any, postings: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["posting"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("すべての求人"))] + [
+            (number, f"{number} {title}") for number, title in postings
+        ]
+        invalid = _("一覧にある項目から選んでください。")
+        for name in self.fields:
+            self.fields[name].error_messages["invalid_choice"] = invalid
+
+
+class JapaneseDateField(forms.DateField):
+    """A date typed as 2026-04-01 or 2026/4/1, full-width digits allowed."""
+
+    input_formats = ["%Y-%m-%d", "%Y/%m/%d"]
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).strip()
+        return super().to_python(value)
+
+
+YES_NO = [("yes", _("あり")), ("no", _("なし"))]
+
+
+class SelectionResultForm(MyPageForm):
+    result = forms.ChoiceField(
+        label=_("選考結果"),
+        choices=SelectionOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("選考結果を「採用」か「不採用」から選んでください。")},
+    )
+    start_date = JapaneseDateField(
+        label=_("入社予定日（採用の場合）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("例: 2026-04-01"),
+        error_messages={"invalid": _("入社予定日を「2026-04-01」の形で入力してください。")},
+    )
+    not_hired_reason = forms.ChoiceField(
+        label=_("不採用の理由（不採用の場合・任意）"),
+        required=False,
+        choices=[("", _("選択しない")), *NotHiredReason.choices],
+        error_messages={"invalid_choice": _("不採用の理由は一覧から選んでください。")},
+    )
+    conditions_differ = forms.TypedChoiceField(
+        label=_("求人票の内容と採用条件の相違"),
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("求人票と採用条件の相違の有無を選んでください。")},
+    )
+    conditions_difference = forms.CharField(
+        label=_("相違の内容（相違がある場合）"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("例: 賃金、就業時間、雇用形態など、求人票と違う点"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """Fields that do not apply to the chosen answer are dropped, not refused: the page
+        shows them all (no script) and what was left in one of them is not an answer."""
+        data = super().clean() or {}
+        if data.get("result") == SelectionOutcome.NOT_HIRED:
+            data["start_date"] = None
+        elif data.get("result") == SelectionOutcome.HIRED:
+            data["not_hired_reason"] = ""
+        if data.get("conditions_differ") is False:
+            data["conditions_difference"] = ""
+        return data
+
+
+class CodeCheckForm(MyPageForm):
+    code = forms.CharField(
+        label=_("紹介コード"),
+        max_length=64,
+        help_text=_(
+            "紹介状に印刷された紹介コード。例: 7K3M-9Q2X-HT4（ハイフンや全角文字のままでも構いません）"
+        ),
+        error_messages={"required": _("紹介コードを入力してください。")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class MisdeliveryForm(MyPageForm):
+    note = forms.CharField(
+        label=_("状況（任意）"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("例: 応募の予定を聞いていない、同じ名前の方に心当たりがない など"),
+    )
+
+
+class MemberAddForm(MyPageForm):
+    name = forms.CharField(
+        label=_("氏名"),
+        max_length=100,
+        error_messages={"required": _("氏名を入力してください。")},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.CharField(
+        label=_("メールアドレス（ログインID）"),
+        max_length=150,
+        error_messages={"required": _("メールアドレスを入力してください。")},
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class MemberSetPasswordForm(SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("新しいパスワード")
+        self.fields["new_password2"].label = _("新しいパスワード（確認）")

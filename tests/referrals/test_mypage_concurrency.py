@@ -1,0 +1,94 @@
+"""What must hold when two processes act at once (PostgreSQL: SQLite serialises writers).
+Each thread has its own database connection, as two workers or two requests would."""
+
+import threading
+import time
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+
+from hellowork import services as registry_services
+from hellowork.models import EmployerMember, Establishment
+from referrals import services
+from referrals.models import CodeCheck, Disclosure
+from tests import factories
+from tests.employer_portal.helpers import applicants
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+]
+
+
+def run_together(count, work):
+    """Runs `work(i)` in `count` threads started at the same moment; their results."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def target(i):
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as error:  # handed to the test, which asserts on it
+            results[i] = error
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_two_notifiers_never_send_the_same_notice_twice(
+    no_hold, alice, posting_c, dave, establishment_c, monkeypatch
+):
+    colleague = factories.EmployerMemberFactory(establishment=establishment_c)
+    applicants(4, staff=alice, posting=posting_c)
+    slow_send = EmailBackend.send_messages
+
+    def send_slowly(self, messages):
+        time.sleep(0.2)  # hold the row lock while the other worker looks
+        return slow_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", send_slowly)
+    results = run_together(2, lambda i: services.employer_notifications_send())
+    assert sum(results) == 4, results
+    assert len(mail.outbox) == 4 * 2  # each of 4 applicants, to dave and the colleague
+    recipients = sorted(message.to[0] for message in mail.outbox)
+    assert recipients == sorted([dave.user.email, colleague.user.email] * 4)
+    assert not Disclosure.objects.filter(notified_at__isnull=True).exists()
+
+
+def test_concurrent_code_checks_stop_at_the_limit(dave, establishment_c, settings):
+    settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT = 3
+    members = [dave] + [
+        factories.EmployerMemberFactory(establishment=establishment_c) for _ in range(5)
+    ]
+    answers = run_together(6, lambda i: services.code_check(member=members[i], code="nonsense"))
+    assert sum(1 for answer in answers if answer.limited) == 3, answers
+    assert CodeCheck.objects.count() == 3
+
+
+def test_concurrent_additions_stop_at_ten_members(dave, establishment_c):
+    for _ in range(Establishment.MAX_MEMBERS - 2):
+        factories.EmployerMemberFactory(establishment=establishment_c)
+    results = run_together(
+        3,
+        lambda i: registry_services.employer_member_add(
+            by=dave, email=f"new{i}@asahi.example.jp", name=f"新人 {i}"
+        ),
+    )
+    assert sum(1 for result in results if isinstance(result, EmployerMember)) == 1, results
+    assert sum(1 for result in results if isinstance(result, ValidationError)) == 2
+    assert (
+        EmployerMember.objects.filter(establishment=establishment_c, user__is_active=True).count()
+        == Establishment.MAX_MEMBERS
+    )
