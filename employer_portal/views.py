@@ -29,6 +29,7 @@ from hellowork import services as registry_services
 from hellowork.access import EmployerRequest, employer_required, member_of
 from hellowork.models import Establishment, User
 from referrals import selectors, services
+from referrals.letters import letter_for_disclosure
 from referrals.models import Disclosure
 
 APPLICANTS_PER_PAGE = 25
@@ -92,10 +93,9 @@ def applicant_letter(request: EmployerRequest, public_id: UUID) -> HttpResponse:
     name and the issuing office, nothing else."""
     applicant = _applicant(request, public_id)
     services.disclosure_view_record(disclosure=applicant, member=request.member, page="letter")
+    letter = letter_for_disclosure(applicant, request.member.establishment)
     return render(
-        request,
-        "employer_portal/applicant_letter.html",
-        {"applicant": applicant, "establishment": request.member.establishment},
+        request, "employer_portal/applicant_letter.html", {"applicant": applicant, "letter": letter}
     )
 
 

@@ -1,7 +1,6 @@
 """The referral's own screens: the issuance screen (紹介状発行画面, rule 3), submit, void,
 and the printable letter."""
 
-import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -9,14 +8,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hellowork.access import StaffRequest, staff_required
 from referrals import selectors, services
 from referrals.forms import ActionForm, ConfirmInSessionForm, ReasonForm
-from referrals.models import ApprovalReason, ReferralLetter, ReferralStatus
+from referrals.letters import letter_for_referral
+from referrals.models import ApprovalReason, ReferralLetter
 from referrals.views.common import add_errors
 
 
@@ -49,6 +48,7 @@ def _page(
         "confirm_form": forms_.get("confirm_form") or ConfirmInSessionForm(seeker_id=seeker_id),
         "submit_form": forms_.get("submit_form") or ActionForm(seeker_id=seeker_id),
         "void_form": forms_.get("void_form") or ReasonForm(seeker_id=seeker_id),
+        "results": list(selectors.selection_results_for_referral(referral=referral)),
     }
     services.staff_view_record(
         staff=request.staff, seeker=referral.consultation.seeker, screen="referral", target=referral
@@ -121,11 +121,6 @@ def referral_void(request: StaffRequest, pk: int) -> HttpResponse:
     return _page(request, pk, status=400, void_form=form)
 
 
-def qr_svg(code: str) -> str:
-    """The referral code (only the code) as an inline SVG QR code, never Micro QR."""
-    return segno.make(code, error="m", micro=False).svg_inline(scale=3, border=2)
-
-
 @staff_required
 @require_GET
 def referral_letter(request: StaffRequest, pk: int) -> HttpResponse:
@@ -140,13 +135,5 @@ def referral_letter(request: StaffRequest, pk: int) -> HttpResponse:
     services.staff_view_record(
         staff=request.staff, seeker=referral.consultation.seeker, screen="letter", target=referral
     )
-    context = {
-        "referral": referral,
-        "seeker": referral.consultation.seeker,
-        "posting": referral.posting,
-        "establishment": referral.posting.establishment,
-        "office": referral.consultation.office,
-        "voided": referral.status in (ReferralStatus.VOIDED, ReferralStatus.RETRACTED),
-        "qr": mark_safe(qr_svg(referral.code)),  # noqa: S308 (segno's own SVG of a checked code)
-    }
+    context = {"referral": referral, "letter": letter_for_referral(referral)}
     return render(request, "referrals/letter.html", context)

@@ -247,12 +247,12 @@ def test_the_letter_is_printable_and_holds_only_the_snapshot(
     response = dave_client.get(detail_url(applicant_c, "mypage_letter"))
     text = response.text
     assert "紹介状" in text and 'class="letter"' in text
-    assert f"{establishment_c.name}　御中" in text
+    assert f"{establishment_c.name} 御中" in text
     assert "ハローワーク郡山" in text
     assert applicant_c.referral_code in text and applicant_c.seeker_name in text
     assert seeker_a.number not in text and "1990年" not in text and "平成2年" not in text
     assert "<script>" not in text and "style=" not in text  # CSP: no inline script or style
-    assert "employer_portal/print.js" in text
+    assert "hellowork/print.js" in text and "<svg" in text  # print button, QR of the code
 
 
 def test_the_hold_on_the_detail_page(alice, seeker_a, posting_c, dave_client):

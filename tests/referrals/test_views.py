@@ -402,3 +402,32 @@ def test_after_a_refusal_the_typed_values_are_cleared(counter, consultation, pos
     )
     assert response.status_code == 400
     assert "9876" not in response.text and "1991-02-03" not in response.text
+
+
+def test_the_employers_result_and_its_correction_show_on_the_counter(
+    counter, alice, dave, seeker_a, posting_c, settings
+):
+    settings.DISCLOSURE_HOLD_MINUTES = 0
+    from referrals import services
+
+    referral = issue_in_person(seeker_a, alice, posting_c)
+    page = counter.get(reverse("referral_detail", args=[referral.pk])).text
+    assert "まだ記録されていません" in page
+    services.selection_result_record(
+        disclosure=referral.disclosure,
+        member=dave,
+        result="not_hired",
+        not_hired_reason="",
+        conditions_differ=False,
+    )
+    services.selection_result_record(
+        disclosure=referral.disclosure,
+        member=dave,
+        result="hired",
+        start_date=referral.disclosure.referral_date,
+        conditions_differ=True,
+        conditions_difference="勤務時間が9時からではなく8時から",
+    )
+    page = counter.get(reverse("referral_detail", args=[referral.pk])).text
+    assert "採用" in page and "不採用" in page and "（訂正前）" in page
+    assert "勤務時間が9時からではなく8時から" in page
