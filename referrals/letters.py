@@ -41,7 +41,10 @@ def letter_for_referral(referral: ReferralLetter) -> Letter:
     assert referral.code and referral.issued_at
     consultation, posting = referral.consultation, referral.posting
     issued = timezone.localdate(referral.issued_at)
-    marks = {ReferralStatus.VOIDED: _("取消済み（無効）"), ReferralStatus.RETRACTED: _("撤回")}
+    marks: dict[str, str] = {
+        ReferralStatus.VOIDED: _("取消済み（無効）"),
+        ReferralStatus.RETRACTED: _("撤回"),
+    }
     return Letter(
         date=issued,
         establishment_name=posting.establishment.name,
@@ -54,7 +57,7 @@ def letter_for_referral(referral: ReferralLetter) -> Letter:
         posting_number=posting.number,
         posting_title=posting.title,
         code=referral.code,
-        void_mark=str(marks.get(referral.status, "")),
+        void_mark=marks.get(referral.status, ""),
     )
 
 
