@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hellowork.access import StaffRequest, staff_required
 from hellowork.models import JobSeeker
@@ -11,9 +11,11 @@ from referrals.forms import OpenConsultationForm, SeekerSearchForm
 
 
 @staff_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def seeker_search(request: StaffRequest) -> HttpResponse:
-    form = SeekerSearchForm(request.GET or None)
+    """A name in kana is personal data: it is posted, never put in the URL (where browser
+    history, proxies and access logs would keep it)."""
+    form = SeekerSearchForm(request.POST if request.method == "POST" else None)
     results = None
     if form.is_valid():
         kind, results = selectors.seeker_search(query=form.cleaned_data["q"])

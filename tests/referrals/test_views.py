@@ -22,14 +22,20 @@ def consultation(alice, seeker_a, posting_c, posting_d):
 
 def test_search_by_number_and_by_kana(counter, seeker_a):
     for query in ["０７０４０－００００１２３４", "やまだ", "ヤマダハナコ", "ﾔﾏﾀﾞ"]:
-        response = counter.get(reverse("seeker_search"), {"q": query})
+        response = counter.post(reverse("seeker_search"), {"q": query})
         assert response.status_code == 200
         assert seeker_a.name in response.text, query
     assert AuditEvent.objects.filter(action="seeker.searched").count() == 4
 
 
+def test_the_searched_name_never_goes_into_the_url(counter):
+    page = counter.get(reverse("counter_home")).text
+    assert 'method="post" action="/counter/seekers/"' in page
+    assert counter.get(reverse("seeker_search"), {"q": "ヤマダ"}).context["results"] is None
+
+
 def test_search_finds_nothing_politely(counter, seeker_a):
-    response = counter.get(reverse("seeker_search"), {"q": "ワタナベ"})
+    response = counter.post(reverse("seeker_search"), {"q": "ワタナベ"})
     assert "該当する求職者はいません" in response.text
 
 
