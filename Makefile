@@ -8,7 +8,10 @@ PY := $(VENV)/bin/python
 # The PostgreSQL database `make ci` and `make test-postgres` use (tests run in test_<name>).
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/hellowork
 
-.PHONY: run test test-sqlite test-postgres browser-deps screenshots lint format migrations-check deploy-check ci clean
+.PHONY: run test test-sqlite test-postgres invariants browser-deps screenshots lint format migrations-check deploy-check ci clean
+
+# Extra pytest arguments; `make ci` runs the state machine with the `ci` Hypothesis profile.
+PYTEST_ARGS ?=
 
 $(PY):
 	@python="$$(scripts/find-python)" && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -30,7 +33,7 @@ run: $(VENV)/.installed-run
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
 test: $(VENV)/.installed-dev
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-sqlite: $(VENV)/.installed-dev
 	env -u DATABASE_URL $(MAKE) --no-print-directory test
@@ -38,6 +41,11 @@ test-sqlite: $(VENV)/.installed-dev
 test-postgres: $(VENV)/.installed-dev
 	scripts/ensure-postgres "$(POSTGRES_URL)"
 	DATABASE_URL="$(POSTGRES_URL)" $(MAKE) --no-print-directory test
+
+## invariants: the safety invariants' state machine with the deep Hypothesis profile
+## (thousands of random sequences; on PostgreSQL when DATABASE_URL is set)
+invariants: $(VENV)/.installed-dev
+	$(VENV)/bin/pytest tests/invariants --hypothesis-profile deep
 
 ## browser-deps: Debian's Chromium and Japanese fonts for the browser journeys
 browser-deps:
@@ -69,6 +77,7 @@ deploy-check: $(VENV)/.installed-dev
 ## ci: everything .ci/run checks, in order; stops at the first failure. The browser
 ## journeys must run here: a missing Chromium is installed, and would otherwise fail.
 ci: export REQUIRE_BROWSER = 1
+ci: export PYTEST_ARGS = --hypothesis-profile ci
 ci: lint migrations-check deploy-check browser-deps test-sqlite test-postgres
 
 clean:

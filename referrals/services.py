@@ -173,6 +173,8 @@ def consultation_open(*, seeker: JobSeeker, staff: StaffMember, in_person: bool)
         .first()
     )
     if existing is not None:
+        # Reopening is traced too: who came back to this seeker's consultation, when.
+        audit.record("consultation.resumed", actor=staff.user, target=existing)
         return existing
     consultation = Consultation.objects.create(
         seeker=seeker, staff=staff, office=staff.office, in_person=in_person, opened_at=now

@@ -9,9 +9,19 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from hellowork.models import StaffRole
 from tests import factories
+
+# Hypothesis budgets: `dev` for make test, `ci` for .ci/run (--hypothesis-profile ci),
+# `deep` for make invariants. Examples talk to a database: no deadline.
+_patient = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+hypothesis_settings.register_profile("dev", max_examples=15, stateful_step_count=25, **_patient)
+hypothesis_settings.register_profile("ci", max_examples=100, stateful_step_count=30, **_patient)
+hypothesis_settings.register_profile("deep", max_examples=3000, stateful_step_count=50, **_patient)
+hypothesis_settings.load_profile("dev")
 
 
 @pytest.fixture(autouse=True)

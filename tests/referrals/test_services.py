@@ -30,6 +30,15 @@ def test_opening_twice_today_returns_the_same_consultation(alice, seeker_a):
     assert Consultation.objects.count() == 1
 
 
+def test_reopening_a_consultation_is_traced(alice, seeker_a):
+    # Found by the state machine: every successful service call leaves a trace.
+    first = services.consultation_open(seeker=seeker_a, staff=alice, in_person=True)
+    before = AuditEvent.objects.count()
+    assert services.consultation_open(seeker=seeker_a, staff=alice, in_person=True) == first
+    assert AuditEvent.objects.filter(action="consultation.resumed").count() == 1
+    assert AuditEvent.objects.count() == before + 1
+
+
 def test_a_new_day_or_a_closed_consultation_opens_a_new_one(alice, seeker_a):
     with time_machine.travel(datetime.datetime(2026, 4, 1, 10, tzinfo=datetime.UTC)):
         yesterday = services.consultation_open(seeker=seeker_a, staff=alice, in_person=True)

@@ -1,0 +1,538 @@
+"""The safety invariants, checked after every step of random sequences of actions.
+
+A Hypothesis state machine drives the real services (no mocks) over a small world: two
+offices, clerks, supervisors and a manager, establishments with and without a my page
+(two of them with names that read alike), seekers, postings and employer members. Every
+rule calls one service with arguments picked at random, right or wrong; a refusal is an
+expected outcome, not a failure. After every step the invariants of the issue are checked
+against the database. `make test` runs a few examples, `.ci/run` the `ci` profile
+(`--hypothesis-profile ci`), `make invariants` the `deep` one.
+
+The machine keeps its own small model of what must be true (the seekers' decisions, the
+codes ever assigned, the audit trail's length), and compares the database with it.
+"""
+
+import datetime
+import secrets
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_email.models import EmailDevice
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from hellowork import audit
+from hellowork.models import AuditEvent, JobPosting, StaffRole
+from referrals import codes, selectors, services
+from referrals.models import (
+    Alert,
+    Consultation,
+    Disclosure,
+    PostingInterest,
+    ReferralLetter,
+)
+from tests import factories
+
+REFUSED = (ValidationError, PermissionDenied)
+START = datetime.datetime(2026, 6, 9, 0, 30, tzinfo=datetime.UTC)  # 09:30 in Tokyo
+index = st.integers(min_value=0, max_value=1_000)
+
+
+def pick(items, i):
+    return items[i % len(items)]
+
+
+class ReferralMachine(RuleBasedStateMachine):
+    @initialize(
+        plans=st.lists(
+            st.tuples(
+                index, index, st.booleans(), st.lists(index, min_size=1, max_size=3), st.booleans()
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    def build_world(self, plans):
+        # Everything an example does is rolled back when it ends (teardown).
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.clock = time_machine.travel(START, tick=False)
+        self.traveller = self.clock.start()
+
+        koriyama = factories.OfficeFactory(code="0704", name="ハローワーク郡山")
+        fukushima = factories.OfficeFactory(code="0701", name="ハローワーク福島")
+        self.staff = [
+            factories.StaffMemberFactory(office=koriyama, role=StaffRole.CLERK),
+            factories.StaffMemberFactory(office=koriyama, role=StaffRole.CLERK),
+            factories.StaffMemberFactory(office=koriyama, role=StaffRole.SUPERVISOR),
+            factories.StaffMemberFactory(office=koriyama, role=StaffRole.MANAGER),
+            factories.StaffMemberFactory(office=fukushima, role=StaffRole.CLERK),
+            factories.StaffMemberFactory(office=fukushima, role=StaffRole.SUPERVISOR),
+        ]
+        establishments = [
+            factories.EstablishmentFactory(
+                office=koriyama, name="株式会社あさひ物流", has_mypage=True
+            ),
+            factories.EstablishmentFactory(
+                office=koriyama, name="株式会社朝日物流", has_mypage=True
+            ),
+            factories.EstablishmentFactory(
+                office=koriyama, name="有限会社安積フーズ", has_mypage=False
+            ),
+            factories.EstablishmentFactory(
+                office=fukushima, name="株式会社吾妻電子", has_mypage=True
+            ),
+        ]
+        self.postings = [
+            factories.JobPostingFactory(establishment=establishment)
+            for establishment in establishments
+            for _ in range(2)
+        ]
+        self.postings[-1].status = JobPosting.Status.CLOSED
+        self.postings[-1].save()
+        self.seekers = [factories.JobSeekerFactory(office=koriyama) for _ in range(2)] + [
+            factories.JobSeekerFactory(office=fukushima)
+        ]
+        self.members = [
+            factories.EmployerMemberFactory(establishment=establishment, is_primary=True)
+            for establishment in establishments
+            if establishment.has_mypage
+        ]
+        self.establishments = establishments
+        self.decisions: dict[tuple[int, int], str] = {}  # (consultation, posting) → decision
+        self.codes_seen: dict[int, str] = {}  # referral → the code it was given
+        self.audit_length = AuditEvent.objects.count()
+        self.start_at_the_counter(plans)
+
+    def start_at_the_counter(self, plans):
+        """A head start, through the services too: consultations where the seeker wants
+        some postings, and a draft for each, so the steps explore what follows."""
+        for seeker, staff, in_person, postings, issue in plans:
+            clerk = pick(self.staff, staff)
+            consultation = services.consultation_open(
+                seeker=pick(self.seekers, seeker), staff=clerk, in_person=in_person
+            )
+            for posting_index in postings:
+                posting = pick(self.postings, posting_index)
+                try:
+                    services.interest_record(
+                        consultation=consultation, posting=posting, decision="apply", staff=clerk
+                    )
+                    self.decisions[(consultation.pk, posting.pk)] = "apply"
+                    referral = services.referral_draft(
+                        consultation=consultation, posting=posting, staff=clerk
+                    )
+                    if issue:
+                        services.referral_confirm_in_session(
+                            referral=referral,
+                            staff=clerk,
+                            posting_digits=posting.number.replace("-", "")[-4:],
+                            seeker_birth_date=consultation.seeker.birth_date,
+                        )
+                except REFUSED:
+                    pass  # a closed posting, a second letter for one posting: fine
+        self.audit_length = AuditEvent.objects.count()
+
+    def teardown(self):
+        if hasattr(self, "atomic"):
+            self.clock.stop()
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+
+    # -- helpers --------------------------------------------------------------------
+
+    def consultations(self):
+        return list(Consultation.objects.order_by("pk"))
+
+    def referrals(self):
+        return list(ReferralLetter.objects.select_related("posting", "consultation").order_by("pk"))
+
+    def disclosures(self):
+        return list(Disclosure.objects.order_by("pk"))
+
+    def colleague(self, office_id, i, *, checker=False, not_ids=()):
+        """Staff of that office (supervisors or managers when `checker`), avoiding not_ids."""
+        candidates = [
+            s
+            for s in self.staff
+            if s.office_id == office_id and (not checker or s.can_approve) and s.pk not in not_ids
+        ]
+        return pick(candidates or self.staff, i)
+
+    def expect_trace(self, grew: bool):
+        """Every successful call and every caught mismatch adds to the trail; nothing
+        ever removes from it."""
+        length = AuditEvent.objects.count()
+        assert length >= self.audit_length, "the audit trail shrank"
+        if grew:
+            assert length > self.audit_length, "a successful call left no trace"
+        self.audit_length = length
+
+    def call(self, name, action, *, records_refusal: bool = False):
+        """Runs one service call; a refusal is an outcome like any other."""
+        alerts_before = Alert.objects.count()
+        try:
+            result = action()
+        except REFUSED:
+            caught = records_refusal and Alert.objects.count() > alerts_before
+            self.expect_trace(grew=caught)
+            event(f"{name}: refused" + (" (caught mismatch)" if caught else ""))
+            return None
+        self.expect_trace(grew=True)
+        event(f"{name}: done")
+        return result
+
+    # -- the counter ----------------------------------------------------------------
+
+    @precondition(lambda self: Consultation.objects.count() < 6)  # a small world, deeply explored
+    @rule(seeker=index, staff=index, in_person=st.booleans())
+    def open_consultation(self, seeker, staff, in_person):
+        self.call(
+            "consultation_open",
+            lambda: services.consultation_open(
+                seeker=pick(self.seekers, seeker),
+                staff=pick(self.staff, staff),
+                in_person=in_person,
+            ),
+        )
+
+    @precondition(lambda self: Consultation.objects.exists())
+    @rule(
+        consultation=index,
+        posting=index,
+        staff=index,
+        aim=st.booleans(),
+        decision=st.sampled_from(["apply", "apply", "declined", "considering", "maybe"]),
+    )
+    def record_interest(self, consultation, posting, staff, aim, decision):
+        consultation = pick(self.consultations(), consultation)
+        posting = pick(self.postings, posting)
+        by = self.colleague(consultation.office_id, staff) if aim else pick(self.staff, staff)
+        done = self.call(
+            "interest_record",
+            lambda: services.interest_record(
+                consultation=consultation, posting=posting, decision=decision, staff=by
+            ),
+        )
+        if done is not None:
+            self.decisions[(consultation.pk, posting.pk)] = decision
+
+    @precondition(lambda self: Consultation.objects.exists())
+    @rule(consultation=index, posting=index, staff=index, aim=st.booleans())
+    def draft(self, consultation, posting, staff, aim):
+        wanted = [pair for pair, decision in self.decisions.items() if decision == "apply"]
+        if aim and wanted:  # a posting the seeker wants, by a clerk of the office
+            consultation_id, posting_id = pick(wanted, posting)
+            consultation = Consultation.objects.get(pk=consultation_id)
+            target = JobPosting.objects.get(pk=posting_id)
+            by = self.colleague(consultation.office_id, staff)
+        else:
+            consultation = pick(self.consultations(), consultation)
+            target, by = pick(self.postings, posting), pick(self.staff, staff)
+        consultations_before = Consultation.objects.count()
+        self.call(
+            "referral_draft",
+            lambda: services.referral_draft(consultation=consultation, posting=target, staff=by),
+        )
+        assert Consultation.objects.count() == consultations_before, "drafting made a consultation"
+
+    @precondition(lambda self: ReferralLetter.objects.exists())
+    @rule(
+        referral=index,
+        staff=index,
+        aim=st.booleans(),
+        right_digits=st.booleans(),
+        right_birth=st.booleans(),
+    )
+    def confirm(self, referral, staff, aim, right_digits, right_birth):
+        referral = pick(self.referrals(), referral)
+        office = referral.consultation.office_id
+        by = self.colleague(office, staff) if aim else pick(self.staff, staff)
+        seeker = referral.consultation.seeker
+        digits = referral.posting.number.replace("-", "")[-4:]
+        if not right_digits:
+            digits = f"{(int(digits) + 1) % 10_000:04d}"
+        birth = seeker.birth_date if right_birth else seeker.birth_date + datetime.timedelta(days=1)
+        key = (referral.consultation_id, referral.posting_id)
+        wanted = self.decisions.get(key) == "apply"
+        done = self.call(
+            "referral_confirm_in_session",
+            lambda: services.referral_confirm_in_session(
+                referral=referral,
+                staff=by,
+                posting_digits=digits,
+                seeker_birth_date=birth,
+            ),
+            records_refusal=True,
+        )
+        if done is not None:
+            assert right_digits and right_birth, "a wrong re-entry issued a letter"
+            assert wanted, "a letter was issued without the seeker's apply"
+
+    @precondition(lambda self: ReferralLetter.objects.exists())
+    @rule(referral=index, staff=index, aim=st.booleans())
+    def submit(self, referral, staff, aim):
+        referral = pick(self.referrals(), referral)
+        office = referral.consultation.office_id
+        by = self.colleague(office, staff) if aim else pick(self.staff, staff)
+        self.call("referral_submit", lambda: services.referral_submit(referral=referral, staff=by))
+
+    @precondition(lambda self: ReferralLetter.objects.exists())
+    @rule(
+        referral=index,
+        supervisor=index,
+        aim=st.booleans(),
+        statement=st.sampled_from(["right", "right", "other posting", "full width", "garbage"]),
+    )
+    def approve(self, referral, supervisor, aim, statement):
+        referral = pick(self.referrals(), referral)
+        makers = (referral.drafted_by_id, referral.submitted_by_id)
+        checker = (
+            self.colleague(
+                referral.consultation.office_id, supervisor, checker=True, not_ids=makers
+            )
+            if aim
+            else pick(self.staff, supervisor)
+        )
+        number = referral.posting.number
+        stated = {
+            "right": number,
+            "other posting": pick(self.postings, referral.posting_id + 1).number,
+            "full width": number.translate(str.maketrans("0123456789-", "０１２３４５６７８９－")),
+            "garbage": "DROP TABLE",
+        }[statement]
+        key = (referral.consultation_id, referral.posting_id)
+        wanted = self.decisions.get(key) == "apply"
+        done = self.call(
+            "referral_approve",
+            lambda: services.referral_approve(
+                referral=referral, supervisor=checker, stated_posting_number=stated
+            ),
+            records_refusal=True,
+        )
+        if done is not None:
+            assert stated in (
+                number,
+                number.translate(str.maketrans("０１２３４５６７８９－", "0123456789-")),
+            )
+            assert wanted, "an approval issued a letter without the seeker's apply"
+
+    @precondition(lambda self: ReferralLetter.objects.filter(status="pending_approval").exists())
+    @rule(
+        referral=index, supervisor=index, aim=st.booleans(), reason=st.sampled_from(["", "要確認"])
+    )
+    def reject(self, referral, supervisor, aim, reason):
+        referral = pick(list(ReferralLetter.objects.filter(status="pending_approval")), referral)
+        makers = (referral.drafted_by_id, referral.submitted_by_id)
+        checker = (
+            self.colleague(
+                referral.consultation.office_id, supervisor, checker=True, not_ids=makers
+            )
+            if aim
+            else pick(self.staff, supervisor)
+        )
+        self.call(
+            "referral_reject",
+            lambda: services.referral_reject(referral=referral, supervisor=checker, reason=reason),
+        )
+
+    @precondition(lambda self: ReferralLetter.objects.exists())
+    @rule(referral=index, staff=index, reason=st.sampled_from(["", "入力誤り"]))
+    def void(self, referral, staff, reason):
+        self.call(
+            "referral_void",
+            lambda: services.referral_void(
+                referral=pick(self.referrals(), referral),
+                staff=pick(self.staff, staff),
+                reason=reason,
+            ),
+        )
+
+    @precondition(lambda self: Consultation.objects.exists())
+    @rule(consultation=index, staff=index)
+    def close(self, consultation, staff):
+        self.call(
+            "consultation_close",
+            lambda: services.consultation_close(
+                consultation=pick(self.consultations(), consultation), staff=pick(self.staff, staff)
+            ),
+        )
+
+    @precondition(lambda self: Consultation.objects.count() >= 2)
+    @rule(source=index, into=index, staff=index)
+    def merge(self, source, into, staff):
+        consultations = self.consultations()
+        source, target = pick(consultations, source), pick(consultations, into)
+        before = {r.pk: (r.status, r.code) for r in self.referrals()}
+        interests = {
+            (i.consultation_id, i.posting_id): i.decision for i in PostingInterest.objects.all()
+        }
+        done = self.call(
+            "consultation_merge",
+            lambda: services.consultation_merge(
+                source=source, target=target, staff=pick(self.staff, staff)
+            ),
+        )
+        assert {r.pk: (r.status, r.code) for r in self.referrals()} == before, (
+            "a merge changed a referral's status or code"
+        )
+        if done is not None:
+            # The model follows the interests to the target; the later decision stands.
+            for posting_id in {p for (c, p) in interests if c == source.pk}:
+                self.decisions.pop((source.pk, posting_id), None)
+            for interest in PostingInterest.objects.filter(consultation=target):
+                self.decisions[(target.pk, interest.posting_id)] = interest.decision
+
+    @rule(minutes=st.sampled_from([1, 5, 9, 11, 31, 60 * 24]))
+    def time_passes(self, minutes):
+        self.traveller.shift(datetime.timedelta(minutes=minutes))
+
+    # -- the my page ----------------------------------------------------------------
+
+    @precondition(lambda self: Disclosure.objects.exists())
+    @rule(disclosure=index, member=index, hired=st.booleans())
+    def record_result(self, disclosure, member, hired):
+        disclosure = pick(self.disclosures(), disclosure)
+        self.call(
+            "selection_result_record",
+            lambda: services.selection_result_record(
+                disclosure=disclosure,
+                member=pick(self.members, member),
+                result="hired" if hired else "not_hired",
+                start_date=disclosure.referral_date + datetime.timedelta(days=7) if hired else None,
+                conditions_differ=False,
+            ),
+        )
+
+    @precondition(lambda self: ReferralLetter.objects.exclude(code=None).exists())
+    @rule(
+        member=index,
+        kind=st.sampled_from(["own or foreign", "voided", "garbage", "unknown", "lower case"]),
+        referral=index,
+    )
+    def code_check(self, member, kind, referral):
+        member = pick(self.members, member)
+        with_code = [r for r in self.referrals() if r.code]
+        if kind == "garbage" or not with_code:
+            code = secrets.choice(["", "ABC", "' OR 1=1", "１２３４"])
+        elif kind == "unknown":
+            code = codes.generate()
+        else:
+            chosen = pick(with_code, referral)
+            if kind == "voided":
+                voided = [r for r in with_code if r.status == "voided"]
+                chosen = pick(voided, referral) if voided else chosen
+            code = chosen.code.lower() if kind == "lower case" else chosen.code
+        answer = self.call("code_check", lambda: services.code_check(member=member, code=code))
+        if answer is not None and answer.ok:
+            assert answer.disclosure in selectors.disclosures_visible_to(
+                establishment=member.establishment
+            )
+            assert answer.disclosure.referral_code == codes.parse(code)
+
+    @precondition(lambda self: Disclosure.objects.exists())
+    @rule(disclosure=index, member=index)
+    def misdelivery(self, disclosure, member):
+        self.call(
+            "misdelivery_report",
+            lambda: services.misdelivery_report(
+                disclosure=pick(self.disclosures(), disclosure),
+                member=pick(self.members, member),
+                note="",
+            ),
+        )
+
+    @precondition(lambda self: Disclosure.objects.exists())
+    @rule(member=index)
+    def employer_opens_the_my_page(self, member):
+        """What the list page shows is exactly what the selector allows, nothing else."""
+        member = pick(self.members, member)
+        client = Client()
+        client.force_login(member.user)
+        device, _ = EmailDevice.objects.get_or_create(
+            user=member.user, name="login", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        body = client.get("/mypage/").content.decode()
+        allowed = {
+            d.seeker_name
+            for d in selectors.disclosures_visible_to(establishment=member.establishment)
+        }
+        for seeker in self.seekers:
+            if seeker.name not in allowed:
+                assert seeker.name not in body, "the my page showed an applicant it may not see"
+        self.audit_length = AuditEvent.objects.count()  # the list view is traced
+
+    # -- the invariants ---------------------------------------------------------------
+
+    @invariant()
+    def disclosures_rest_on_a_valid_confirmation(self):
+        for disclosure in Disclosure.objects.select_related(
+            "confirmation__confirmer_staff", "referral__posting", "referral__consultation"
+        ):
+            confirmation, referral = disclosure.confirmation, disclosure.referral
+            assert confirmation.referral_id == referral.pk
+            assert confirmation.confirmer_staff_id != confirmation.maker_id
+            if confirmation.method == "in_person":
+                assert confirmation.confirmer_seeker_id == referral.consultation.seeker_id
+                assert (
+                    confirmation.entered_posting_digits
+                    == referral.posting.number.replace("-", "")[-4:]
+                )
+            else:
+                checker = confirmation.confirmer_staff
+                assert checker.role in ("supervisor", "manager")
+                assert checker.office_id == referral.consultation.office_id
+                assert confirmation.stated_posting_number == referral.posting.number
+            # 2: to the establishment of the referred posting
+            assert disclosure.establishment_id == referral.posting.establishment_id
+
+    @invariant()
+    def employers_see_only_what_they_may(self):
+        now = timezone.now()
+        for establishment in self.establishments:
+            for disclosure in selectors.disclosures_visible_to(establishment=establishment):
+                assert disclosure.establishment_id == establishment.pk
+                assert disclosure.visible_at <= now
+                assert disclosure.recalled_at is None and disclosure.retracted_at is None
+                assert disclosure.referral.status == "issued"
+
+    @invariant()
+    def codes_are_unique_and_forever(self):
+        current = dict(ReferralLetter.objects.exclude(code=None).values_list("pk", "code"))
+        assert len(set(current.values())) == len(current)
+        for referral_id, code in self.codes_seen.items():
+            assert current.get(referral_id) == code, "a code changed or disappeared"
+        self.codes_seen.update(current)
+
+    @invariant()
+    def the_trail_verifies(self):
+        checked, broken = audit.verify()
+        assert broken is None, broken
+        assert checked == AuditEvent.objects.count()
+
+    @invariant()
+    def every_consultation_has_one_seeker(self):
+        assert not Consultation.objects.filter(seeker__isnull=True).exists()
+        for referral in ReferralLetter.objects.select_related("consultation"):
+            assert referral.consultation.seeker_id is not None
+
+
+@pytest.mark.django_db
+def test_no_sequence_of_actions_breaks_the_invariants():
+    run_state_machine_as_test(ReferralMachine)
