@@ -9,9 +9,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from hellowork import audit
+
+# Sent by seed_demo once the registry is built, so that apps above hellowork (which it must
+# not import) can add their own demo history through their own services.
+demo_built = Signal()
 
 
 def username_tag(username: str) -> str:

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from hellowork.demo import build_demo
 from hellowork.models import Establishment, JobPosting, JobSeeker, Office, StaffMember
+from hellowork.signals import demo_built
 
 
 class Command(BaseCommand):
@@ -9,6 +10,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         logins = build_demo()
+        demo_built.send(sender=self.__class__)
         counts = {
             "offices": Office.objects.count(),
             "staff": StaffMember.objects.count(),
@@ -27,7 +29,10 @@ class Command(BaseCommand):
         self.stdout.write("Counter (staff) logins at http://127.0.0.1:8000/counter/login/")
         for login, name, what in logins.staff:
             self.stdout.write(f"  {login:<14} {name}  {what}")
-        self.stdout.write("\nEmployer my page logins at http://127.0.0.1:8000/mypage/login/")
+        self.stdout.write(
+            "\nEmployer my page logins at http://127.0.0.1:8000/mypage/login/ "
+            "(saiyo@asahi-butsuryu.example.jp has a demo applicant once the hold has passed)"
+        )
         for login, name, what in logins.employers:
             self.stdout.write(f"  {login:<36} {name}  {what}")
         self.stdout.write(f"\nSystem administrator at http://127.0.0.1:8000/admin/: {logins.admin}")
