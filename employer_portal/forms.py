@@ -1,25 +1,15 @@
 """Forms of the my page. They only read what was typed; the rules live in the services,
 whose ValidationErrors land on the same fields."""
 
-import datetime
-import unicodedata
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
+from hellowork.fields import SpokenDateField
 from referrals.models import NotHiredReason, SelectionOutcome
 from referrals.services import NOTE_MAX_LENGTH
-
-
-class MyPageForm(forms.Form):
-    """Japanese labels take no colon."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
 
 RESULT_FILTERS = [
     ("", _("すべて")),
@@ -29,7 +19,7 @@ RESULT_FILTERS = [
 ]
 
 
-class ApplicantFilterForm(MyPageForm):
+class ApplicantFilterForm(forms.Form):
     posting = forms.ChoiceField(label=_("求人"), required=False)
     status = forms.ChoiceField(label=_("選考結果"), required=False, choices=RESULT_FILTERS)
 
@@ -45,33 +35,22 @@ class ApplicantFilterForm(MyPageForm):
             self.fields[name].error_messages["invalid_choice"] = invalid
 
 
-class JapaneseDateField(forms.DateField):
-    """A date typed as 2026-04-01 or 2026/4/1, full-width digits allowed."""
-
-    input_formats = ["%Y-%m-%d", "%Y/%m/%d"]
-
-    def to_python(self, value: Any) -> datetime.date | None:
-        if isinstance(value, str):
-            value = unicodedata.normalize("NFKC", value).strip()
-        return super().to_python(value)
-
-
 YES_NO = [("yes", _("あり")), ("no", _("なし"))]
 
 
-class SelectionResultForm(MyPageForm):
+class SelectionResultForm(forms.Form):
     result = forms.ChoiceField(
         label=_("選考結果"),
         choices=SelectionOutcome.choices,
         widget=forms.RadioSelect,
         error_messages={"required": _("選考結果を「採用」か「不採用」から選んでください。")},
     )
-    start_date = JapaneseDateField(
+    start_date = SpokenDateField(
         label=_("入社予定日（採用の場合）"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("例: 2026-04-01"),
-        error_messages={"invalid": _("入社予定日を「2026-04-01」の形で入力してください。")},
+        error_messages={"invalid_date": _("入社予定日を「2026-04-01」の形で入力してください。")},
     )
     not_hired_reason = forms.ChoiceField(
         label=_("不採用の理由（不採用の場合・任意）"),
@@ -107,7 +86,7 @@ class SelectionResultForm(MyPageForm):
         return data
 
 
-class CodeCheckForm(MyPageForm):
+class CodeCheckForm(forms.Form):
     code = forms.CharField(
         label=_("紹介コード"),
         max_length=64,
@@ -119,7 +98,7 @@ class CodeCheckForm(MyPageForm):
     )
 
 
-class MisdeliveryForm(MyPageForm):
+class MisdeliveryForm(forms.Form):
     note = forms.CharField(
         label=_("状況（任意）"),
         required=False,
@@ -129,7 +108,7 @@ class MisdeliveryForm(MyPageForm):
     )
 
 
-class MemberAddForm(MyPageForm):
+class MemberAddForm(forms.Form):
     name = forms.CharField(
         label=_("氏名"),
         max_length=100,
@@ -146,7 +125,6 @@ class MemberAddForm(MyPageForm):
 
 class MemberSetPasswordForm(SetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("新しいパスワード")
         self.fields["new_password2"].label = _("新しいパスワード（確認）")

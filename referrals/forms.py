@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hellowork.fields import SpokenDateField
 from hellowork.identifiers import IdentifierFormField
-from hellowork.wareki import parse_date
 from referrals.models import Decision
 
 STALE_SCREEN = _(
@@ -32,25 +32,6 @@ class SeekerBoundForm(forms.Form):
         if value != self.seeker_id:
             raise ValidationError(STALE_SCREEN, code="stale_screen")
         return value
-
-
-class SpokenDateField(forms.CharField):
-    """A date typed as it was said: western or Japanese era, full-width or not."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 20)
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"autocomplete": "off"})
-
-    def clean(self, value: Any) -> datetime.date:
-        text = super().clean(value)
-        try:
-            return parse_date(text)
-        except ValueError:
-            raise ValidationError(
-                _("日付は「1985-04-01」「19850401」「昭和60年4月1日」のように入力してください。"),
-                code="invalid_date",
-            ) from None
 
 
 class SeekerSearchForm(forms.Form):
