@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 # The PostgreSQL database `make ci` and `make test-postgres` use (tests run in test_<name>).
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/hellowork
 
-.PHONY: run test test-sqlite test-postgres invariants browser-deps screenshots lint format migrations-check deploy-check ci clean
+.PHONY: run test test-sqlite test-postgres invariants browser-deps screenshots lint format migrations-check deploy-check i18n-check ci clean
 
 # Extra pytest arguments; `make ci` runs the state machine with the `ci` Hypothesis profile.
 PYTEST_ARGS ?=
@@ -74,11 +74,18 @@ deploy-check: $(VENV)/.installed-dev
 		DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
+## i18n-check: regenerate the English catalogue (locale/en), fail listing untranslated or
+## fuzzy msgids, compile the .mo; installs Debian's gettext if missing (docs/TRANSLATION.md)
+i18n-check: $(VENV)/.installed-run
+	PY=$(PY) scripts/i18n-check
+
 ## ci: everything .ci/run checks, in order; stops at the first failure. The browser
 ## journeys must run here: a missing Chromium is installed, and would otherwise fail.
+## The English catalogue must come committed, regenerated and compiled (I18N_CHECK_STRICT).
 ci: export REQUIRE_BROWSER = 1
 ci: export PYTEST_ARGS = --hypothesis-profile ci
-ci: lint migrations-check deploy-check browser-deps test-sqlite test-postgres
+ci: export I18N_CHECK_STRICT = 1
+ci: lint migrations-check deploy-check i18n-check browser-deps test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -16,7 +16,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Hyphen look-alikes an input method produces: hyphen, non-breaking hyphen, figure dash,
@@ -91,6 +92,15 @@ SHAPES = {
 }
 
 
+def _example_text(example: str) -> str:
+    return gettext("例: %(example)s") % {"example": example}
+
+
+# Lazy: form fields are built at import, and `gettext_lazy(...) % values` would translate
+# right then, in the default language, for every later request.
+example_text = lazy(_example_text, str)
+
+
 class IdentifierFormField(forms.CharField):
     """A form field that normalises what was typed and refuses a wrong shape."""
 
@@ -98,7 +108,7 @@ class IdentifierFormField(forms.CharField):
         self.shape = SHAPES[shape]
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("label", self.shape.name)
-        kwargs.setdefault("help_text", _("例: %(example)s") % {"example": self.shape.example})
+        kwargs.setdefault("help_text", example_text(self.shape.example))
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
 
