@@ -84,7 +84,9 @@ class EmployerLoginView(KindLoginView):
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
     """The username django-axes counts failures against: as the login forms read it."""
     source = credentials or request.POST
-    return str(source.get("username", "")).strip().lower()
+    # Cut to the longest real username: axes stores it in a 255-character column, and a
+    # hostile 300-character "username" must not turn a failed login into a 500.
+    return str(source.get("username", "")).strip().lower()[:150]
 
 
 def lockout_response(request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any):

@@ -179,3 +179,9 @@ def test_the_admin_needs_the_second_factor(client, db):
 def test_the_verification_step_refuses_anonymous_users(client, side):
     name = "staff_otp" if side == "counter" else "employer_otp"
     assert client.get(reverse(name)).status_code == 302
+
+
+def test_an_absurdly_long_username_is_a_failed_login_not_an_error(client, db):
+    # Found by the fuzz test on PostgreSQL: the lockout log's column is 255 characters.
+    response = password_step(client, "counter", "x" * 300, "wrong")
+    assert response.status_code == 200 and WRONG in response.text
