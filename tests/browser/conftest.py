@@ -174,20 +174,21 @@ def log_in(journey: Journey, *, side: str, username: str, password: str) -> None
     journey.visit(f"/{side}/login/")
     journey.type_into(journey.page.locator("#id_username"), username)
     journey.type_into(journey.page.locator("#id_password"), password)
-    journey.press(journey.button("ログイン"))
+    submit = journey.page.locator("main form button[type=submit]")
+    journey.press(submit.first)  # the sign-in button, whatever the language
     user = User.objects.get(username=username.lower())
     if "/login/enroll/" in journey.page.url:
         code = current_totp(TOTPDevice.objects.get(user=user, confirmed=False))
         journey.type_into(journey.page.locator("#id_token"), code)
-        journey.press(journey.button("登録して続ける"))
+        journey.press(submit.first)
     elif "/counter/login/verify/" in journey.page.url:
         code = current_totp(TOTPDevice.objects.get(user=user, confirmed=True))
         journey.type_into(journey.page.locator("#id_token"), code)
-        journey.press(journey.button("確認"))
+        journey.press(submit.first)
     elif "/mypage/login/verify/" in journey.page.url:
         code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
         journey.type_into(journey.page.locator("#id_token"), code)
-        journey.press(journey.button("ログイン"))
+        journey.press(submit.first)
     assert "/login/" not in journey.page.url, journey.page.url
 
 

@@ -1,0 +1,84 @@
+"""The main screens in Japanese and in English: each passes axe-core in both languages,
+keeps the chosen language from page to page, and (with SCREENSHOTS=1, `make screenshots`)
+is saved to docs/screenshots/ for the README."""
+
+import pytest
+from django.conf import settings
+
+from referrals import services
+from tests import factories
+from tests.browser.conftest import Journey, log_in, new_page
+from tests.factories import TEST_PASSWORD
+from tests.referrals.helpers import consult, issue_in_person, pending
+
+
+@pytest.fixture
+def world(alice, bob, dave, seeker_a, posting_c, posting_d, koriyama):
+    settings.DISCLOSURE_HOLD_MINUTES = 0
+    issued = issue_in_person(seeker_a, alice, posting_c)
+    other = factories.JobSeekerFactory(office=koriyama, name="鈴木 一郎", kana="スズキ イチロウ")
+    waiting = pending(other, alice, posting_d)
+    draft_posting = factories.JobPostingFactory(
+        establishment=posting_c.establishment, title="配車係"
+    )
+    consultation = consult(seeker_a, alice, apply=[draft_posting], declined=[posting_d])
+    draft = services.referral_draft(consultation=consultation, posting=draft_posting, staff=alice)
+    return {"issued": issued, "pending": waiting, "consultation": consultation, "draft": draft}
+
+
+def in_language(browser, live_server, language):
+    journey = Journey(
+        new_page(browser, locale="ja-JP" if language == "ja" else "en-GB"), live_server.url
+    )
+    journey.page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+    return journey
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_main_screens(browser, live_server, world, language):
+    issued, waiting = world["issued"], world["pending"]
+    clerk = in_language(browser, live_server, language)
+    clerk.visit("/counter/login/")
+    clerk.shoot(f"staff-login-{language}")
+    log_in(clerk, side="counter", username="alice", password=TEST_PASSWORD)
+    assert clerk.page.locator("html").get_attribute("lang") == language
+    for path, name in [
+        ("/counter/", "counter-home"),
+        (f"/counter/consultations/{world['consultation'].pk}/", "counter-consultation"),
+        (f"/counter/referrals/{world['draft'].pk}/", "counter-issuance"),
+        (f"/counter/referrals/{issued.pk}/", "counter-referral"),
+        (f"/counter/referrals/{issued.pk}/letter/", "counter-letter"),
+    ]:
+        clerk.visit(path)
+        assert clerk.page.locator("html").get_attribute("lang") == language  # kept across pages
+        clerk.shoot(f"{name}-{language}")
+    clerk.page.context.close()
+
+    supervisor = in_language(browser, live_server, language)
+    log_in(supervisor, side="counter", username="bob", password=TEST_PASSWORD)
+    supervisor.visit("/counter/approvals/")
+    supervisor.shoot(f"counter-approval-queue-{language}")
+    supervisor.visit(f"/counter/approvals/{waiting.pk}/")
+    supervisor.shoot(f"counter-approval-statement-{language}")
+    supervisor.type_into(
+        supervisor.page.locator("#id_stated_posting_number"), waiting.posting.number
+    )
+    supervisor.press(supervisor.page.locator("form.panel button[type=submit]").first)
+    supervisor.shoot(f"counter-approval-readback-{language}")
+    supervisor.page.context.close()
+
+    employer = in_language(browser, live_server, language)
+    log_in(employer, side="mypage", username="dave@asahi.example.jp", password=TEST_PASSWORD)
+    public_id = issued.disclosure.public_id
+    for path, name in [
+        ("/mypage/", "mypage-list"),
+        (f"/mypage/applicants/{public_id}/", "mypage-applicant"),
+        (f"/mypage/applicants/{public_id}/result/", "mypage-result"),
+        ("/mypage/code-check/", "mypage-code-check"),
+    ]:
+        employer.visit(path)
+        assert employer.page.locator("html").get_attribute("lang") == language
+        employer.shoot(f"{name}-{language}")
+    employer.page.context.close()
