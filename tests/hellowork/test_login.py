@@ -110,3 +110,10 @@ def test_language_switch_shows_english(alice):
     client = client_for(alice.user)
     client.post(reverse("set_language"), {"language": "en", "next": "/counter/"})
     assert 'lang="en"' in client.get(reverse("counter_home")).text
+
+
+def test_japanese_first_whatever_the_browser_asks_for(client, db):
+    page = client.get(reverse("staff_login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="ja"' in page.text and "職員ログイン" in page.text
+    client.post(reverse("set_language"), {"language": "en", "next": "/counter/login/"})
+    assert 'lang="en"' in client.get(reverse("staff_login")).text
