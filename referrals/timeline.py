@@ -246,13 +246,26 @@ def referral_timeline(*, referral: ReferralLetter, incident: Incident | None = N
         .select_related("actor__staff_member")
         .order_by("at", "pk")
     )
-    entries = [_entry(event) for event in sorted([*events, *listed], key=lambda e: (e.at, e.pk))]
+    ordered = sorted([*events, *listed], key=lambda e: (e.at, e.pk))
+    keyed = [(event.at, index, _entry(event)) for index, event in enumerate(ordered)]
     if (
         disclosure is not None
         and disclosure.recalled_at is None
         and disclosure.visible_at <= timezone.now()
     ):
-        entries.append(
-            Entry(at=disclosure.visible_at, label=str(LABELS["disclosure.visible"]), kind="view")
+        # With no hold the applicant is visible from the moment of issue, a few microseconds
+        # before the events of that transaction are written: list it after them.
+        created = [at for at, _i, entry in keyed if entry.label == LABELS["disclosure.created"]]
+        position = max([disclosure.visible_at, *created])
+        keyed.append(
+            (
+                position,
+                len(keyed),
+                Entry(
+                    at=disclosure.visible_at,
+                    label=str(LABELS["disclosure.visible"]),
+                    kind="view",
+                ),
+            )
         )
-    return sorted(entries, key=lambda entry: entry.at)
+    return [entry for _at, _index, entry in sorted(keyed, key=lambda item: item[:2])]

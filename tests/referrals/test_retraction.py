@@ -398,3 +398,22 @@ def test_the_retracted_code_answers_neutrally(wrong, alice, bob, erin):
     answer = services.code_check(member=erin, code=wrong.code)
     assert answer.ok is False and answer.disclosure is None
     assert ReferralLetter.objects.filter(code=wrong.code).count() == 1
+
+
+def test_the_timeline_reads_in_order(wrong, alice, bob, erin):
+    client_for(erin.user).get(reverse("mypage_home"))
+    incident = retract(wrong, requester=alice, supervisor=bob)
+    labels = [entry.label for entry in referral_timeline(referral=wrong, incident=incident)]
+    order = [
+        "紹介状を作成",
+        "確認（対面）",
+        "紹介状を発行",
+        "求人者マイページへの開示を作成",
+        "求人者マイページに表示開始",
+        "求人者の応募者一覧に表示",
+        "撤回を依頼",
+        "撤回を承認",
+        "開示の個人情報を消去",
+        "インシデントを登録",
+    ]
+    assert [label for label in labels if label in order] == order
