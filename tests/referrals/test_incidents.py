@@ -424,3 +424,29 @@ def test_a_no_with_a_note_is_accepted(alice, items):
     )
     assert [a.ok for a in sheet.answers.all()] == [True, False]
     assert AuditEvent.objects.get(action="self_inspection.submitted").detail["not_ok"] == 1
+
+
+def test_the_database_refuses_a_resolved_alert_without_note_or_acknowledgement(alert, bob):
+    from django.db import IntegrityError, transaction
+
+    now = timezone.now()
+    for values in [
+        {"resolved_at": now, "resolved_by": bob},  # no acknowledgement, no note
+        {"resolved_at": now, "resolved_by": bob, "acknowledged_at": now, "acknowledged_by": bob},
+        {"acknowledged_at": now},  # acknowledged by nobody
+    ]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Alert.objects.filter(pk=alert.pk).update(**values)
+
+
+def test_the_database_refuses_a_second_sheet_or_a_mid_month_one(alice, items):
+    from django.db import IntegrityError, transaction
+
+    sheet = incidents.self_inspection_submit(
+        staff=alice, answers={items[0].pk: True, items[1].pk: True}
+    )
+    for month in [sheet.month, sheet.month.replace(day=15)]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            SelfInspection.objects.create(
+                staff=alice, office=alice.office, month=month, submitted_at=timezone.now()
+            )
