@@ -19,6 +19,7 @@ from referrals import selectors
 from referrals.models import (
     Alert,
     AlertKind,
+    ApprovalReason,
     CodeCheck,
     CodeCheckReason,
     ConfirmationMethod,
@@ -132,6 +133,12 @@ def _detail(event: AuditEvent) -> str:
             return _("求人 %(posting)s（事業所番号 %(establishment)s）") % {
                 "posting": d.get("posting_number", ""),
                 "establishment": d.get("establishment_number", ""),
+            }
+        case "referral.submitted":
+            return _("承認が必要な理由: %(reasons)s") % {
+                "reasons": "、".join(
+                    _label(ApprovalReason, r) for r in d.get("approval_reasons", [])
+                )
             }
         case "referral.confirmation_refused" | "referral.statement_refused":
             return _("一致しなかった項目: %(fields)s") % {

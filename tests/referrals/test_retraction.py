@@ -417,3 +417,23 @@ def test_the_timeline_reads_in_order(wrong, alice, bob, erin):
         "インシデントを登録",
     ]
     assert [label for label in labels if label in order] == order
+
+
+def test_the_timeline_tells_how_an_approved_referral_was_confirmed(
+    no_hold, alice, bob, koriyama, seeker_a, posting_d
+):
+    from tests.referrals.helpers import pending
+
+    referral = pending(seeker_a, alice, posting_d)
+    services.referral_approve(
+        referral=referral, supervisor=bob, stated_posting_number=posting_d.number
+    )
+    manager = factories.StaffMemberFactory(office=koriyama, role=StaffRole.MANAGER)
+    referral.refresh_from_db()
+    incident = retract(referral, requester=alice, supervisor=manager)
+    timeline = referral_timeline(referral=referral, incident=incident)
+    submitted = next(entry for entry in timeline if entry.label == "統括官の承認に回す")
+    assert "求職者が対面していない相談" in submitted.detail
+    approved = next(entry for entry in timeline if entry.label == "確認（統括官の承認）")
+    assert bob.user.name in approved.actor and "統括官" in approved.actor
+    assert "見ずに" in approved.detail
