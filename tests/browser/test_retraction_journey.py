@@ -3,9 +3,13 @@ to the wrong establishment is seen there, retracted with a supervisor's approval
 employer confirms keeping no copy, and the supervisor completes the tasks and closes the
 incident."""
 
+import re
+
 from django.urls import reverse
 
-from referrals.models import Disclosure, Incident, IncidentTask
+from hellowork.models import StaffRole
+from referrals.models import Alert, Disclosure, Incident, IncidentTask, SelfInspectionItem
+from tests import factories
 from tests.browser.conftest import Journey, log_in, new_page
 from tests.factories import TEST_PASSWORD
 from tests.referrals.helpers import issue_in_person
@@ -98,4 +102,75 @@ def test_a_mistaken_disclosure_is_retracted_and_the_incident_closed(
     assert row.split()[-2:] == ["1", "1"]
     supervisor.shoot("counter-dashboard")
     for journey in (employer, clerk, supervisor):
+        journey.page.context.close()
+
+
+def test_a_supervisor_handles_a_misdelivery_report_from_the_alert(
+    browser, live_server, no_hold, alice, bob, erin, seeker_a, posting_d, koriyama
+):
+    """From the employer's "心当たりがない" to the resolved alert, the manager's figures and
+    the monthly check sheet."""
+    manager = factories.StaffMemberFactory(
+        office=koriyama, role=StaffRole.MANAGER, user__username="manager"
+    )
+    SelfInspectionItem.objects.update(active=False)
+    items = [
+        SelfInspectionItem.objects.create(text=text, order=index)
+        for index, text in enumerate(["読み上げて確認した", "書類を机に放置しなかった"])
+    ]
+    referral = issue_in_person(seeker_a, alice, posting_d)
+
+    employer = Journey(new_page(browser), live_server.url)
+    log_in(employer, side="mypage", username=erin.user.username, password=TEST_PASSWORD)
+    employer.press(employer.link(seeker_a.name))
+    employer.press(employer.link("この応募者に心当たりがない"))
+    employer.type_into(employer.page.locator("#id_note"), "応募の予定がない方です")
+    employer.press(employer.button("心当たりがないことを報告する"))
+    alert = Alert.objects.get(kind="misdelivery_report")
+
+    supervisor = Journey(new_page(browser), live_server.url)
+    log_in(supervisor, side="counter", username="bob", password=TEST_PASSWORD)
+    supervisor.press(supervisor.link("未解決のアラート 1件"))
+    assert "求人者からの誤送付の申告" in supervisor.text()
+    supervisor.shoot("counter-alerts")
+    supervisor.press(supervisor.page.get_by_role("link", name=re.compile("^開く")))
+    assert "応募の予定がない方です" in supervisor.text()
+    supervisor.press(supervisor.button("確認した（対応中にする）"))
+    supervisor.press(supervisor.link(f"{seeker_a.name}さんの紹介状を開く"))
+    supervisor.type_into(supervisor.page.locator("#id_reason"), "事業所Dからの申告で誤りが分かった")
+    supervisor.press(supervisor.button("撤回を依頼する"))
+
+    chief = Journey(new_page(browser), live_server.url)
+    log_in(chief, side="counter", username="manager", password=TEST_PASSWORD)
+    chief.press(chief.link("承認待ち"))
+    chief.press(chief.link("撤回を確認する"))
+    chief.press(chief.button("撤回を承認する"))
+    assert Incident.objects.get().opened_by == manager
+
+    supervisor.visit(f"/counter/alerts/{alert.pk}/")
+    supervisor.type_into(supervisor.page.locator("#id_note"), "撤回し、インシデントとして対応中")
+    supervisor.press(supervisor.button("解決済みにする"))
+    alert.refresh_from_db()
+    assert alert.resolved_by == bob and alert.misdelivery_report.note == ""
+
+    employer.press(employer.link("お知らせ"))
+    assert "誤って送られた応募者の取り下げ" in employer.text()
+    assert seeker_a.name not in employer.text()
+
+    # The manager's figures: the office, the bureau, the quarter.
+    chief.press(chief.link("ダッシュボード"))
+    chief.press(chief.link("労働局全体"))
+    assert "ハローワーク郡山" in chief.text() and "合計" in chief.text()
+    chief.press(chief.link("自所のダッシュボードに戻る"))
+    chief.press(chief.link("四半期の報告"))
+    assert "四半期報告" in chief.text()
+
+    # Every staff member's monthly check sheet.
+    supervisor.press(supervisor.link("自己点検"))
+    for item in items:
+        supervisor.choose(supervisor.page.locator(f"#id_item_{item.pk}_0"))
+    supervisor.press(supervisor.button("提出する"))
+    assert "提出しました" in supervisor.text()
+    assert referral.code  # the code stays reserved
+    for journey in (employer, supervisor, chief):
         journey.page.context.close()
