@@ -128,3 +128,17 @@ class MemberSetPasswordForm(SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("新しいパスワード")
         self.fields["new_password2"].label = _("新しいパスワード（確認）")
+
+
+class RetractionAcknowledgeForm(MyPageForm):
+    """The establishment's confirmation that it kept no copy of a withdrawn applicant."""
+
+    no_copy = forms.BooleanField(
+        label=_(
+            "この応募者の情報を印刷・保存・書き写した控えは残っていません"
+            "（残っていたものは廃棄・削除しました）。"
+        ),
+        error_messages={
+            "required": _("控えが残っていないことを確かめてから、チェックを入れてください。")
+        },
+    )

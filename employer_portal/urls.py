@@ -15,6 +15,12 @@ urlpatterns = [
         name="mypage_misdelivery",
     ),
     path("code-check/", views.code_check, name="mypage_code_check"),
+    path("notices/", views.notices, name="mypage_notices"),
+    path(
+        "notices/<uuid:public_id>/acknowledge/",
+        views.notice_acknowledge,
+        name="mypage_notice_acknowledge",
+    ),
     path("members/", views.members, name="mypage_members"),
     path("members/<int:pk>/remove/", views.member_remove, name="mypage_member_remove"),
     path(

@@ -2,6 +2,7 @@
 selectors (another establishment's record is a 404), calls one service and redirects;
 every page that shows an applicant's personal data records the view in the audit trail."""
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from employer_portal.forms import (
     ApplicantFilterForm,
@@ -22,13 +23,14 @@ from employer_portal.forms import (
     MemberAddForm,
     MemberSetPasswordForm,
     MisdeliveryForm,
+    RetractionAcknowledgeForm,
     SelectionResultForm,
 )
 from hellowork import selectors as registry
 from hellowork import services as registry_services
 from hellowork.access import EmployerRequest, employer_required, member_of
 from hellowork.models import Establishment, User
-from referrals import selectors, services
+from referrals import incidents, selectors, services
 from referrals.letters import letter_for_disclosure
 from referrals.models import Disclosure
 
@@ -63,11 +65,32 @@ def mypage_home(request: EmployerRequest) -> HttpResponse:
     page = Paginator(applicants, APPLICANTS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     services.disclosures_list_view_record(member=member, disclosures=rows)
+    notices = _with_forms(
+        selectors.retraction_notices_for(member=member).filter(
+            referral__incident__employer_acknowledged_at__isnull=True
+        )
+    )
     return render(
         request,
         "employer_portal/home.html",
-        {"member": member, "form": form, "page": page, "rows": rows},
+        {"member": member, "form": form, "page": page, "rows": rows, "notices": notices},
     )
+
+
+def _with_forms(
+    notices: Iterable[Disclosure],
+    bound: RetractionAcknowledgeForm | None = None,
+    for_id: Any = None,
+) -> list[tuple[Disclosure, RetractionAcknowledgeForm]]:
+    """Each retraction notice with its own acknowledgement form (ids unique on the page)."""
+    pairs = []
+    for index, notice in enumerate(notices):
+        form = RetractionAcknowledgeForm(auto_id=f"id_%s_{index}")
+        if bound is not None and notice.public_id == for_id:
+            bound.auto_id = f"id_%s_{index}"
+            form = bound
+        pairs.append((notice, form))
+    return pairs
 
 
 @employer_required
@@ -182,6 +205,40 @@ def code_check(request: EmployerRequest) -> HttpResponse:
         messages.warning(request, answer.message)
         return redirect("mypage_code_check")
     return render(request, "employer_portal/code_check.html", {"form": form})
+
+
+@employer_required
+@require_GET
+def notices(request: EmployerRequest) -> HttpResponse:
+    """Applicants Hello Work sent in error and withdrew (rule 8): no personal data, only
+    the posting and the referral date, and whether the establishment confirmed keeping no
+    copy."""
+    rows = _with_forms(selectors.retraction_notices_for(member=request.member))
+    return render(request, "employer_portal/notices.html", {"notices": rows})
+
+
+@employer_required
+@require_POST
+def notice_acknowledge(request: EmployerRequest, public_id: UUID) -> HttpResponse:
+    notice = get_object_or_404(
+        selectors.retraction_notices_for(member=request.member), public_id=public_id
+    )
+    form = RetractionAcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            incidents.retraction_acknowledge(disclosure=notice, member=request.member)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("確認をハローワークに伝えました。ご協力ありがとうございました。"),
+            )
+        return redirect("mypage_notices")
+    rows = _with_forms(
+        selectors.retraction_notices_for(member=request.member), form, notice.public_id
+    )
+    return render(request, "employer_portal/notices.html", {"notices": rows}, status=400)
 
 
 @employer_required

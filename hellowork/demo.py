@@ -261,7 +261,14 @@ def build_demo() -> DemoLogins:
         for suffix, role in STAFF_ROLES:
             name, _kana = names.next(female=rng.random() < 0.5)
             login = f"{prefix}-{suffix}"
-            user = _upsert_user(login, name=name, email="", kind=UserKind.STAFF, password=password)
+            # An office address, so that escalations (escalate_overdue) reach the managers.
+            user = _upsert_user(
+                login,
+                name=name,
+                email=f"{login}@hellowork.example",
+                kind=UserKind.STAFF,
+                password=password,
+            )
             StaffMember.objects.update_or_create(
                 user=user, defaults={"office": office, "role": role}
             )

@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 import segno
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -63,7 +64,14 @@ def letter_for_referral(referral: ReferralLetter) -> Letter:
 
 def letter_for_disclosure(disclosure: Disclosure, establishment: Establishment) -> Letter:
     """The employer's copy: the snapshot, the establishment's own name and the issuing
-    office. `disclosure` comes from referrals.selectors.applicant_for_member."""
+    office. `disclosure` comes from referrals.selectors.applicant_for_member.
+
+    The document is checked against its recipient before it is built: a disclosure of
+    another establishment is refused, whatever the caller passed (DESIGN.md section 1)."""
+    if disclosure.establishment_id != establishment.pk:
+        raise PermissionDenied("the letter is not addressed to this establishment")
+    if disclosure.retracted_at is not None or disclosure.recalled_at is not None:
+        raise PermissionDenied("the applicant is no longer disclosed")
     return Letter(
         date=disclosure.referral_date,
         establishment_name=establishment.name,

@@ -381,6 +381,17 @@ class Disclosure(models.Model):
                 | Q(notified_at__gte=models.F("visible_at"), recalled_at__isnull=True),
                 name="disclosure_notified_when_visible",
             ),
+            # Rule 8: a retracted disclosure keeps no personal data of the seeker.
+            models.CheckConstraint(
+                condition=Q(retracted_at__isnull=True)
+                | Q(seeker_name="", seeker_kana="", seeker_age__isnull=True),
+                name="disclosure_retracted_is_erased",
+            ),
+            models.CheckConstraint(
+                condition=Q(retracted_at__isnull=True)
+                | Q(retracted_at__gte=models.F("visible_at")),
+                name="disclosure_retracted_after_visible",
+            ),
         ]
         indexes = [
             models.Index(fields=["establishment", "-visible_at"], name="disclosure_estab_visible"),
@@ -431,6 +442,8 @@ class Alert(models.Model):
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolution_note = models.TextField(_("対応の記録"), blank=True)
+    # When the office's managers were told that it stayed open too long (once).
+    escalated_at = models.DateTimeField(_("所長への通知"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("アラート")
@@ -441,6 +454,17 @@ class Alert(models.Model):
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_by__isnull=False),
                 name="alert_resolved_has_who",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="alert_acknowledged_has_who",
+            ),
+            # Resolving acknowledges too, and says what was done.
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True)
+                | (Q(acknowledged_at__isnull=False) & ~Q(resolution_note="")),
+                name="alert_resolved_is_acknowledged_with_note",
             ),
         ]
         indexes = [models.Index(fields=["office", "resolved_at"], name="alert_office_open")]
@@ -492,6 +516,8 @@ class SelectionResult(models.Model):
         EmployerMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("記録した人")
     )
     recorded_at = models.DateTimeField(_("記録日時"))
+    # Set when a retraction erased the free text (rule 8): 相違あり stays, its words go.
+    erased_at = models.DateTimeField(_("撤回による消去"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("選考結果")
@@ -511,10 +537,11 @@ class SelectionResult(models.Model):
                 | Q(result="not_hired", start_date__isnull=True),
                 name="selectionresult_fields_of_result",
             ),
-            # 相違あり says how; 相違なし says nothing.
+            # 相違あり says how; 相違なし says nothing; an erased one says nothing any more.
             models.CheckConstraint(
                 condition=(Q(conditions_differ=True) & ~Q(conditions_difference=""))
-                | Q(conditions_differ=False, conditions_difference=""),
+                | Q(conditions_differ=False, conditions_difference="")
+                | Q(erased_at__isnull=False, conditions_difference=""),
                 name="selectionresult_difference_described",
             ),
             # Only one first result per applicant: every later one corrects its predecessor.
@@ -639,11 +666,377 @@ class MisdeliveryReport(models.Model):
         related_name="misdelivery_report",
         verbose_name=_("アラート"),
     )
+    # Set when a retraction erased the note (rule 8); the report itself stays.
+    erased_at = models.DateTimeField(_("撤回による消去"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("誤送付の申告")
         verbose_name_plural = _("誤送付の申告")
         ordering = ["-reported_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(erased_at__isnull=True) | Q(note=""),
+                name="misdeliveryreport_erased_has_no_note",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{_('誤送付の申告')} {self.reported_at:%Y-%m-%d %H:%M}"
+
+
+# -- when it goes wrong anyway (rule 8) --------------------------------------------------
+
+
+class RetractionStatus(models.TextChoices):
+    PENDING = "pending", _("承認待ち")
+    APPROVED = "approved", _("承認済み（撤回）")
+    REJECTED = "rejected", _("却下")
+
+
+class RetractionRequest(models.Model):
+    """A request to retract a disclosure an employer could already see (rule 8). Anyone of
+    the office asks; a supervisor or manager who is neither the requester nor the maker
+    decides. Approval erases the snapshot and opens the incident."""
+
+    Status = RetractionStatus
+
+    referral = models.ForeignKey(
+        ReferralLetter,
+        on_delete=models.PROTECT,
+        related_name="retraction_requests",
+        verbose_name=_("紹介状"),
+    )
+    requested_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("依頼した職員")
+    )
+    requested_at = models.DateTimeField(_("依頼日時"))
+    reason = models.TextField(_("撤回の理由"))
+    status = models.CharField(
+        _("状態"),
+        max_length=16,
+        choices=RetractionStatus.choices,
+        default=RetractionStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("判断した職員"),
+    )
+    decided_at = models.DateTimeField(_("判断日時"), null=True, blank=True)
+    rejection_reason = models.TextField(_("却下の理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("撤回の依頼")
+        verbose_name_plural = _("撤回の依頼")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("status", RetractionStatus), name="retractionrequest_status_valid"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="retractionrequest_reason_given"),
+            # Pending has no decision; a decision has who and when; a refusal says why.
+            models.CheckConstraint(
+                condition=Q(
+                    status="pending",
+                    decided_by__isnull=True,
+                    decided_at__isnull=True,
+                    rejection_reason="",
+                )
+                | Q(
+                    status="approved",
+                    decided_by__isnull=False,
+                    decided_at__isnull=False,
+                    rejection_reason="",
+                )
+                | (
+                    Q(status="rejected", decided_by__isnull=False, decided_at__isnull=False)
+                    & ~Q(rejection_reason="")
+                ),
+                name="retractionrequest_decision_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True) | Q(decided_at__gte=models.F("requested_at")),
+                name="retractionrequest_decided_after_requested",
+            ),
+            # Nobody approves their own request (rule 4's four eyes, again).
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="retractionrequest_decider_is_not_requester",
+            ),
+            # One open request per referral, and one retraction for ever.
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(status__in=["pending", "approved"]),
+                name="retractionrequest_one_open_or_approved",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                condition=Q(status="pending"),
+                name="retraction_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('撤回の依頼')} #{self.pk} ({self.get_status_display()})"
+
+
+class Incident(models.Model):
+    """A personal-information incident: a disclosure retracted after the employer could see
+    it (rule 8). Opened in the transaction of the retraction's approval; its tasks have
+    deadlines that escalate by themselves; closed only when every task is done and the
+    report is written."""
+
+    referral = models.OneToOneField(
+        ReferralLetter, on_delete=models.PROTECT, related_name="incident", verbose_name=_("紹介状")
+    )
+    retraction = models.OneToOneField(
+        RetractionRequest,
+        on_delete=models.PROTECT,
+        related_name="incident",
+        verbose_name=_("撤回の依頼"),
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("安定所")
+    )
+    opened_at = models.DateTimeField(_("発生の登録"), db_index=True)
+    opened_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録した職員")
+    )
+    # From the audit trail at opening: did any member of the establishment see the applicant?
+    employer_viewed = models.BooleanField(_("求人者の閲覧"))
+    employer_acknowledged_at = models.DateTimeField(
+        _("求人者の確認（控えなし）"), null=True, blank=True
+    )
+    employer_acknowledged_by = models.ForeignKey(
+        EmployerMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("確認した求人者"),
+    )
+    closed_at = models.DateTimeField(_("完了"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("完了した職員"),
+    )
+    # The report (個人データの漏えい等の報告), written by the supervisor.
+    summary = models.TextField(_("概要"), blank=True)
+    data_items = models.TextField(_("漏えいした個人データの項目"), blank=True)
+    people_count = models.PositiveIntegerField(_("本人の数"), default=1)
+    cause = models.TextField(_("発生原因"), blank=True)
+    secondary_harm = models.TextField(_("二次被害の有無"), blank=True)
+    response_to_people = models.TextField(_("本人への対応"), blank=True)
+    publication = models.TextField(_("公表"), blank=True)
+    prevention = models.TextField(_("再発防止策"), blank=True)
+
+    REPORT_FIELDS = (
+        "summary",
+        "data_items",
+        "people_count",
+        "cause",
+        "secondary_harm",
+        "response_to_people",
+        "publication",
+        "prevention",
+    )
+
+    class Meta:
+        verbose_name = _("インシデント")
+        verbose_name_plural = _("インシデント")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, closed_by__isnull=True)
+                | Q(closed_at__gte=models.F("opened_at"), closed_by__isnull=False),
+                name="incident_closed_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    employer_acknowledged_at__isnull=True, employer_acknowledged_by__isnull=True
+                )
+                | Q(employer_acknowledged_at__isnull=False, employer_acknowledged_by__isnull=False),
+                name="incident_acknowledged_has_who",
+            ),
+            models.CheckConstraint(
+                condition=Q(people_count__gte=1), name="incident_people_count_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "closed_at"], name="incident_office_open")]
+
+    def __str__(self) -> str:
+        return f"{_('インシデント')} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class IncidentTaskKind(models.TextChoices):
+    TELL_SEEKER = "tell_seeker", _("求職者への説明と謝罪")
+    APOLOGISE = "apologise_establishment", _("事業所への謝罪と削除の確認")
+    REPORT_PRELIMINARY = "report_preliminary", _("労働局への報告（速報）")
+    REPORT_FINAL = "report_final", _("労働局への報告（確報）")
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("電話")
+    VISIT = "visit", _("訪問")
+    COUNTER = "counter", _("来所時に対面")
+    DOCUMENT = "document", _("文書")
+    EMAIL = "email", _("電子メール")
+
+
+class IncidentTask(models.Model):
+    """One thing an incident obliges the office to do by a deadline. Past its deadline and
+    still not done, it escalates once to the office's managers (escalate_overdue)."""
+
+    Kind = IncidentTaskKind
+    Method = ContactMethod
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("インシデント")
+    )
+    kind = models.CharField(_("対応"), max_length=32, choices=IncidentTaskKind.choices)
+    due_at = models.DateTimeField(_("期限"))
+    done_at = models.DateTimeField(_("記録日時"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("対応した職員"),
+    )
+    done_on = models.DateField(_("実施日"), null=True, blank=True)
+    method = models.CharField(_("方法"), max_length=16, choices=ContactMethod.choices, blank=True)
+    note = models.TextField(_("メモ"), blank=True)
+    escalated_at = models.DateTimeField(_("所長への通知"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("インシデントの対応")
+        verbose_name_plural = _("インシデントの対応")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("kind", IncidentTaskKind), name="incidenttask_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(method="") | _in("method", ContactMethod),
+                name="incidenttask_method_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "kind"], name="incidenttask_once_per_incident"
+            ),
+            # Done means who, when, on which day and how; not done means none of them.
+            models.CheckConstraint(
+                condition=Q(
+                    done_at__isnull=True, done_by__isnull=True, done_on__isnull=True, method=""
+                )
+                | (
+                    Q(done_at__isnull=False, done_by__isnull=False, done_on__isnull=False)
+                    & ~Q(method="")
+                ),
+                name="incidenttask_done_is_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(done_at__isnull=True), name="incidenttask_open_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.due_at:%Y-%m-%d})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+# -- the monthly self-inspection (点検シート) ---------------------------------------------
+
+
+class SelfInspectionItem(models.Model):
+    """One question of the monthly check sheet, kept by the system administrator. Items are
+    retired (active = False), never deleted: past sheets point at them."""
+
+    text = models.CharField(_("点検項目"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    active = models.BooleanField(_("使用中"), default=True)
+
+    class Meta:
+        verbose_name = _("自己点検の項目")
+        verbose_name_plural = _("自己点検の項目")
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="selfinspectionitem_text_given")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SelfInspection(models.Model):
+    """One staff member's check sheet for one month, submitted whole."""
+
+    staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="self_inspections",
+        verbose_name=_("職員"),
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="self_inspections", verbose_name=_("安定所")
+    )
+    month = models.DateField(_("対象月"))  # the first day of the month
+    submitted_at = models.DateTimeField(_("提出日時"))
+    note = models.TextField(_("所見・対応"), blank=True)
+
+    class Meta:
+        verbose_name = _("自己点検")
+        verbose_name_plural = _("自己点検")
+        ordering = ["-month", "staff_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "month"], name="selfinspection_once_a_month"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="selfinspection_month_is_first_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "month"], name="selfinspection_office_month")]
+
+    def __str__(self) -> str:
+        return f"{_('自己点検')} {self.month:%Y-%m}"
+
+
+class SelfInspectionAnswer(models.Model):
+    inspection = models.ForeignKey(
+        SelfInspection, on_delete=models.PROTECT, related_name="answers", verbose_name=_("自己点検")
+    )
+    item = models.ForeignKey(
+        SelfInspectionItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("点検項目")
+    )
+    item_text = models.CharField(_("点検項目（回答時）"), max_length=300)
+    ok = models.BooleanField(_("できている"))
+
+    class Meta:
+        verbose_name = _("自己点検の回答")
+        verbose_name_plural = _("自己点検の回答")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "item"], name="selfinspectionanswer_once_per_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.item_text

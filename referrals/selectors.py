@@ -8,7 +8,9 @@ another office's record is simply not found (a 404, the same answer as a missing
 import datetime
 import re
 import unicodedata
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
@@ -26,16 +28,29 @@ from django.db.models.functions import Replace
 from django.utils import timezone
 
 from hellowork.identifiers import POSTING_NUMBER, SEEKER_NUMBER
-from hellowork.models import EmployerMember, Establishment, JobPosting, JobSeeker, StaffMember
+from hellowork.models import (
+    AuditEvent,
+    EmployerMember,
+    Establishment,
+    JobPosting,
+    JobSeeker,
+    StaffMember,
+)
 from referrals.models import (
     Alert,
     Consultation,
     Disclosure,
+    Incident,
+    IncidentTask,
     MisdeliveryReport,
     PostingInterest,
     ReferralLetter,
     ReferralStatus,
+    RetractionRequest,
+    RetractionStatus,
     SelectionResult,
+    SelfInspection,
+    SelfInspectionItem,
 )
 
 
@@ -262,4 +277,203 @@ def todays_consultations(*, staff: StaffMember) -> QuerySet[Consultation]:
         .select_related("seeker")
         .annotate(referral_count=Count("referrals", filter=~Q(referrals__status="voided")))
         .order_by("-opened_at")
+    )
+
+
+# -- when it goes wrong anyway (rule 8) ----------------------------------------------------
+
+
+def disclosure_listed_events(
+    *, disclosure: Disclosure, until: datetime.datetime | None = None
+) -> list[AuditEvent]:
+    """The applicant-list pages (`disclosure.listed`) that showed this applicant, oldest
+    first. Their target is the establishment and detail["disclosure_ids"] names the rows
+    shown: the events are narrowed in the database (action, establishment, from the moment
+    the applicant became visible) and matched on the JSON list in Python, because JSON
+    containment is spelled differently on SQLite and PostgreSQL; the candidates are one
+    establishment's list pages over one applicant's visible life."""
+    listed = AuditEvent.objects.filter(
+        action="disclosure.listed",
+        target_type=Establishment._meta.label_lower,
+        target_id=str(disclosure.establishment_id),
+        at__gte=disclosure.visible_at,
+        at__lte=until or timezone.now(),
+    ).select_related("actor__staff_member")
+    return [
+        event
+        for event in listed.order_by("at", "pk").iterator(chunk_size=500)
+        if disclosure.pk in (event.detail or {}).get("disclosure_ids", [])
+    ]
+
+
+def employer_views_of(
+    *, disclosure: Disclosure, until: datetime.datetime | None = None
+) -> list[AuditEvent]:
+    """Every time a member of the establishment was shown this applicant, oldest first,
+    from the audit trail: the pages of one applicant (`disclosure.viewed`, whose target is
+    the disclosure) and the list pages (`disclosure_listed_events`)."""
+    until = until or timezone.now()
+    viewed = AuditEvent.objects.filter(
+        action="disclosure.viewed",
+        target_type=Disclosure._meta.label_lower,
+        target_id=str(disclosure.pk),
+        at__lte=until,
+    ).select_related("actor__staff_member")
+    events = list(viewed) + disclosure_listed_events(disclosure=disclosure, until=until)
+    return sorted(events, key=lambda event: (event.at, event.pk))
+
+
+def retraction_queue(*, staff: StaffMember) -> QuerySet[RetractionRequest]:
+    """Retractions of the office waiting for a supervisor, oldest first."""
+    return (
+        RetractionRequest.objects.filter(
+            status=RetractionStatus.PENDING, referral__consultation__office_id=staff.office_id
+        )
+        .select_related(
+            "requested_by__user",
+            "referral__consultation__seeker",
+            "referral__consultation__office",
+            "referral__posting__establishment",
+            "referral__drafted_by__user",
+            "referral__disclosure",
+        )
+        .order_by("requested_at", "pk")
+    )
+
+
+def retraction_requests_of(*, referral: ReferralLetter) -> QuerySet[RetractionRequest]:
+    """Every retraction request of one referral, newest first (fetch the referral through
+    `referrals_for_staff` first: this does not scope by office)."""
+    return (
+        RetractionRequest.objects.filter(referral=referral)
+        .select_related("requested_by__user", "decided_by__user")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def incidents_for_staff(*, staff: StaffMember) -> QuerySet[Incident]:
+    """The office's incidents, open first and newest first, with how many tasks are done
+    and overdue: one query however many there are."""
+    now = timezone.now()
+    return (
+        Incident.objects.filter(office_id=staff.office_id)
+        .select_related(
+            "referral__posting__establishment",
+            "referral__disclosure",
+            "employer_acknowledged_by__user",
+        )
+        .annotate(
+            task_count=Count("tasks", distinct=True),
+            tasks_done=Count("tasks", filter=Q(tasks__done_at__isnull=False), distinct=True),
+            tasks_overdue=Count(
+                "tasks",
+                filter=Q(tasks__done_at__isnull=True, tasks__due_at__lt=now),
+                distinct=True,
+            ),
+        )
+        .order_by(F("closed_at").desc(nulls_first=True), "-opened_at", "-pk")
+    )
+
+
+def incident_tasks(*, incident: Incident) -> QuerySet[IncidentTask]:
+    return IncidentTask.objects.filter(incident=incident).select_related("done_by__user")
+
+
+def overdue_tasks(
+    *, office_ids: list[int], now: datetime.datetime | None = None
+) -> QuerySet[IncidentTask]:
+    return (
+        IncidentTask.objects.filter(
+            incident__office_id__in=office_ids,
+            done_at__isnull=True,
+            due_at__lt=now or timezone.now(),
+        )
+        .select_related("incident__office")
+        .order_by("due_at", "pk")
+    )
+
+
+def alerts_for_staff(*, staff: StaffMember) -> QuerySet[Alert]:
+    """The office's alerts with what the alert page shows of each (no seeker names)."""
+    return Alert.objects.filter(office_id=staff.office_id).select_related(
+        "referral__posting__establishment",
+        "referral__consultation",
+        "acknowledged_by__user",
+        "resolved_by__user",
+        "misdelivery_report__member__establishment",
+        "code_check__establishment",
+    )
+
+
+def retraction_notices_for(*, member: EmployerMember) -> QuerySet[Disclosure]:
+    """Applicants withdrawn from the member's establishment (rule 8), newest first, with
+    whether and by whom the establishment confirmed keeping no copy. What these rows still
+    hold is no personal data: the posting, the referral date, the code."""
+    return (
+        Disclosure.objects.filter(
+            establishment_id=member.establishment_id, retracted_at__isnull=False
+        )
+        .select_related("referral__incident__employer_acknowledged_by__user")
+        .annotate(
+            acknowledged_at=F("referral__incident__employer_acknowledged_at"),
+        )
+        .order_by("-retracted_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class SupervisorSummary:
+    """What waits for a supervisor of the office, for the counter's top page."""
+
+    pending_count: int
+    retraction_count: int
+    alert_count: int
+    overdue_alert_count: int
+    incident_count: int
+    overdue_task_count: int
+
+
+def supervisor_summary(*, staff: StaffMember) -> SupervisorSummary:
+    now = timezone.now()
+    overdue_before = now - datetime.timedelta(hours=settings.ALERT_ESCALATION_HOURS)
+    alerts = open_alerts_for_staff(staff=staff).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(created_at__lte=overdue_before))
+    )
+    return SupervisorSummary(
+        pending_count=approval_queue(staff=staff).count(),
+        retraction_count=RetractionRequest.objects.filter(
+            status=RetractionStatus.PENDING, referral__consultation__office_id=staff.office_id
+        ).count(),
+        alert_count=alerts["open"],
+        overdue_alert_count=alerts["overdue"],
+        incident_count=Incident.objects.filter(
+            office_id=staff.office_id, closed_at__isnull=True
+        ).count(),
+        overdue_task_count=overdue_tasks(office_ids=[staff.office_id], now=now).count(),
+    )
+
+
+def inspection_done(*, staff: StaffMember) -> bool:
+    """Whether this staff member has submitted this month's check sheet."""
+    month = timezone.localdate().replace(day=1)
+    return SelfInspection.objects.filter(staff=staff, month=month).exists()
+
+
+def active_inspection_items() -> QuerySet[SelfInspectionItem]:
+    return SelfInspectionItem.objects.filter(active=True).order_by("order", "pk")
+
+
+def inspection_of(*, staff: StaffMember, month: datetime.date) -> SelfInspection | None:
+    return (
+        SelfInspection.objects.filter(staff=staff, month=month).prefetch_related("answers").first()
+    )
+
+
+def staff_without_inspection(*, office_id: int, month: datetime.date) -> QuerySet[StaffMember]:
+    """Active staff of the office who have not submitted the month's check sheet."""
+    return (
+        StaffMember.objects.filter(office_id=office_id, user__is_active=True)
+        .exclude(self_inspections__month=month)
+        .select_related("user")
+        .order_by("role", "user__name", "pk")
     )

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from referrals.views import approvals, consultations, home, letters, seekers
+from referrals.views import (
+    alerts,
+    approvals,
+    consultations,
+    dashboard,
+    home,
+    incidents,
+    inspections,
+    letters,
+    retractions,
+    seekers,
+)
 
 urlpatterns = [
     path("", home.counter_home, name="counter_home"),
@@ -25,8 +36,36 @@ urlpatterns = [
     path("referrals/<int:pk>/submit/", letters.referral_submit, name="referral_submit"),
     path("referrals/<int:pk>/void/", letters.referral_void, name="referral_void"),
     path("referrals/<int:pk>/letter/", letters.referral_letter, name="referral_letter"),
+    path("referrals/<int:pk>/retract/", letters.referral_retract, name="referral_retract"),
     path("approvals/", approvals.approval_queue, name="approval_queue"),
     path("approvals/<int:pk>/", approvals.approval_detail, name="approval_detail"),
     path("approvals/<int:pk>/approve/", approvals.approval_approve, name="approval_approve"),
     path("approvals/<int:pk>/reject/", approvals.approval_reject, name="approval_reject"),
+    path("retractions/<int:pk>/", retractions.retraction_detail, name="retraction_detail"),
+    path(
+        "retractions/<int:pk>/approve/", retractions.retraction_approve, name="retraction_approve"
+    ),
+    path("retractions/<int:pk>/reject/", retractions.retraction_reject, name="retraction_reject"),
+    path("alerts/", alerts.alert_list, name="alert_list"),
+    path("alerts/<int:pk>/", alerts.alert_detail, name="alert_detail"),
+    path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge, name="alert_acknowledge"),
+    path("alerts/<int:pk>/resolve/", alerts.alert_resolve, name="alert_resolve"),
+    path("incidents/", incidents.incident_list, name="incident_list"),
+    path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),
+    path(
+        "incidents/<int:pk>/tasks/<int:task_pk>/",
+        incidents.incident_task_done,
+        name="incident_task_done",
+    ),
+    path("incidents/<int:pk>/report/", incidents.incident_report, name="incident_report"),
+    path(
+        "incidents/<int:pk>/report/print/",
+        incidents.incident_report_print,
+        name="incident_report_print",
+    ),
+    path("incidents/<int:pk>/close/", incidents.incident_close, name="incident_close"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/bureau/", dashboard.dashboard_bureau, name="dashboard_bureau"),
+    path("dashboard/quarterly/", dashboard.quarterly_report, name="quarterly_report"),
+    path("inspection/", inspections.self_inspection, name="self_inspection"),
 ]

@@ -1,4 +1,6 @@
 import datetime
+from collections.abc import Mapping
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -16,3 +18,9 @@ def wareki(value: datetime.date | datetime.datetime | None) -> str:
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date()
     return to_wareki(value)
+
+
+@register.filter
+def get_item(mapping: Mapping[str, Any], key: str) -> Any:
+    """{{ counts|get_item:key }}: a dictionary's value in a template (0 when absent)."""
+    return mapping.get(key, 0)

@@ -29,7 +29,18 @@ from referrals.views.common import add_errors, supervisor_required
 @require_GET
 def approval_queue(request: StaffRequest) -> HttpResponse:
     queue = list(selectors.approval_queue(staff=request.staff))
-    return render(request, "referrals/approval_queue.html", {"queue": queue})
+    retractions = list(selectors.retraction_queue(staff=request.staff))
+    services.staff_list_record(
+        staff=request.staff,
+        screen="approval_queue",
+        seeker_ids=[referral.consultation.seeker_id for referral in queue]
+        + [retraction.referral.consultation.seeker_id for retraction in retractions],
+    )
+    return render(
+        request,
+        "referrals/approval_queue.html",
+        {"queue": queue, "retractions": retractions},
+    )
 
 
 def _pending(request: StaffRequest, pk: int) -> ReferralLetter:

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from hellowork.access import StaffRequest, staff_required
-from referrals import selectors
+from referrals import selectors, services
 from referrals.forms import SeekerSearchForm
 
 
@@ -11,15 +11,17 @@ from referrals.forms import SeekerSearchForm
 @require_GET
 def counter_home(request: StaffRequest) -> HttpResponse:
     staff = request.staff
+    consultations = list(selectors.todays_consultations(staff=staff))
+    services.staff_list_record(
+        staff=staff,
+        screen="counter_home",
+        seeker_ids=[consultation.seeker_id for consultation in consultations],
+    )
     context = {
         "staff": staff,
         "search_form": SeekerSearchForm(),
-        "consultations": selectors.todays_consultations(staff=staff),
-        "pending_count": selectors.approval_queue(staff=staff).count()
-        if staff.can_approve
-        else None,
-        "alert_count": selectors.open_alerts_for_staff(staff=staff).count()
-        if staff.can_approve
-        else None,
+        "consultations": consultations,
+        "inspection_done": selectors.inspection_done(staff=staff),
+        "supervisor": selectors.supervisor_summary(staff=staff) if staff.can_approve else None,
     }
     return render(request, "referrals/home.html", context)

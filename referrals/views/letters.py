@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hellowork.access import StaffRequest, staff_required
 from referrals import selectors, services
-from referrals.forms import ActionForm, ConfirmInSessionForm, ReasonForm
+from referrals.forms import ActionForm, ConfirmInSessionForm, ReasonForm, RetractForm
 from referrals.letters import letter_for_referral
-from referrals.models import ApprovalReason, ReferralLetter
+from referrals.models import ApprovalReason, Incident, ReferralLetter
 from referrals.views.common import add_errors
 
 
@@ -49,6 +49,9 @@ def _page(
         "submit_form": forms_.get("submit_form") or ActionForm(seeker_id=seeker_id),
         "void_form": forms_.get("void_form") or ReasonForm(seeker_id=seeker_id),
         "results": list(selectors.selection_results_for_referral(referral=referral)),
+        "retract_form": forms_.get("retract_form") or RetractForm(seeker_id=seeker_id),
+        "retraction_requests": list(selectors.retraction_requests_of(referral=referral)),
+        "incident": Incident.objects.filter(referral=referral).first(),
     }
     services.staff_view_record(
         staff=request.staff, seeker=referral.consultation.seeker, screen="referral", target=referral
@@ -137,3 +140,28 @@ def referral_letter(request: StaffRequest, pk: int) -> HttpResponse:
     )
     context = {"referral": referral, "letter": letter_for_referral(referral)}
     return render(request, "referrals/letter.html", context)
+
+
+@staff_required
+@require_POST
+def referral_retract(request: StaffRequest, pk: int) -> HttpResponse:
+    """Rule 8: anyone of the office asks a supervisor to retract a visible applicant."""
+    referral = _scoped(request, pk)
+    form = RetractForm(request.POST, seeker_id=referral.consultation.seeker_id)
+    if form.is_valid():
+        try:
+            services.referral_retract(
+                referral=referral, staff=request.staff, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "撤回を依頼しました。別の統括官が承認すると、求人者マイページから"
+                    "個人情報が消去されます。"
+                ),
+            )
+            return redirect("referral_detail", pk=pk)
+    return _page(request, pk, status=400, retract_form=form)

@@ -164,10 +164,10 @@ def test_an_empty_list_says_so_and_records_nothing(dave_client):
 
 
 def list_queries():
-    # session, user, the second factor's device, member, posting filter, count, rows; the
-    # audit event: savepoint, last hash, insert, release (plus the chain's advisory lock on
-    # PostgreSQL).
-    return 11 + (connection.vendor == "postgresql")
+    # session, user, the second factor's device, member, posting filter, count, rows,
+    # retraction notices; the audit event: savepoint, last hash, insert, release (plus the
+    # chain's advisory lock on PostgreSQL).
+    return 12 + (connection.vendor == "postgresql")
 
 
 def test_the_list_takes_as_many_queries_for_1_row_as_for_50(

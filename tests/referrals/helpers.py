@@ -39,3 +39,11 @@ def pending(seeker, staff, posting):
     services.referral_submit(referral=referral, staff=staff)
     referral.refresh_from_db()
     return referral
+
+
+def retract(referral, *, requester, supervisor, reason="別の事業所に誤って紹介したため"):
+    """Requests and approves the retraction of a visible referral; the incident."""
+    services.referral_retract(referral=referral, staff=requester, reason=reason)
+    incident = services.retraction_approve(referral=referral, supervisor=supervisor)
+    referral.refresh_from_db()
+    return incident

@@ -265,8 +265,9 @@ def test_a_removed_member_can_record_nothing(applicant_c, dave):
         record(applicant_c, dave)
 
 
-def test_no_result_for_an_applicant_no_longer_visible(applicant_c, dave):
-    Disclosure.objects.filter(pk=applicant_c.pk).update(retracted_at=timezone.now())
+def test_no_result_for_an_applicant_no_longer_visible(applicant_c, dave, alice, bob):
+    services.referral_retract(referral=applicant_c.referral, staff=alice, reason="事業所の誤り")
+    services.retraction_approve(referral=applicant_c.referral, supervisor=bob)
     with pytest.raises(ValidationError, match="表示されていません"):
         record(applicant_c, dave)
 

@@ -1,0 +1,552 @@
+"""Every write after something went wrong anyway (DESIGN.md rules 8 and 9): the employer's
+acknowledgement of a retraction, the incident's tasks, report and closing, handling alerts,
+the escalation of whatever is left too long, and the monthly self-inspection.
+
+The same contract as referrals.services: keyword-only arguments, one transaction, a lock
+on what changes, the caller's role and office checked here, ValidationError or
+PermissionDenied with a message the user understands, and AuditEvents with ids, never
+names. The retraction itself (`referral_retract`, `retraction_approve`) is in
+referrals.services, which opens the incident.
+"""
+
+import datetime
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from hellowork import audit
+from hellowork.models import EmployerMember, Office, StaffMember, StaffRole
+from referrals.models import (
+    Alert,
+    ContactMethod,
+    Disclosure,
+    Incident,
+    IncidentTask,
+    IncidentTaskKind,
+    SelfInspection,
+    SelfInspectionAnswer,
+    SelfInspectionItem,
+)
+from referrals.services import (
+    NOTE_MAX_LENGTH,
+    _require_active_staff,
+    _require_office,
+    _require_own,
+)
+
+logger = logging.getLogger(__name__)
+
+REPORT_TEXT_MAX_LENGTH = 4000
+
+# How each task may be done: the seeker is told in person, by phone, on a visit or by
+# letter; the establishment is apologised to by phone, visit or letter; the bureau gets a
+# document or an e-mail.
+TASK_METHODS: dict[str, list[str]] = {
+    IncidentTaskKind.TELL_SEEKER: [
+        ContactMethod.PHONE,
+        ContactMethod.VISIT,
+        ContactMethod.COUNTER,
+        ContactMethod.DOCUMENT,
+    ],
+    IncidentTaskKind.APOLOGISE: [ContactMethod.PHONE, ContactMethod.VISIT, ContactMethod.DOCUMENT],
+    IncidentTaskKind.REPORT_PRELIMINARY: [ContactMethod.DOCUMENT, ContactMethod.EMAIL],
+    IncidentTaskKind.REPORT_FINAL: [ContactMethod.DOCUMENT, ContactMethod.EMAIL],
+}
+
+
+def _require_handler(staff: StaffMember, office_id: int) -> None:
+    """Incidents and alerts are handled by a supervisor or manager of their office."""
+    _require_office(staff, office_id)
+    if not staff.can_approve:
+        raise PermissionDenied(_("この操作は統括官または所長だけが行えます。"))
+
+
+def _format_date(day: datetime.date) -> str:
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+# -- the employer's acknowledgement --------------------------------------------------------
+
+
+@transaction.atomic
+def retraction_acknowledge(*, disclosure: Disclosure, member: EmployerMember) -> Incident:
+    """A member of the establishment confirms, on the my page's notice, that no copy of the
+    withdrawn applicant's data was kept. Recorded once (who, when) on the incident."""
+    locked = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
+    _require_own(member, locked)
+    if locked.retracted_at is None:
+        raise ValidationError(_("この応募者は撤回されていません。"))
+    incident = Incident.objects.select_for_update().get(referral_id=locked.referral_id)
+    if incident.employer_acknowledged_at is not None:
+        raise ValidationError(_("この撤回のお知らせは、既に確認済みです。"))
+    incident.employer_acknowledged_at = timezone.now()
+    incident.employer_acknowledged_by = member
+    incident.save(update_fields=["employer_acknowledged_at", "employer_acknowledged_by"])
+    audit.record(
+        "incident.employer_acknowledged",
+        actor=member.user,
+        target=incident,
+        detail={"disclosure_id": locked.pk, "member_id": member.pk},
+    )
+    return incident
+
+
+# -- the incident's tasks, report and closing -----------------------------------------------
+
+
+def _locked_incident(incident: Incident) -> Incident:
+    return Incident.objects.select_for_update().get(pk=incident.pk)
+
+
+@transaction.atomic
+def incident_task_complete(
+    *,
+    task: IncidentTask,
+    supervisor: StaffMember,
+    method: str,
+    done_on: datetime.date | None,
+    note: str = "",
+) -> IncidentTask:
+    """Records how, on which day and by whom a task was done (e.g. the seeker was told by
+    phone on 4月11日 by the supervisor). Done once; a closed incident takes nothing."""
+    locked = IncidentTask.objects.select_for_update().get(pk=task.pk)
+    incident = _locked_incident(locked.incident)
+    _require_handler(supervisor, incident.office_id)
+    if incident.closed_at is not None:
+        raise ValidationError(_("このインシデントは完了しています。"))
+    if locked.done_at is not None:
+        raise ValidationError(_("この対応は記録済みです。"))
+    note = (note or "").strip()
+    errors: dict[str, str] = {}
+    allowed = TASK_METHODS[locked.kind]
+    if method not in allowed:
+        errors["method"] = _("方法を「%(choices)s」から選んでください。") % {
+            "choices": "」「".join(str(ContactMethod(value).label) for value in allowed)
+        }
+    opened_on = timezone.localdate(incident.opened_at)
+    today = timezone.localdate()
+    if done_on is None:
+        errors["done_on"] = _("実施日を入力してください。")
+    elif not isinstance(done_on, datetime.date) or isinstance(done_on, datetime.datetime):
+        errors["done_on"] = _("実施日を日付で入力してください。")
+    elif not opened_on <= done_on <= today:
+        errors["done_on"] = _(
+            "実施日は、インシデントの登録日（%(first)s）から今日までの日付を入力してください。"
+        ) % {"first": _format_date(opened_on)}
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = _("メモは%(max)d文字以内で入力してください。") % {"max": NOTE_MAX_LENGTH}
+    if (
+        locked.kind == IncidentTaskKind.REPORT_FINAL
+        and IncidentTask.objects.filter(
+            incident=incident, kind=IncidentTaskKind.REPORT_PRELIMINARY, done_at__isnull=True
+        ).exists()
+    ):
+        errors.setdefault("method", _("確報の前に、速報（労働局への報告）を記録してください。"))
+    if errors:
+        raise ValidationError(errors)
+    assert done_on is not None
+    locked.done_at = timezone.now()
+    locked.done_by = supervisor
+    locked.done_on = done_on
+    locked.method = method
+    locked.note = note
+    locked.save(update_fields=["done_at", "done_by", "done_on", "method", "note"])
+    audit.record(
+        "incident.task_done",
+        actor=supervisor.user,
+        target=incident,
+        detail={
+            "task_id": locked.pk,
+            "kind": locked.kind,
+            "method": method,
+            "done_on": done_on.isoformat(),
+            "late": locked.done_at > locked.due_at,
+        },
+    )
+    return locked
+
+
+@transaction.atomic
+def incident_report_update(
+    *,
+    incident: Incident,
+    supervisor: StaffMember,
+    summary: str,
+    data_items: str,
+    people_count: int,
+    cause: str,
+    secondary_harm: str,
+    response_to_people: str,
+    publication: str,
+    prevention: str,
+) -> Incident:
+    """The items of the leak report, as the supervisor writes them. Blank items may be
+    saved while the facts come in; closing needs every one of them."""
+    incident = _locked_incident(incident)
+    _require_handler(supervisor, incident.office_id)
+    if incident.closed_at is not None:
+        raise ValidationError(_("完了したインシデントの報告は変更できません。"))
+    texts = {
+        "summary": summary,
+        "data_items": data_items,
+        "cause": cause,
+        "secondary_harm": secondary_harm,
+        "response_to_people": response_to_people,
+        "publication": publication,
+        "prevention": prevention,
+    }
+    errors: dict[str, str] = {}
+    cleaned: dict[str, str | int] = {}
+    for field, value in texts.items():
+        value = (value or "").strip()
+        if len(value) > REPORT_TEXT_MAX_LENGTH:
+            errors[field] = _("%(max)d文字以内で入力してください。") % {
+                "max": REPORT_TEXT_MAX_LENGTH
+            }
+        cleaned[field] = value
+    if not isinstance(people_count, int) or isinstance(people_count, bool) or people_count < 1:
+        errors["people_count"] = _("本人の数は1以上の整数で入力してください。")
+    if errors:
+        raise ValidationError(errors)
+    cleaned["people_count"] = people_count
+    changed = [name for name, new in cleaned.items() if getattr(incident, name) != new]
+    for name, new in cleaned.items():
+        setattr(incident, name, new)
+    incident.save(update_fields=list(cleaned))
+    audit.record(
+        "incident.report_updated",
+        actor=supervisor.user,
+        target=incident,
+        detail={"fields": changed},
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_report_view_record(*, incident: Incident, staff: StaffMember) -> None:
+    """Rule 10: the printable report was shown (its free text may name people)."""
+    _require_handler(staff, incident.office_id)
+    audit.record("incident.report_viewed", actor=staff.user, target=incident)
+
+
+def missing_report_items(incident: Incident) -> list[str]:
+    """The report items still blank, by their labels."""
+    return [
+        str(getattr(Incident._meta.get_field(field), "verbose_name", field))
+        for field in Incident.REPORT_FIELDS
+        if field != "people_count" and not str(getattr(incident, field)).strip()
+    ]
+
+
+@transaction.atomic
+def incident_close(*, incident: Incident, supervisor: StaffMember) -> Incident:
+    """Closes an incident whose every task is done and whose report is complete."""
+    incident = _locked_incident(incident)
+    _require_handler(supervisor, incident.office_id)
+    if incident.closed_at is not None:
+        raise ValidationError(_("このインシデントは既に完了しています。"))
+    open_tasks = list(
+        IncidentTask.objects.select_for_update().filter(incident=incident, done_at__isnull=True)
+    )
+    problems = []
+    if open_tasks:
+        problems.append(
+            _("未了の対応があります: %(tasks)s")
+            % {"tasks": "、".join(task.get_kind_display() for task in open_tasks)}
+        )
+    if missing := missing_report_items(incident):
+        problems.append(
+            _("報告の未記入の項目があります: %(items)s") % {"items": "、".join(missing)}
+        )
+    if problems:
+        raise ValidationError(problems)
+    incident.closed_at = timezone.now()
+    incident.closed_by = supervisor
+    incident.save(update_fields=["closed_at", "closed_by"])
+    audit.record("incident.closed", actor=supervisor.user, target=incident)
+    return incident
+
+
+# -- alerts ----------------------------------------------------------------------------------
+
+
+def _locked_alert(alert: Alert) -> Alert:
+    return Alert.objects.select_for_update().get(pk=alert.pk)
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, supervisor: StaffMember) -> Alert:
+    """A supervisor has seen the alert and is looking into it."""
+    alert = _locked_alert(alert)
+    _require_handler(supervisor, alert.office_id)
+    if alert.resolved_at is not None:
+        raise ValidationError(_("このアラートは解決済みです。"))
+    if alert.acknowledged_at is not None:
+        raise ValidationError(_("このアラートは確認済みです。"))
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = supervisor
+    alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    audit.record("alert.acknowledged", actor=supervisor.user, target=alert)
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, alert: Alert, supervisor: StaffMember, note: str) -> Alert:
+    """Closes the alert with what was done (acknowledging it too, if nobody had)."""
+    alert = _locked_alert(alert)
+    _require_handler(supervisor, alert.office_id)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("何を確認し、どう対応したかを入力してください。")})
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "note": _("対応の記録は%(max)d文字以内で入力してください。")
+                % {"max": NOTE_MAX_LENGTH}
+            }
+        )
+    if alert.resolved_at is not None:
+        raise ValidationError(_("このアラートは解決済みです。"))
+    now = timezone.now()
+    fields = ["resolved_at", "resolved_by", "resolution_note"]
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = now
+        alert.acknowledged_by = supervisor
+        fields += ["acknowledged_at", "acknowledged_by"]
+    alert.resolved_at = now
+    alert.resolved_by = supervisor
+    alert.resolution_note = note
+    alert.save(update_fields=fields)
+    audit.record("alert.resolved", actor=supervisor.user, target=alert)
+    return alert
+
+
+# -- escalation --------------------------------------------------------------------------------
+
+
+def checked_recipients(*, office: Office, staff: Iterable[StaffMember]) -> list[StaffMember]:
+    """Every message about an office goes only to staff of that office: checked against
+    each recipient right before it leaves (DESIGN.md section 1, the attachment sent to six
+    other employers). Refuses the whole message rather than drop someone silently."""
+    chosen = list(staff)
+    for person in chosen:
+        if person.office_id != office.pk:
+            raise PermissionDenied(f"recipient {person.pk} is not staff of office {office.pk}")
+    return chosen
+
+
+def escalation_recipients(*, office: Office) -> list[StaffMember]:
+    """The office's managers with an address; an office without one falls back to its
+    supervisors, so that an escalation always reaches someone who can act."""
+    people = StaffMember.objects.filter(
+        office=office, user__is_active=True, user__kind="staff"
+    ).exclude(user__email="")
+    managers = list(people.filter(role=StaffRole.MANAGER).select_related("user").order_by("pk"))
+    if managers:
+        return checked_recipients(office=office, staff=managers)
+    supervisors = people.filter(role=StaffRole.SUPERVISOR).select_related("user").order_by("pk")
+    return checked_recipients(office=office, staff=supervisors)
+
+
+def _escalation_messages(
+    *, office: Office, subject: str, template: str, context: dict[str, object]
+) -> tuple[list[EmailMessage], list[int]]:
+    recipients = escalation_recipients(office=office)
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(template, {"office_name": office.name, **context})
+    messages = [
+        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [person.user.email])
+        for person in recipients
+    ]
+    return messages, [person.pk for person in recipients]
+
+
+def _escalate_task(task: IncidentTask) -> None:
+    incident = task.incident
+    office = incident.office
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("【ハローワーク】期限を過ぎたインシデント対応があります（%(office)s）") % {
+            "office": office.name
+        }
+        messages, recipient_ids = _escalation_messages(
+            office=office,
+            subject=subject,
+            template="referrals/email/escalation_task.txt",
+            context={
+                "incident_id": incident.pk,
+                "task": task.get_kind_display(),
+                "due_at": timezone.localtime(task.due_at),
+                "url": settings.SITE_URL + reverse("incident_detail", args=[incident.pk]),
+            },
+        )
+    if messages:
+        mailers.default.send_messages(messages)
+    else:
+        logger.warning("incident %s: nobody at office %s to escalate to", incident.pk, office.pk)
+    task.escalated_at = timezone.now()
+    task.save(update_fields=["escalated_at"])
+    audit.record(
+        "incident.task_escalated",
+        actor=None,
+        target=incident,
+        detail={"task_id": task.pk, "kind": task.kind, "recipient_ids": recipient_ids},
+    )
+
+
+def _escalate_alert(alert: Alert) -> None:
+    office = alert.office
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("【ハローワーク】未解決のアラートがあります（%(office)s）") % {
+            "office": office.name
+        }
+        messages, recipient_ids = _escalation_messages(
+            office=office,
+            subject=subject,
+            template="referrals/email/escalation_alert.txt",
+            context={
+                "alert_id": alert.pk,
+                "kind": alert.get_kind_display(),
+                "created_at": timezone.localtime(alert.created_at),
+                "hours": settings.ALERT_ESCALATION_HOURS,
+                "url": settings.SITE_URL + reverse("alert_detail", args=[alert.pk]),
+            },
+        )
+    if messages:
+        mailers.default.send_messages(messages)
+    else:
+        logger.warning("alert %s: nobody at office %s to escalate to", alert.pk, office.pk)
+    alert.escalated_at = timezone.now()
+    alert.save(update_fields=["escalated_at"])
+    audit.record(
+        "alert.escalated",
+        actor=None,
+        target=alert,
+        detail={"kind": alert.kind, "recipient_ids": recipient_ids},
+    )
+
+
+@dataclass(frozen=True)
+class Escalated:
+    tasks: int
+    alerts: int
+
+    @property
+    def total(self) -> int:
+        return self.tasks + self.alerts
+
+
+def escalate_overdue(*, limit: int = 100) -> Escalated:
+    """E-mails the office's managers once about each incident task past its deadline and
+    each alert unresolved for ALERT_ESCALATION_HOURS. Idempotent: each item is taken under
+    a row lock (skipped when another worker holds it, on PostgreSQL), its e-mails sent and
+    `escalated_at` set and audited in one transaction, so nothing is escalated twice; a
+    failing mail server rolls the item back for the next run. The e-mails name the office,
+    the task or alert kind and a link, never a person."""
+    tasks = alerts = 0
+    while tasks < limit:
+        with transaction.atomic():
+            task = (
+                IncidentTask.objects.filter(
+                    done_at__isnull=True, escalated_at__isnull=True, due_at__lte=timezone.now()
+                )
+                .select_related("incident__office")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("due_at", "pk")
+                .first()
+            )
+            if task is None:
+                break
+            _escalate_task(task)
+        logger.info("incident task %s escalated", task.pk)
+        tasks += 1
+    while alerts < limit:
+        with transaction.atomic():
+            alert = (
+                Alert.objects.filter(
+                    resolved_at__isnull=True,
+                    escalated_at__isnull=True,
+                    created_at__lte=timezone.now()
+                    - datetime.timedelta(hours=settings.ALERT_ESCALATION_HOURS),
+                )
+                .select_related("office")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("created_at", "pk")
+                .first()
+            )
+            if alert is None:
+                break
+            _escalate_alert(alert)
+        logger.info("alert %s escalated", alert.pk)
+        alerts += 1
+    return Escalated(tasks=tasks, alerts=alerts)
+
+
+# -- the monthly self-inspection -------------------------------------------------------------
+
+
+def inspection_month(day: datetime.date | None = None) -> datetime.date:
+    return (day or timezone.localdate()).replace(day=1)
+
+
+@transaction.atomic
+def self_inspection_submit(
+    *, staff: StaffMember, answers: Mapping[int, bool], note: str = ""
+) -> SelfInspection:
+    """This month's check sheet of one staff member, answered whole: every active item
+    はい or いいえ, and a note saying what was done about each いいえ. Once a month."""
+    _require_active_staff(staff)
+    staff = StaffMember.objects.select_for_update().get(pk=staff.pk)
+    month = inspection_month()
+    if SelfInspection.objects.filter(staff=staff, month=month).exists():
+        raise ValidationError(_("今月の点検シートは提出済みです。"))
+    items = list(SelfInspectionItem.objects.filter(active=True).order_by("order", "pk"))
+    if not items:
+        raise ValidationError(
+            _("点検項目が登録されていません。システム管理者に登録を依頼してください。")
+        )
+    errors: dict[str, str] = {}
+    known = {item.pk for item in items}
+    if unknown := set(answers) - known:
+        errors["__all__"] = _(
+            "点検項目が変わりました。画面を開き直して、もう一度回答してください。"
+        )
+        logger.info("self-inspection: unknown items %s", sorted(unknown))
+    for item in items:
+        if not isinstance(answers.get(item.pk), bool):
+            errors[f"item_{item.pk}"] = _("「はい」か「いいえ」を選んでください。")
+    note = (note or "").strip()
+    if any(answers.get(item.pk) is False for item in items) and not note:
+        errors["note"] = _("「いいえ」の項目について、状況と対応を記入してください。")
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = _("所見・対応は%(max)d文字以内で入力してください。") % {
+            "max": NOTE_MAX_LENGTH
+        }
+    if errors:
+        raise ValidationError(errors)
+    sheet = SelfInspection.objects.create(
+        staff=staff, office_id=staff.office_id, month=month, submitted_at=timezone.now(), note=note
+    )
+    SelfInspectionAnswer.objects.bulk_create(
+        SelfInspectionAnswer(inspection=sheet, item=item, item_text=item.text, ok=answers[item.pk])
+        for item in items
+    )
+    audit.record(
+        "self_inspection.submitted",
+        actor=staff.user,
+        target=sheet,
+        detail={
+            "month": month.isoformat(),
+            "items": len(items),
+            "not_ok": sum(1 for item in items if not answers[item.pk]),
+        },
+    )
+    return sheet

@@ -1,0 +1,278 @@
+"""An incident's timeline, built from the audit trail (DESIGN.md rule 8): how the referral
+was made and confirmed, when the employer could see it, every time a member of the
+establishment was shown the applicant, the alerts, the retraction, the employer's
+acknowledgement and what the office did. Read-only; a fixed number of queries however long
+the history."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model, Q
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hellowork.models import AuditEvent, User
+from referrals import selectors
+from referrals.models import (
+    Alert,
+    AlertKind,
+    ApprovalReason,
+    CodeCheck,
+    CodeCheckReason,
+    ConfirmationMethod,
+    ContactMethod,
+    Disclosure,
+    Incident,
+    IncidentTaskKind,
+    MisdeliveryReport,
+    ReferralLetter,
+    SelectionOutcome,
+    SelectionResult,
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime.datetime
+    label: str
+    detail: str = ""
+    actor: str = ""  # the person's name, or "" for the system
+    side: str = "system"  # "staff", "employer" or "system"
+    kind: str = ""  # "view" (an employer saw the applicant), "alert", "retraction", "task"
+
+
+LABELS: dict[str, Promise] = {
+    "referral.drafted": gettext_lazy("紹介状を作成"),
+    "referral.submitted": gettext_lazy("統括官の承認に回す"),
+    "referral.rejected": gettext_lazy("統括官が差し戻し"),
+    "referral.confirmation_refused": gettext_lazy("再入力が一致せず、確認を止めた"),
+    "referral.statement_refused": gettext_lazy("統括官の照合が一致せず、承認を止めた"),
+    "referral.confirmed": gettext_lazy("確認（対面）"),
+    "referral.approved": gettext_lazy("確認（統括官の承認）"),
+    "referral.issued": gettext_lazy("紹介状を発行"),
+    "referral.voided": gettext_lazy("紹介状を取消"),
+    "referral.retraction_requested": gettext_lazy("撤回を依頼"),
+    "referral.retraction_rejected": gettext_lazy("撤回の依頼を却下"),
+    "referral.retracted": gettext_lazy("撤回を承認"),
+    "disclosure.created": gettext_lazy("求人者マイページへの開示を作成"),
+    "disclosure.visible": gettext_lazy("求人者マイページに表示開始"),
+    "disclosure.notified": gettext_lazy("求人者に到着通知メール"),
+    "disclosure.viewed": gettext_lazy("求人者が応募者を閲覧"),
+    "disclosure.listed": gettext_lazy("求人者の応募者一覧に表示"),
+    "disclosure.recalled": gettext_lazy("保留中に取消（表示前）"),
+    "disclosure.retracted": gettext_lazy("開示の個人情報を消去"),
+    "selection_result.recorded": gettext_lazy("求人者が選考結果を記録"),
+    "misdelivery.reported": gettext_lazy("求人者が「心当たりがない」と報告"),
+    "code_check.performed": gettext_lazy("求人者が紹介コードを照会"),
+    "alert.raised": gettext_lazy("アラート発生"),
+    "alert.acknowledged": gettext_lazy("アラートを確認"),
+    "alert.resolved": gettext_lazy("アラートを解決"),
+    "alert.escalated": gettext_lazy("未解決のアラートを所長に通知"),
+    "incident.opened": gettext_lazy("インシデントを登録"),
+    "incident.employer_acknowledged": gettext_lazy("求人者が「控えなし」を確認"),
+    "incident.task_done": gettext_lazy("対応を記録"),
+    "incident.task_escalated": gettext_lazy("期限切れの対応を所長に通知"),
+    "incident.report_updated": gettext_lazy("報告の内容を更新"),
+    "incident.closed": gettext_lazy("インシデントを完了"),
+}
+
+PAGES: dict[str, Promise] = {
+    "detail": gettext_lazy("応募者の詳細"),
+    "letter": gettext_lazy("紹介状"),
+    "result_form": gettext_lazy("選考結果の入力画面"),
+    "misdelivery_form": gettext_lazy("心当たりがない場合の報告画面"),
+}
+
+FIELDS: dict[str, Promise] = {
+    "posting_digits": gettext_lazy("求人番号の下4桁"),
+    "seeker_birth_date": gettext_lazy("生年月日"),
+    "stated_posting_number": gettext_lazy("統括官が述べた求人番号"),
+}
+
+KINDS = {
+    "disclosure.viewed": "view",
+    "disclosure.listed": "view",
+    "alert.raised": "alert",
+    "alert.escalated": "alert",
+    "misdelivery.reported": "alert",
+    "referral.confirmation_refused": "alert",
+    "referral.statement_refused": "alert",
+    "referral.retraction_requested": "retraction",
+    "referral.retracted": "retraction",
+    "disclosure.retracted": "retraction",
+    "incident.task_done": "task",
+    "incident.task_escalated": "alert",
+    "incident.employer_acknowledged": "task",
+}
+
+# Views of the counter's own screens are in the trail but not the story of the incident.
+LEFT_OUT = ["seeker.viewed", "incident.report_viewed"]
+
+
+def _label(choices: Any, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value or "")
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return ""
+    moment = datetime.datetime.fromisoformat(value)
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _detail(event: AuditEvent) -> str:
+    d = event.detail or {}
+    match event.action:
+        case "referral.drafted":
+            return _("求人 %(posting)s（事業所番号 %(establishment)s）") % {
+                "posting": d.get("posting_number", ""),
+                "establishment": d.get("establishment_number", ""),
+            }
+        case "referral.submitted":
+            return _("承認が必要な理由: %(reasons)s") % {
+                "reasons": "、".join(
+                    _label(ApprovalReason, r) for r in d.get("approval_reasons", [])
+                )
+            }
+        case "referral.confirmation_refused" | "referral.statement_refused":
+            return _("一致しなかった項目: %(fields)s") % {
+                "fields": "、".join(str(FIELDS.get(f, f)) for f in d.get("fields", []))
+            }
+        case "referral.confirmed":
+            return _("求職者本人が読み上げ・申告し、職員が再入力して照合")
+        case "referral.approved":
+            return _("統括官が、作成者の選んだ求人を見ずに求人番号を述べて照合")
+        case "referral.issued":
+            return _("紹介コード %(code)s（%(method)s）") % {
+                "code": d.get("code", ""),
+                "method": _label(ConfirmationMethod, d.get("method")),
+            }
+        case "disclosure.created":
+            return _("表示開始 %(at)s") % {"at": _when(d.get("visible_at"))}
+        case "disclosure.notified":
+            return _("%(count)d名に送信（個人情報なし）") % {"count": len(d.get("member_ids", []))}
+        case "disclosure.viewed":
+            return str(PAGES.get(d.get("page", ""), d.get("page", "")))
+        case "disclosure.listed":
+            return _("応募者一覧（氏名・カナ・年齢）")
+        case "disclosure.retracted":
+            return _(
+                "氏名・カナ・年齢と、求人者が書いた文章を消去（求人・紹介日・紹介コードは保持）"
+            )
+        case "selection_result.recorded":
+            return _label(SelectionOutcome, d.get("result"))
+        case "code_check.performed":
+            return _label(CodeCheckReason, d.get("reason"))
+        case "alert.raised" | "alert.escalated":
+            text = _label(AlertKind, d.get("kind"))
+            if d.get("reason"):
+                text += f"（{_label(CodeCheckReason, d['reason'])}）"
+            return text
+        case "incident.opened":
+            return (
+                _("求人者の閲覧: あり（%(count)d回）") % {"count": d.get("employer_view_count", 0)}
+                if d.get("employer_viewed")
+                else _("求人者の閲覧: なし")
+            )
+        case "incident.task_done":
+            return _("%(task)s: %(method)s、実施日 %(day)s") % {
+                "task": _label(IncidentTaskKind, d.get("kind")),
+                "method": _label(ContactMethod, d.get("method")),
+                "day": d.get("done_on", ""),
+            }
+        case "incident.task_escalated":
+            return _label(IncidentTaskKind, d.get("kind"))
+    return ""
+
+
+def _actor(user: User | None) -> tuple[str, str]:
+    if user is None:
+        return "", "system"
+    if user.kind == User.Kind.EMPLOYER:
+        return user.name, "employer"
+    staff = getattr(user, "staff_member", None)
+    if staff is not None:
+        return f"{user.name}（{staff.get_role_display()}）", "staff"
+    return user.name, "staff"
+
+
+def _entry(event: AuditEvent) -> Entry:
+    actor, side = _actor(event.actor)
+    label = LABELS.get(event.action)
+    return Entry(
+        at=event.at,
+        label=str(label) if label is not None else event.action,
+        detail=_detail(event),
+        actor=actor,
+        side=side,
+        kind=KINDS.get(event.action, ""),
+    )
+
+
+def _targets(model: type[Model], ids: list[int]) -> Q:
+    return Q(target_type=model._meta.label_lower, target_id__in=[str(pk) for pk in ids])
+
+
+def referral_timeline(*, referral: ReferralLetter, incident: Incident | None = None) -> list[Entry]:
+    """The referral's story, oldest first. `referral` is fetched through the office-scoped
+    selectors; this does not scope by office."""
+    disclosure = Disclosure.objects.filter(referral=referral).first()
+    targets = _targets(ReferralLetter, [referral.pk]) | _targets(
+        Alert, list(Alert.objects.filter(referral=referral).values_list("pk", flat=True))
+    )
+    targets |= _targets(
+        CodeCheck, list(CodeCheck.objects.filter(referral=referral).values_list("pk", flat=True))
+    )
+    if incident is not None:
+        targets |= _targets(Incident, [incident.pk])
+    listed: list[AuditEvent] = []
+    if disclosure is not None:
+        targets |= _targets(Disclosure, [disclosure.pk])
+        targets |= _targets(
+            SelectionResult,
+            list(
+                SelectionResult.objects.filter(disclosure=disclosure).values_list("pk", flat=True)
+            ),
+        )
+        targets |= _targets(
+            MisdeliveryReport,
+            list(
+                MisdeliveryReport.objects.filter(disclosure=disclosure).values_list("pk", flat=True)
+            ),
+        )
+        listed = selectors.disclosure_listed_events(disclosure=disclosure)
+    events = list(
+        AuditEvent.objects.filter(targets)
+        .exclude(action__in=LEFT_OUT)
+        .select_related("actor__staff_member")
+        .order_by("at", "pk")
+    )
+    ordered = sorted([*events, *listed], key=lambda e: (e.at, e.pk))
+    keyed = [(event.at, index, _entry(event)) for index, event in enumerate(ordered)]
+    if (
+        disclosure is not None
+        and disclosure.recalled_at is None
+        and disclosure.visible_at <= timezone.now()
+    ):
+        # With no hold the applicant is visible from the moment of issue, a few microseconds
+        # before the events of that transaction are written: list it after them.
+        created = [at for at, _i, entry in keyed if entry.label == LABELS["disclosure.created"]]
+        position = max([disclosure.visible_at, *created])
+        keyed.append(
+            (
+                position,
+                len(keyed),
+                Entry(
+                    at=disclosure.visible_at,
+                    label=str(LABELS["disclosure.visible"]),
+                    kind="view",
+                ),
+            )
+        )
+    return [entry for _at, _index, entry in sorted(keyed, key=lambda item: item[:2])]

@@ -1,0 +1,118 @@
+"""The supervisors' alert list (rule 9): code mismatches, misdelivery reports, caught
+mismatches and retract-and-reorder events of the office; each acknowledged, then resolved
+with a note."""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from hellowork.access import StaffRequest, staff_required
+from referrals import incidents, selectors, services
+from referrals.dashboard import alert_deadline
+from referrals.forms import AlertResolveForm
+from referrals.models import Alert
+from referrals.views.common import add_errors, supervisor_required
+
+RESOLVED_DAYS = 30
+
+
+@staff_required
+@supervisor_required
+@require_GET
+def alert_list(request: StaffRequest) -> HttpResponse:
+    """Open alerts, oldest first (the overdue in red), then those resolved recently."""
+    alerts = selectors.alerts_for_staff(staff=request.staff)
+    now = timezone.now()
+    open_alerts = list(alerts.filter(resolved_at__isnull=True).order_by("created_at", "pk"))
+    resolved = list(
+        alerts.filter(resolved_at__gte=now - datetime.timedelta(days=RESOLVED_DAYS)).order_by(
+            "-resolved_at", "-pk"
+        )
+    )
+    context = {
+        "open_alerts": open_alerts,
+        "resolved": resolved,
+        "overdue_before": alert_deadline(now),
+        "resolved_days": RESOLVED_DAYS,
+    }
+    return render(request, "referrals/alert_list.html", context)
+
+
+def _page(
+    request: StaffRequest, pk: int, *, status: int = 200, **forms_: forms.Form
+) -> HttpResponse:
+    alert = get_object_or_404(
+        selectors.alerts_for_staff(staff=request.staff).select_related(
+            "referral__consultation__seeker"
+        ),
+        pk=pk,
+    )
+    referral = alert.referral
+    seeker = None
+    if referral is not None:
+        # The alert's referral is of this office (alerts are raised at the issuing office).
+        seeker = referral.consultation.seeker
+        services.staff_view_record(staff=request.staff, seeker=seeker, screen="alert", target=alert)
+    context = {
+        "alert": alert,
+        "referral": referral,
+        "seeker": seeker,
+        "overdue": alert.resolved_at is None and alert.created_at <= alert_deadline(timezone.now()),
+        "resolve_form": forms_.get("resolve_form") or AlertResolveForm(),
+        "acknowledge_form": forms_.get("acknowledge_form") or forms.Form(),
+    }
+    return render(request, "referrals/alert_detail.html", context, status=status)
+
+
+@staff_required
+@supervisor_required
+@require_GET
+def alert_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    return _page(request, pk)
+
+
+def _scoped(request: StaffRequest, pk: int) -> Alert:
+    return get_object_or_404(selectors.alerts_for_staff(staff=request.staff), pk=pk)
+
+
+@staff_required
+@supervisor_required
+@require_POST
+def alert_acknowledge(request: StaffRequest, pk: int) -> HttpResponse:
+    alert = _scoped(request, pk)
+    form = forms.Form(request.POST)
+    try:
+        incidents.alert_acknowledge(alert=alert, supervisor=request.staff)
+    except ValidationError as error:
+        add_errors(form, error)
+        return _page(request, pk, status=400, acknowledge_form=form)
+    messages.success(
+        request, _("アラートを確認済みにしました。対応したら、解決として記録してください。")
+    )
+    return redirect("alert_detail", pk=pk)
+
+
+@staff_required
+@supervisor_required
+@require_POST
+def alert_resolve(request: StaffRequest, pk: int) -> HttpResponse:
+    alert = _scoped(request, pk)
+    form = AlertResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            incidents.alert_resolve(
+                alert=alert, supervisor=request.staff, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("アラートを解決済みにしました。"))
+            return redirect("alert_list")
+    return _page(request, pk, status=400, resolve_form=form)

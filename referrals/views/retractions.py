@@ -1,0 +1,109 @@
+"""The supervisor's side of a retraction (rule 8): the request, read back, approved or
+rejected by a supervisor or manager who neither asked for it nor made the referral."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from hellowork.access import StaffRequest, staff_required
+from referrals import selectors, services
+from referrals.forms import ActionForm, RejectRetractionForm
+from referrals.models import RetractionRequest
+from referrals.views.common import add_errors, supervisor_required
+
+
+def _pending(request: StaffRequest, pk: int) -> RetractionRequest:
+    return get_object_or_404(selectors.retraction_queue(staff=request.staff), pk=pk)
+
+
+def _page(
+    request: StaffRequest,
+    retraction: RetractionRequest,
+    *,
+    status: int = 200,
+    **forms_: forms.Form,
+) -> HttpResponse:
+    referral = retraction.referral
+    seeker = referral.consultation.seeker
+    disclosure = referral.disclosure
+    views = selectors.employer_views_of(disclosure=disclosure)
+    services.staff_view_record(
+        staff=request.staff, seeker=seeker, screen="retraction", target=referral
+    )
+    own = request.staff.pk in (
+        retraction.requested_by_id,
+        referral.drafted_by_id,
+        referral.submitted_by_id,
+    )
+    context = {
+        "retraction": retraction,
+        "referral": referral,
+        "seeker": seeker,
+        "posting": referral.posting,
+        "establishment": referral.posting.establishment,
+        "disclosure": disclosure,
+        "view_count": len(views),
+        "first_view": views[0].at if views else None,
+        "own": own,
+        "approve_form": forms_.get("approve_form") or ActionForm(seeker_id=seeker.pk),
+        "reject_form": forms_.get("reject_form") or RejectRetractionForm(seeker_id=seeker.pk),
+    }
+    return render(request, "referrals/retraction_detail.html", context, status=status)
+
+
+@staff_required
+@supervisor_required
+@require_GET
+def retraction_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    return _page(request, _pending(request, pk))
+
+
+@staff_required
+@supervisor_required
+@require_POST
+def retraction_approve(request: StaffRequest, pk: int) -> HttpResponse:
+    retraction = _pending(request, pk)
+    form = ActionForm(request.POST, seeker_id=retraction.referral.consultation.seeker_id)
+    if form.is_valid():
+        try:
+            incident = services.retraction_approve(
+                referral=retraction.referral, supervisor=request.staff
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "撤回しました。求人者マイページの個人情報を消去し、インシデント #%(number)d "
+                    "を登録しました。期限までに対応を記録してください。"
+                )
+                % {"number": incident.pk},
+            )
+            return redirect("incident_detail", pk=incident.pk)
+    return _page(request, retraction, status=400, approve_form=form)
+
+
+@staff_required
+@supervisor_required
+@require_POST
+def retraction_reject(request: StaffRequest, pk: int) -> HttpResponse:
+    retraction = _pending(request, pk)
+    form = RejectRetractionForm(request.POST, seeker_id=retraction.referral.consultation.seeker_id)
+    if form.is_valid():
+        try:
+            services.retraction_reject(
+                referral=retraction.referral,
+                supervisor=request.staff,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("撤回の依頼を却下しました。応募者は表示されたままです。"))
+            return redirect("approval_queue")
+    return _page(request, retraction, status=400, reject_form=form)

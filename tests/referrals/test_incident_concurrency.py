@@ -1,0 +1,86 @@
+"""Races of issue 5 that only a real database with row locks can show (PostgreSQL)."""
+
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+
+from hellowork.models import StaffRole
+from referrals import incidents, services
+from referrals.models import Alert, Incident, RetractionRequest
+from tests import factories
+from tests.referrals.helpers import issue_in_person
+from tests.referrals.test_concurrency import race
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+]
+
+
+def test_supervisors_approving_one_retraction_at_once_open_one_incident(
+    no_hold, alice, seeker_a, posting_d, koriyama
+):
+    referral = issue_in_person(seeker_a, alice, posting_d)
+    services.referral_retract(referral=referral, staff=alice, reason="誤り")
+    supervisors = [
+        factories.StaffMemberFactory(office=koriyama, role=StaffRole.SUPERVISOR) for _ in range(4)
+    ]
+    outcomes = race(
+        [
+            lambda s=s: services.retraction_approve(referral=referral, supervisor=s)
+            for s in supervisors
+        ]
+    )
+    assert outcomes.count("ok") == 1
+    assert Incident.objects.count() == 1
+    assert RetractionRequest.objects.get().status == "approved"
+
+
+def test_clerks_asking_at_once_make_one_request(no_hold, alice, seeker_a, posting_d, koriyama):
+    referral = issue_in_person(seeker_a, alice, posting_d)
+    clerks = [factories.StaffMemberFactory(office=koriyama) for _ in range(4)]
+    outcomes = race(
+        [
+            lambda c=c: services.referral_retract(referral=referral, staff=c, reason="誤り")
+            for c in clerks
+        ]
+    )
+    assert outcomes.count("ok") == 1
+    assert RetractionRequest.objects.count() == 1
+
+
+def test_workers_escalating_at_once_send_each_mail_once(applicant_c, erin, koriyama, settings):
+    factories.StaffMemberFactory(
+        office=koriyama, role=StaffRole.MANAGER, user__email="shocho@koriyama.example.jp"
+    )
+    settings.CODE_CHECK_LIMIT_PER_MEMBER = settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT = 50
+    for _ in range(6):
+        services.code_check(member=erin, code=applicant_c.referral_code)
+    later = Alert.objects.order_by("-created_at").first().created_at
+    with time_machine.travel(
+        later + datetime.timedelta(hours=settings.ALERT_ESCALATION_HOURS, minutes=1)
+    ):
+        outcomes = race([lambda: call_command("escalate_overdue", stdout=io.StringIO())] * 3)
+    assert outcomes == ["ok"] * 3
+    assert len(mail.outbox) == 6
+    assert not Alert.objects.filter(escalated_at__isnull=True).exists()
+
+
+def test_alert_resolved_twice_at_once_keeps_one_note(applicant_c, erin, bob, koriyama):
+    services.code_check(member=erin, code=applicant_c.referral_code)
+    alert = Alert.objects.get()
+    other = factories.StaffMemberFactory(office=koriyama, role=StaffRole.SUPERVISOR)
+    outcomes = race(
+        [
+            lambda: incidents.alert_resolve(alert=alert, supervisor=bob, note="一人目"),
+            lambda: incidents.alert_resolve(alert=alert, supervisor=other, note="二人目"),
+        ]
+    )
+    assert outcomes.count("ok") == 1
+    alert.refresh_from_db()
+    assert alert.resolution_note in ("一人目", "二人目")
