@@ -130,7 +130,7 @@ class MemberSetPasswordForm(SetPasswordForm):
         self.fields["new_password2"].label = _("新しいパスワード（確認）")
 
 
-class RetractionAcknowledgeForm(MyPageForm):
+class RetractionAcknowledgeForm(forms.Form):
     """The establishment's confirmation that it kept no copy of a withdrawn applicant."""
 
     no_copy = forms.BooleanField(

@@ -157,7 +157,6 @@ class TaskForm(SeekerBoundForm):
     )
 
     def __init__(self, *args: Any, methods: list[tuple[str, str]], **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         field = self.fields["method"]
         assert isinstance(field, forms.ChoiceField)
@@ -224,7 +223,6 @@ class IncidentReportForm(SeekerBoundForm):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
 
@@ -238,7 +236,6 @@ class AlertResolveForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
 
@@ -253,7 +250,6 @@ class SelfInspectionForm(forms.Form):
     )
 
     def __init__(self, *args: Any, items: list[Any], **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.items = items
         for item in items:
@@ -277,7 +273,6 @@ class QuarterForm(forms.Form):
     quarter = forms.ChoiceField(label=_("四半期"))
 
     def __init__(self, *args: Any, quarters: list[tuple[str, str]], **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         field = self.fields["quarter"]
         assert isinstance(field, forms.ChoiceField)
