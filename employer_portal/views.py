@@ -30,9 +30,10 @@ from hellowork import selectors as registry
 from hellowork import services as registry_services
 from hellowork.access import EmployerRequest, employer_required, member_of
 from hellowork.models import Establishment, User
-from referrals import incidents, selectors, services
+from referrals import selectors, services
 from referrals.letters import letter_for_disclosure
 from referrals.models import Disclosure
+from referrals.services import incidents
 
 APPLICANTS_PER_PAGE = 25
 

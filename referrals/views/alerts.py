@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hellowork.access import StaffRequest, staff_required
-from referrals import incidents, selectors, services
+from referrals import selectors, services
 from referrals.dashboard import alert_deadline
 from referrals.forms import AlertResolveForm
 from referrals.models import Alert
+from referrals.services import incidents
 from referrals.views.common import add_errors, supervisor_required
 
 RESOLVED_DAYS = 30

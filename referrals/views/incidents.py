@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hellowork.access import StaffRequest, staff_required
-from referrals import incidents, selectors, services
+from referrals import selectors, services
 from referrals.forms import ActionForm, IncidentReportForm, TaskForm
 from referrals.models import ContactMethod, Incident, IncidentTask
+from referrals.services import incidents
 from referrals.timeline import referral_timeline
 from referrals.views.common import add_errors, supervisor_required
 

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hellowork.access import StaffRequest, staff_required
-from referrals import incidents, selectors
+from referrals import selectors
 from referrals.forms import SelfInspectionForm
+from referrals.services import incidents
 from referrals.views.common import add_errors
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hellowork.models import StaffRole
-from referrals import dashboard, incidents, services
+from referrals import dashboard, services
 from referrals.models import (
     Alert,
     Disclosure,
@@ -22,6 +22,7 @@ from referrals.models import (
     SelfInspection,
     SelfInspectionItem,
 )
+from referrals.services import incidents
 from tests import factories
 from tests.conftest import client_for
 from tests.referrals.helpers import consult, issue_in_person, pending, retract

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from hellowork.models import StaffRole
-from referrals import incidents, services
+from referrals import services
 from referrals.models import Alert, Incident, RetractionRequest
+from referrals.services import incidents
 from tests import factories
 from tests.referrals.helpers import issue_in_person
 from tests.referrals.test_concurrency import race

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hellowork.models import AuditEvent, StaffRole
-from referrals import incidents, services
+from referrals import services
 from referrals.models import (
     Alert,
     Incident,
@@ -17,6 +17,7 @@ from referrals.models import (
     SelfInspection,
     SelfInspectionItem,
 )
+from referrals.services import incidents
 from tests import factories
 from tests.conftest import client_for
 from tests.referrals.helpers import issue_in_person, retract

@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from hellowork.models import AuditEvent, StaffRole
-from referrals import incidents, services
+from referrals import services
 from referrals.models import Alert, Incident, IncidentTask, SelfInspection, SelfInspectionItem
+from referrals.services import incidents
 from tests import factories
 from tests.referrals.helpers import issue_in_person, retract
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from hellowork.models import AuditEvent, StaffRole
-from referrals import incidents, services
+from referrals import services
 from referrals.models import (
     Disclosure,
     Incident,
@@ -21,6 +21,7 @@ from referrals.models import (
     RetractionRequest,
     SelectionResult,
 )
+from referrals.services import incidents
 from referrals.timeline import referral_timeline
 from tests import factories
 from tests.conftest import client_for
@@ -197,7 +198,7 @@ def test_retraction_approval_is_one_transaction(wrong, alice, bob, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("the incident could not be opened")
 
-    monkeypatch.setattr(services, "_incident_open", broken)
+    monkeypatch.setattr(services.retraction, "_incident_open", broken)
     with pytest.raises(RuntimeError):
         services.retraction_approve(referral=wrong, supervisor=bob)
     wrong.refresh_from_db()

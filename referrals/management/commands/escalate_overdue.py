@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from referrals import incidents
+from referrals.services import incidents
 
 logger = logging.getLogger(__name__)
 

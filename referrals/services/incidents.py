@@ -36,12 +36,8 @@ from referrals.models import (
     SelfInspectionAnswer,
     SelfInspectionItem,
 )
-from referrals.services import (
-    NOTE_MAX_LENGTH,
-    _require_active_staff,
-    _require_office,
-    _require_own,
-)
+from referrals.services._shared import _require_active_staff, _require_office, _require_own
+from referrals.services.employer import NOTE_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,99 @@
+"""Every write of the referral side (DESIGN.md section 5), in one package:
+
+- counter: consultations, decisions, referral letters (rules 1 to 7), views of personal data;
+- retraction: rule 8;
+- employer: the my page (rules 7, 9, 10);
+- incidents: incidents, their tasks and report, alerts, escalation, the self-inspection.
+
+Each function takes keyword-only arguments, runs in one transaction, locks what it
+changes, checks the caller itself, refuses with ValidationError or PermissionDenied and a
+message a clerk understands, and appends its AuditEvents. A refusal that the rules ask to
+record (a caught mismatch) is committed first and raised afterwards, so that the trace
+survives the refusal. The contract's names are importable from here:
+`from referrals import services; services.referral_draft(...)`.
+"""
+
+from referrals.services import counter, employer, incidents, retraction
+from referrals.services.counter import (
+    ACTIVE_STATUSES,
+    RETRACT_REORDER_WINDOW,
+    approval_reasons,
+    approval_statement_check,
+    consultation_close,
+    consultation_merge,
+    consultation_note_update,
+    consultation_open,
+    interest_record,
+    referral_approve,
+    referral_confirm_in_session,
+    referral_draft,
+    referral_reject,
+    referral_submit,
+    referral_void,
+    staff_list_record,
+    staff_search_record,
+    staff_view_record,
+)
+from referrals.services.employer import (
+    NOTE_MAX_LENGTH,
+    START_DATE_HORIZON,
+    CodeCheckAnswer,
+    checked_members,
+    code_check,
+    code_not_registered_message,
+    disclosure_view_record,
+    disclosures_list_view_record,
+    employer_notifications_send,
+    misdelivery_report,
+    selection_result_record,
+)
+from referrals.services.retraction import (
+    ERASED_SNAPSHOT_FIELDS,
+    RETRACTION_REASON_MAX_LENGTH,
+    default_data_items,
+    referral_retract,
+    retraction_approve,
+    retraction_reject,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "ERASED_SNAPSHOT_FIELDS",
+    "NOTE_MAX_LENGTH",
+    "RETRACTION_REASON_MAX_LENGTH",
+    "RETRACT_REORDER_WINDOW",
+    "START_DATE_HORIZON",
+    "CodeCheckAnswer",
+    "approval_reasons",
+    "approval_statement_check",
+    "checked_members",
+    "code_check",
+    "code_not_registered_message",
+    "consultation_close",
+    "consultation_merge",
+    "consultation_note_update",
+    "consultation_open",
+    "counter",
+    "default_data_items",
+    "disclosure_view_record",
+    "disclosures_list_view_record",
+    "employer",
+    "employer_notifications_send",
+    "incidents",
+    "interest_record",
+    "misdelivery_report",
+    "referral_approve",
+    "referral_confirm_in_session",
+    "referral_draft",
+    "referral_reject",
+    "referral_retract",
+    "referral_submit",
+    "referral_void",
+    "retraction",
+    "retraction_approve",
+    "retraction_reject",
+    "selection_result_record",
+    "staff_list_record",
+    "staff_search_record",
+    "staff_view_record",
+]

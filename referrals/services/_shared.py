@@ -1,0 +1,117 @@
+"""Checks and locks that every service of this package shares: who may act, on
+which office's or establishment's records, with which rows locked."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hellowork import audit
+from hellowork.models import (
+    EmployerMember,
+    Office,
+    StaffMember,
+    User,
+)
+from referrals import selectors
+from referrals.models import (
+    Alert,
+    Consultation,
+    Disclosure,
+    ReferralLetter,
+)
+
+logger = logging.getLogger(__name__)
+
+# -- who may do what -------------------------------------------------------------------
+
+
+def _require_active_staff(staff: StaffMember) -> None:
+    user = staff.user
+    if not user.is_active or user.kind != User.Kind.STAFF:
+        raise PermissionDenied(_("この操作は職員だけが行えます。"))
+
+
+def _require_office(staff: StaffMember, office: Office | int) -> None:
+    _require_active_staff(staff)
+    office_id = office if isinstance(office, int) else office.pk
+    if staff.office_id != office_id:
+        raise PermissionDenied(_("別の安定所の記録は操作できません。"))
+
+
+def _require_checker(supervisor: StaffMember, referral: ReferralLetter) -> None:
+    """Rule 4: a supervisor or manager of the referral's office who did not make it."""
+    _require_office(supervisor, referral.consultation.office_id)
+    if not supervisor.can_approve:
+        raise PermissionDenied(_("承認できるのは統括官または所長です。"))
+    if supervisor.pk in (referral.drafted_by_id, referral.submitted_by_id):
+        raise PermissionDenied(
+            _("自分が作成した紹介は承認できません。別の統括官に依頼してください。")
+        )
+
+
+# -- locking reads ---------------------------------------------------------------------
+
+
+def _locked_consultation(consultation: Consultation) -> Consultation:
+    return (
+        Consultation.objects.select_for_update(of=("self",))
+        .select_related("seeker", "office")
+        .get(pk=consultation.pk)
+    )
+
+
+def _locked_referral(referral: ReferralLetter) -> ReferralLetter:
+    return (
+        ReferralLetter.objects.select_for_update(of=("self",))
+        .select_related(
+            "consultation__seeker", "consultation__office", "posting__establishment", "drafted_by"
+        )
+        .get(pk=referral.pk)
+    )
+
+
+def _raise_alert(
+    *,
+    kind: str,
+    office: Office,
+    actor: User | None,
+    referral: ReferralLetter | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Alert:
+    alert = Alert.objects.create(
+        office=office, kind=kind, referral=referral, created_at=timezone.now(), detail=detail or {}
+    )
+    audit.record("alert.raised", actor=actor, target=alert, detail={"kind": kind, **(detail or {})})
+    return alert
+
+
+# -- employers --------------------------------------------------------------------------
+
+
+def _require_active_member(member: EmployerMember) -> None:
+    user = member.user
+    if not user.is_active or user.kind != User.Kind.EMPLOYER:
+        raise PermissionDenied(_("この操作は求人者マイページの利用者だけが行えます。"))
+
+
+def _require_own(member: EmployerMember, disclosure: Disclosure) -> None:
+    _require_active_member(member)
+    if disclosure.establishment_id != member.establishment_id:
+        raise PermissionDenied(_("貴事業所の応募者ではありません。"))
+
+
+def _locked_visible_disclosure(disclosure: Disclosure, member: EmployerMember) -> Disclosure:
+    """The disclosure, locked, if the member's establishment can see it right now."""
+    _require_active_member(member)
+    locked = (
+        Disclosure.objects.select_for_update(of=("self",))
+        .select_related("referral__consultation__office")
+        .get(pk=disclosure.pk)
+    )
+    _require_own(member, locked)
+    if not Disclosure.objects.filter(selectors.visible_now(), pk=locked.pk).exists():
+        raise ValidationError(_("この応募者は現在表示されていません。一覧から開き直してください。"))
+    return locked

@@ -1,0 +1,434 @@
+"""The employer's my page (DESIGN.md rules 7, 9 and 10): what a member saw, selection
+results, code checks, misdelivery reports and the arrival e-mails."""
+
+import datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from hellowork import audit
+from hellowork.models import (
+    EmployerMember,
+    Establishment,
+)
+from referrals import codes, selectors
+from referrals.models import (
+    AlertKind,
+    CodeCheck,
+    CodeCheckReason,
+    Disclosure,
+    MisdeliveryReport,
+    NotHiredReason,
+    ReferralLetter,
+    ReferralStatus,
+    SelectionOutcome,
+    SelectionResult,
+)
+from referrals.services._shared import (
+    _locked_visible_disclosure,
+    _raise_alert,
+    _require_active_member,
+    _require_own,
+)
+
+logger = logging.getLogger(__name__)
+
+# -- the employer's my page ----------------------------------------------------------
+#
+# `member` is always the EmployerMember acting. A disclosure of another establishment is
+# refused here too (PermissionDenied), although the views never get that far: they fetch
+# through the establishment-scoped selectors and answer 404.
+
+NOTE_MAX_LENGTH = 2000
+START_DATE_HORIZON = datetime.timedelta(days=366)
+
+
+@transaction.atomic
+def disclosure_view_record(
+    *, disclosure: Disclosure, member: EmployerMember, page: str = "detail"
+) -> None:
+    """Rule 10: an employer saw one applicant's personal data (the detail, the letter, a
+    form that names the applicant). Who, when and from where are in the event itself."""
+    _require_own(member, disclosure)
+    audit.record(
+        "disclosure.viewed",
+        actor=member.user,
+        target=disclosure,
+        detail={"page": page, "establishment_id": member.establishment_id},
+    )
+
+
+@transaction.atomic
+def disclosures_list_view_record(
+    *, member: EmployerMember, disclosures: Iterable[Disclosure]
+) -> None:
+    """Rule 10 for a page of the applicant list: one event naming the rows shown."""
+    shown = list(disclosures)
+    for disclosure in shown:
+        _require_own(member, disclosure)
+    if not shown:
+        return  # nobody's data was shown
+    audit.record(
+        "disclosure.listed",
+        actor=member.user,
+        target=member.establishment,
+        detail={"disclosure_ids": [disclosure.pk for disclosure in shown]},
+    )
+
+
+def _format_date(day: datetime.date) -> str:
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+@transaction.atomic
+def selection_result_record(
+    *,
+    disclosure: Disclosure,
+    member: EmployerMember,
+    result: str,
+    start_date: datetime.date | None = None,
+    not_hired_reason: str = "",
+    conditions_differ: bool | None = None,
+    conditions_difference: str = "",
+) -> SelectionResult:
+    """The employer's 採用 / 不採用 for a visible applicant. 採用 needs the planned start
+    date (from the referral date to a year after it); 不採用 may say why, from the list.
+    Whether the hiring conditions differ from the posting (相違の有無) is always answered,
+    and a yes says how. A correction adds a row that points at the one it corrects."""
+    disclosure = _locked_visible_disclosure(disclosure, member)
+    reason = (not_hired_reason or "").strip()
+    difference = (conditions_difference or "").strip()
+    errors: dict[str, str] = {}
+    if result not in SelectionOutcome.values:
+        errors["result"] = _("選考結果を「採用」か「不採用」から選んでください。")
+    elif result == SelectionOutcome.HIRED:
+        if reason:
+            errors["not_hired_reason"] = _("不採用の理由は、不採用の場合だけ選んでください。")
+        if start_date is None:
+            errors["start_date"] = _("採用の場合は入社予定日を入力してください。")
+        elif not isinstance(start_date, datetime.date) or isinstance(start_date, datetime.datetime):
+            errors["start_date"] = _("入社予定日を日付で入力してください。")
+        elif not (
+            disclosure.referral_date <= start_date <= disclosure.referral_date + START_DATE_HORIZON
+        ):
+            errors["start_date"] = _(
+                "入社予定日は、紹介日（%(first)s）から1年以内の日付を入力してください。"
+            ) % {"first": _format_date(disclosure.referral_date)}
+    else:
+        if start_date is not None:
+            errors["start_date"] = _("入社予定日は、採用の場合だけ入力してください。")
+        if reason and reason not in NotHiredReason.values:
+            errors["not_hired_reason"] = _("不採用の理由は一覧から選んでください。")
+    if conditions_differ is None:
+        errors["conditions_differ"] = _("求人票と採用条件の相違の有無を選んでください。")
+    elif conditions_differ and not difference:
+        errors["conditions_difference"] = _(
+            "相違がある場合は、求人票とどのように違うかを入力してください。"
+        )
+    elif not conditions_differ and difference:
+        errors["conditions_difference"] = _("相違がない場合は、相違の内容を空欄にしてください。")
+    if len(difference) > NOTE_MAX_LENGTH:
+        errors["conditions_difference"] = _("相違の内容は%(max)d文字以内で入力してください。") % {
+            "max": NOTE_MAX_LENGTH
+        }
+    if errors:
+        raise ValidationError(errors)
+
+    current = SelectionResult.objects.filter(
+        disclosure=disclosure, corrected_by__isnull=True
+    ).first()
+    values = {
+        "result": result,
+        "start_date": start_date,
+        "not_hired_reason": reason,
+        "conditions_differ": bool(conditions_differ),
+        "conditions_difference": difference,
+    }
+    if current is not None and all(getattr(current, k) == v for k, v in values.items()):
+        raise ValidationError(_("記録済みの内容と同じです。訂正する場合は内容を変更してください。"))
+    recorded = SelectionResult.objects.create(
+        disclosure=disclosure,
+        corrects=current,
+        recorded_by=member,
+        recorded_at=timezone.now(),
+        **values,
+    )
+    audit.record(
+        "selection_result.recorded",
+        actor=member.user,
+        target=recorded,
+        detail={
+            "disclosure_id": disclosure.pk,
+            "referral_id": disclosure.referral_id,
+            "result": result,
+            "start_date": start_date.isoformat() if start_date else None,
+            "not_hired_reason": reason,
+            "conditions_differ": bool(conditions_differ),
+            "corrects_id": current.pk if current is not None else None,
+        },
+    )
+    return recorded
+
+
+@dataclass(frozen=True)
+class CodeCheckAnswer:
+    """What the code check page shows. `limited`: refused by the rate limit, nothing looked up."""
+
+    ok: bool
+    disclosure: Disclosure | None
+    message: str
+    limited: bool = False
+
+
+def code_not_registered_message() -> str:
+    """The one answer to every code that is not the employer's own visible applicant. It
+    names no establishment or person and does not say why."""
+    return _(
+        "この紹介コードは、貴事業所に紹介された応募者の紹介コードとして登録されていません。"
+        "確認のため、ハローワークに連絡済みです。"
+    )
+
+
+def _mismatch_reason(
+    referral: ReferralLetter, establishment: Establishment, now: datetime.datetime
+) -> CodeCheckReason:
+    disclosure = Disclosure.objects.filter(referral=referral).first()
+    if referral.posting.establishment_id != establishment.pk:
+        return CodeCheckReason.OTHER_ESTABLISHMENT
+    if referral.status == ReferralStatus.RETRACTED or (
+        disclosure is not None and disclosure.retracted_at is not None
+    ):
+        return CodeCheckReason.RETRACTED
+    if disclosure is not None and disclosure.recalled_at is not None:
+        return CodeCheckReason.RECALLED
+    if referral.status == ReferralStatus.VOIDED:
+        return CodeCheckReason.VOIDED
+    if disclosure is not None and disclosure.visible_at > now:
+        return CodeCheckReason.HELD
+    return CodeCheckReason.NOT_DISCLOSED
+
+
+@transaction.atomic
+def code_check(*, member: EmployerMember, code: str) -> CodeCheckAnswer:
+    """Rule 9: an employer looks up the code on a letter an applicant brought. Its own
+    visible applicant is shown. Anything else (another establishment's code, a voided,
+    recalled, retracted or held one, an unknown or malformed one) gets one neutral answer
+    and one `code_mismatch` alert at the issuing office (the establishment's own office when
+    no letter has that code). Rate-limited per member and per establishment, counted in
+    the database under a lock on the establishment; over the limit nothing is looked up."""
+    _require_active_member(member)
+    establishment = Establishment.objects.select_for_update().get(pk=member.establishment_id)
+    now = timezone.now()
+    since = now - datetime.timedelta(minutes=settings.CODE_CHECK_WINDOW_MINUTES)
+    recent = CodeCheck.objects.filter(checked_at__gt=since)
+    if (
+        recent.filter(member=member).count() >= settings.CODE_CHECK_LIMIT_PER_MEMBER
+        or recent.filter(establishment=establishment).count()
+        >= settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT
+    ):
+        audit.record(
+            "code_check.rate_limited",
+            actor=member.user,
+            target=establishment,
+            detail={"member_id": member.pk},
+        )
+        return CodeCheckAnswer(
+            ok=False,
+            disclosure=None,
+            limited=True,
+            message=_(
+                "紹介コードの照会は、1人あたり%(member)d回、1事業所あたり%(establishment)d回"
+                "（%(minutes)d分間）までです。しばらくしてから、もう一度お試しください。"
+                "お急ぎの場合は管轄のハローワークにお問い合わせください。"
+            )
+            % {
+                "member": settings.CODE_CHECK_LIMIT_PER_MEMBER,
+                "establishment": settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT,
+                "minutes": settings.CODE_CHECK_WINDOW_MINUTES,
+            },
+        )
+
+    try:
+        parsed: str | None = codes.parse(code)
+    except codes.MalformedCode:
+        parsed = None
+    disclosure = referral = None
+    if parsed is None:
+        reason = CodeCheckReason.MALFORMED
+    else:
+        disclosure = (
+            selectors.disclosures_visible_to(establishment=establishment)
+            .filter(referral__code=parsed)
+            .first()
+        )
+        referral = (
+            ReferralLetter.objects.select_related("consultation__office", "posting")
+            .filter(code=parsed)
+            .first()
+        )
+        if disclosure is not None:
+            reason = CodeCheckReason.MATCH
+        elif referral is None:
+            reason = CodeCheckReason.UNKNOWN
+        else:
+            reason = _mismatch_reason(referral, establishment, now)
+
+    alert = None
+    if reason != CodeCheckReason.MATCH:
+        alert = _raise_alert(
+            kind=AlertKind.CODE_MISMATCH,
+            office=referral.consultation.office if referral is not None else establishment.office,
+            actor=member.user,
+            referral=referral,
+            detail={
+                "reason": str(reason),
+                "establishment_id": establishment.pk,
+                "member_id": member.pk,
+                "referral_id": referral.pk if referral is not None else None,
+                # A well-formed code is a random string, not personal data; what was typed
+                # when it was malformed could be anything, and is not kept.
+                "code": parsed if referral is None else None,
+            },
+        )
+    check = CodeCheck.objects.create(
+        member=member,
+        establishment=establishment,
+        checked_at=now,
+        reason=reason,
+        referral=referral,
+        disclosure=disclosure,
+        alert=alert,
+    )
+    audit.record(
+        "code_check.performed",
+        actor=member.user,
+        target=check,
+        detail={
+            "reason": str(reason),
+            "referral_id": referral.pk if referral is not None else None,
+            "disclosure_id": disclosure.pk if disclosure is not None else None,
+            "alert_id": alert.pk if alert is not None else None,
+        },
+    )
+    if disclosure is not None:
+        return CodeCheckAnswer(
+            ok=True,
+            disclosure=disclosure,
+            message=_("この紹介コードは、貴事業所に紹介された応募者のものです。"),
+        )
+    return CodeCheckAnswer(ok=False, disclosure=None, message=code_not_registered_message())
+
+
+@transaction.atomic
+def misdelivery_report(
+    *, disclosure: Disclosure, member: EmployerMember, note: str
+) -> MisdeliveryReport:
+    """Rule 9: "この応募者に心当たりがない". Raises a `misdelivery_report` alert at the office
+    that issued the referral, in this transaction. One report per applicant."""
+    disclosure = _locked_visible_disclosure(disclosure, member)
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"note": _("状況は%(max)d文字以内で入力してください。") % {"max": NOTE_MAX_LENGTH}}
+        )
+    if MisdeliveryReport.objects.filter(disclosure=disclosure).exists():
+        raise ValidationError(
+            _("この応募者については既に報告済みです。ハローワークからの連絡をお待ちください。")
+        )
+    referral = disclosure.referral
+    alert = _raise_alert(
+        kind=AlertKind.MISDELIVERY_REPORT,
+        office=referral.consultation.office,
+        actor=member.user,
+        referral=referral,
+        detail={
+            "disclosure_id": disclosure.pk,
+            "establishment_id": disclosure.establishment_id,
+            "member_id": member.pk,
+        },
+    )
+    report = MisdeliveryReport.objects.create(
+        disclosure=disclosure, member=member, note=note, reported_at=timezone.now(), alert=alert
+    )
+    audit.record(
+        "misdelivery.reported",
+        actor=member.user,
+        target=report,
+        detail={"disclosure_id": disclosure.pk, "referral_id": referral.pk, "alert_id": alert.pk},
+    )
+    return report
+
+
+def _arrival_email(to: str) -> EmailMessage:
+    """The arrival notice: that an applicant arrived and where to log in, nothing else."""
+    login_url = settings.SITE_URL.rstrip("/") + reverse("employer_login")
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("【ハローワーク】求人者マイページに新しい応募者の紹介があります")
+        body = render_to_string("referrals/email/new_applicant.txt", {"login_url": login_url})
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+def checked_members(
+    *, disclosure: Disclosure, members: Iterable[EmployerMember]
+) -> list[EmployerMember]:
+    """Every message about an applicant goes only to members of the establishment it was
+    disclosed to: checked against each recipient right before it leaves (DESIGN.md
+    section 1, the attachment built for one employer and sent to six others)."""
+    chosen = list(members)
+    for member in chosen:
+        if member.establishment_id != disclosure.establishment_id:
+            raise PermissionDenied(
+                f"member {member.pk} is not of establishment {disclosure.establishment_id}"
+            )
+    return chosen
+
+
+def employer_notifications_send(*, limit: int = 100) -> int:
+    """Tells each active member of an establishment, by one e-mail each, that an applicant
+    has become visible. Idempotent: each disclosure is taken under a row lock (skipped when
+    another worker holds it, on PostgreSQL), its mail sent and `notified_at` set in one
+    transaction, so nothing goes out twice; a recalled disclosure never becomes visible
+    and so never sends anything. A failing mail server rolls the disclosure back for the
+    next run. Returns how many disclosures were notified."""
+    notified = 0
+    while notified < limit:
+        with transaction.atomic():
+            disclosure = (
+                selectors.disclosures_due_for_notification()
+                .select_for_update(skip_locked=True, of=("self",))
+                .first()
+            )
+            if disclosure is None:
+                break
+            members = list(
+                EmployerMember.objects.filter(
+                    establishment_id=disclosure.establishment_id, user__is_active=True
+                )
+                .exclude(user__email="")
+                .select_related("user")
+                .order_by("pk")
+            )
+            members = checked_members(disclosure=disclosure, members=members)
+            messages = [_arrival_email(member.user.email) for member in members]
+            if messages:
+                mailers.default.send_messages(messages)
+            disclosure.notified_at = timezone.now()
+            disclosure.save(update_fields=["notified_at"])
+            audit.record(
+                "disclosure.notified",
+                actor=None,
+                target=disclosure,
+                detail={"member_ids": [member.pk for member in members]},
+            )
+        logger.info("disclosure %s: arrival notice sent to %d members", disclosure.pk, len(members))
+        notified += 1
+    return notified
