@@ -1,7 +1,6 @@
 """Checks and locks that every service of this package shares: who may act, on
 which office's or establishment's records, with which rows locked."""
 
-import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,8 +21,6 @@ from referrals.models import (
     Disclosure,
     ReferralLetter,
 )
-
-logger = logging.getLogger(__name__)
 
 # -- who may do what -------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 referral letters from draft to issue or void (DESIGN.md rules 1 to 7)."""
 
 import datetime
-import logging
 from typing import Any
 
 from django.conf import settings
@@ -39,8 +38,6 @@ from referrals.services._shared import (
     _require_checker,
     _require_office,
 )
-
-logger = logging.getLogger(__name__)
 
 RETRACT_REORDER_WINDOW = datetime.timedelta(minutes=30)
 ACTIVE_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, ReferralStatus.ISSUED)

@@ -3,7 +3,6 @@ approved by a supervisor who is neither the requester nor the maker; the approva
 the personal data the employer was sent and opens the incident."""
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,8 +31,6 @@ from referrals.services._shared import (
     _locked_referral,
     _require_office,
 )
-
-logger = logging.getLogger(__name__)
 
 # -- retraction after exposure (rule 8) -----------------------------------------------
 
