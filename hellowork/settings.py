@@ -253,6 +253,9 @@ LOGGING = {
     },
 }
 
+# Days personal data of disclosures and consultation notes is kept (erase_expired_personal_data).
+RETENTION_DAYS = env.int("DJANGO_RETENTION_DAYS", default=3 * 365)
+
 # Minutes between issuing a referral and the employer seeing it (DESIGN.md rule 7).
 DISCLOSURE_HOLD_MINUTES = env.int("DISCLOSURE_HOLD_MINUTES", default=10)
 

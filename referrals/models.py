@@ -352,6 +352,8 @@ class Disclosure(models.Model):
     retracted_at = models.DateTimeField(_("撤回"), null=True, blank=True)
     # When the establishment's members were told by e-mail that an applicant arrived.
     notified_at = models.DateTimeField(_("到着通知の送信日時"), null=True, blank=True)
+    # When the retention command erased the snapshot's personal data (after RETENTION_DAYS).
+    erased_at = models.DateTimeField(_("保存期間経過による消去"), null=True, blank=True)
     # The snapshot: emptied on retraction (rule 8) and by the retention command.
     seeker_name = models.CharField(_("氏名"), max_length=100, blank=True)
     seeker_kana = models.CharField(_("氏名（カナ）"), max_length=100, blank=True)
@@ -391,6 +393,11 @@ class Disclosure(models.Model):
                 condition=Q(retracted_at__isnull=True)
                 | Q(retracted_at__gte=models.F("visible_at")),
                 name="disclosure_retracted_after_visible",
+            ),
+            models.CheckConstraint(
+                condition=Q(erased_at__isnull=True)
+                | Q(seeker_name="", seeker_kana="", seeker_age__isnull=True),
+                name="disclosure_erased_is_empty",
             ),
         ]
         indexes = [
@@ -517,7 +524,7 @@ class SelectionResult(models.Model):
     )
     recorded_at = models.DateTimeField(_("記録日時"))
     # Set when a retraction erased the free text (rule 8): 相違あり stays, its words go.
-    erased_at = models.DateTimeField(_("撤回による消去"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("消去日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("選考結果")
@@ -667,7 +674,7 @@ class MisdeliveryReport(models.Model):
         verbose_name=_("アラート"),
     )
     # Set when a retraction erased the note (rule 8); the report itself stays.
-    erased_at = models.DateTimeField(_("撤回による消去"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("消去日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("誤送付の申告")

@@ -56,12 +56,13 @@ from referrals.models import (
 
 def visible_now(now: datetime.datetime | None = None) -> Q:
     """What makes a disclosure visible to its establishment: issued, past the hold,
-    neither recalled nor retracted."""
+    neither recalled nor retracted, and not yet past its retention period (erased)."""
     return Q(
         referral__status=ReferralStatus.ISSUED,
         visible_at__lte=now or timezone.now(),
         recalled_at__isnull=True,
         retracted_at__isnull=True,
+        erased_at__isnull=True,
     )
 
 

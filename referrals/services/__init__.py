@@ -3,7 +3,8 @@
 - counter: consultations, decisions, referral letters (rules 1 to 7), views of personal data;
 - retraction: rule 8;
 - employer: the my page (rules 7, 9, 10);
-- incidents: incidents, their tasks and report, alerts, escalation, the self-inspection.
+- incidents: incidents, their tasks and report, alerts, escalation, the self-inspection;
+- retention: erasing personal data past its retention period.
 
 Each function takes keyword-only arguments, runs in one transaction, locks what it
 changes, checks the caller itself, refuses with ValidationError or PermissionDenied and a
@@ -13,7 +14,7 @@ survives the refusal. The contract's names are importable from here:
 `from referrals import services; services.referral_draft(...)`.
 """
 
-from referrals.services import counter, employer, incidents, retraction
+from referrals.services import counter, employer, incidents, retention, retraction
 from referrals.services.counter import (
     ACTIVE_STATUSES,
     RETRACT_REORDER_WINDOW,
@@ -47,6 +48,7 @@ from referrals.services.employer import (
     misdelivery_report,
     selection_result_record,
 )
+from referrals.services.retention import personal_data_erase, retention_cutoff
 from referrals.services.retraction import (
     ERASED_SNAPSHOT_FIELDS,
     RETRACTION_REASON_MAX_LENGTH,
@@ -82,6 +84,7 @@ __all__ = [
     "incidents",
     "interest_record",
     "misdelivery_report",
+    "personal_data_erase",
     "referral_approve",
     "referral_confirm_in_session",
     "referral_draft",
@@ -89,6 +92,8 @@ __all__ = [
     "referral_retract",
     "referral_submit",
     "referral_void",
+    "retention",
+    "retention_cutoff",
     "retraction",
     "retraction_approve",
     "retraction_reject",

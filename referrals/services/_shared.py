@@ -1,6 +1,7 @@
-"""Checks and locks that every service of this package shares: who may act, on
-which office's or establishment's records, with which rows locked."""
+"""What every service of this package shares: who may act, on which office's or
+establishment's records, with which rows locked, and how an employer's copy is erased."""
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +20,9 @@ from referrals.models import (
     Alert,
     Consultation,
     Disclosure,
+    MisdeliveryReport,
     ReferralLetter,
+    SelectionResult,
 )
 
 # -- who may do what -------------------------------------------------------------------
@@ -112,3 +115,33 @@ def _locked_visible_disclosure(disclosure: Disclosure, member: EmployerMember) -
     if not Disclosure.objects.filter(selectors.visible_now(), pk=locked.pk).exists():
         raise ValidationError(_("この応募者は現在表示されていません。一覧から開き直してください。"))
     return locked
+
+
+# -- erasing what an employer was shown -----------------------------------------------------
+
+ERASED_SNAPSHOT_FIELDS = ["seeker_name", "seeker_kana", "seeker_age"]
+
+
+def erase_snapshot(disclosure: Disclosure, now: datetime.datetime) -> dict[str, list[int]]:
+    """Empties the snapshot's personal fields (the posting, the date and the code stay) and
+    what the employer wrote about the applicant; saves the disclosure with whatever else the
+    caller set on it (retracted_at or erased_at). Returns the ids of the rows it emptied."""
+    disclosure.seeker_name = ""
+    disclosure.seeker_kana = ""
+    disclosure.seeker_age = None
+    disclosure.save(update_fields=[*ERASED_SNAPSHOT_FIELDS, "retracted_at", "erased_at"])
+    result_ids = list(
+        SelectionResult.objects.select_for_update()
+        .filter(disclosure=disclosure)
+        .values_list("pk", flat=True)
+    )
+    SelectionResult.objects.filter(pk__in=result_ids).update(
+        conditions_difference="", erased_at=now
+    )
+    report_ids = list(
+        MisdeliveryReport.objects.select_for_update()
+        .filter(disclosure=disclosure)
+        .values_list("pk", flat=True)
+    )
+    MisdeliveryReport.objects.filter(pk__in=report_ids).update(note="", erased_at=now)
+    return {"selection_result_ids": result_ids, "misdelivery_report_ids": report_ids}

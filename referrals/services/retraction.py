@@ -20,22 +20,21 @@ from referrals.models import (
     Incident,
     IncidentTask,
     IncidentTaskKind,
-    MisdeliveryReport,
     ReferralLetter,
     ReferralStatus,
     RetractionRequest,
     RetractionStatus,
-    SelectionResult,
 )
 from referrals.services._shared import (
+    ERASED_SNAPSHOT_FIELDS,
     _locked_referral,
     _require_office,
+    erase_snapshot,
 )
 
 # -- retraction after exposure (rule 8) -----------------------------------------------
 
 RETRACTION_REASON_MAX_LENGTH = 1000
-ERASED_SNAPSHOT_FIELDS = ["seeker_name", "seeker_kana", "seeker_age"]
 
 
 def _require_retraction_checker(
@@ -128,35 +127,13 @@ def referral_retract(
 def _erase_disclosure(disclosure: Disclosure, now: datetime.datetime, actor: StaffMember) -> None:
     """Rule 8: the snapshot keeps the posting, the date and the code (reserved for ever),
     and loses every personal field; so does what the employer wrote about the applicant."""
-    disclosure.seeker_name = ""
-    disclosure.seeker_kana = ""
-    disclosure.seeker_age = None
     disclosure.retracted_at = now
-    disclosure.save(update_fields=[*ERASED_SNAPSHOT_FIELDS, "retracted_at"])
-    result_ids = list(
-        SelectionResult.objects.select_for_update()
-        .filter(disclosure=disclosure)
-        .values_list("pk", flat=True)
-    )
-    SelectionResult.objects.filter(pk__in=result_ids).update(
-        conditions_difference="", erased_at=now
-    )
-    report_ids = list(
-        MisdeliveryReport.objects.select_for_update()
-        .filter(disclosure=disclosure)
-        .values_list("pk", flat=True)
-    )
-    MisdeliveryReport.objects.filter(pk__in=report_ids).update(note="", erased_at=now)
+    erased = erase_snapshot(disclosure, now)
     audit.record(
         "disclosure.retracted",
         actor=actor.user,
         target=disclosure,
-        detail={
-            "referral_id": disclosure.referral_id,
-            "erased": ERASED_SNAPSHOT_FIELDS,
-            "selection_result_ids": result_ids,
-            "misdelivery_report_ids": report_ids,
-        },
+        detail={"referral_id": disclosure.referral_id, "erased": ERASED_SNAPSHOT_FIELDS, **erased},
     )
 
 
