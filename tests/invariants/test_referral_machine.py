@@ -22,7 +22,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_email.models import EmailDevice
-from hypothesis import event
+from hypothesis import event, note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -41,8 +41,10 @@ from referrals.models import (
     Alert,
     Consultation,
     Disclosure,
+    Incident,
     PostingInterest,
     ReferralLetter,
+    RetractionRequest,
 )
 from tests import factories
 
@@ -186,7 +188,8 @@ class ReferralMachine(RuleBasedStateMachine):
         alerts_before = Alert.objects.count()
         try:
             result = action()
-        except REFUSED:
+        except REFUSED as refusal:
+            note(f"{name} refused: {refusal}")
             caught = records_refusal and Alert.objects.count() > alerts_before
             self.expect_trace(grew=caught)
             event(f"{name}: refused" + (" (caught mismatch)" if caught else ""))
@@ -395,6 +398,48 @@ class ReferralMachine(RuleBasedStateMachine):
             for interest in PostingInterest.objects.filter(consultation=target):
                 self.decisions[(target.pk, interest.posting_id)] = interest.decision
 
+    @precondition(lambda self: ReferralLetter.objects.filter(status="issued").exists())
+    @rule(referral=index, staff=index, aim=st.booleans())
+    def retract(self, referral, staff, aim):
+        referral = pick(
+            list(ReferralLetter.objects.filter(status="issued").order_by("pk")), referral
+        )
+        office = referral.consultation.office_id
+        by = self.colleague(office, staff) if aim else pick(self.staff, staff)
+        if aim:  # the employer has had time to see it: past the hold
+            self.traveller.shift(datetime.timedelta(minutes=11))
+        self.call(
+            "referral_retract",
+            lambda: services.referral_retract(referral=referral, staff=by, reason="誤って送付"),
+        )
+
+    @precondition(lambda self: RetractionRequest.objects.filter(status="pending").exists())
+    @rule(request=index, supervisor=index, aim=st.booleans(), approve=st.booleans())
+    def decide_retraction(self, request, supervisor, aim, approve):
+        pending = list(RetractionRequest.objects.filter(status="pending").order_by("pk"))
+        request = pick(pending, request)
+        referral = request.referral
+        makers = (referral.drafted_by_id, request.requested_by_id)
+        checker = (
+            self.colleague(
+                referral.consultation.office_id, supervisor, checker=True, not_ids=makers
+            )
+            if aim
+            else pick(self.staff, supervisor)
+        )
+        if approve:
+            self.call(
+                "retraction_approve",
+                lambda: services.retraction_approve(referral=referral, supervisor=checker),
+            )
+        else:
+            self.call(
+                "retraction_reject",
+                lambda: services.retraction_reject(
+                    referral=referral, supervisor=checker, reason="正しい紹介"
+                ),
+            )
+
     @rule(minutes=st.sampled_from([1, 5, 9, 11, 31, 60 * 24]))
     def time_passes(self, minutes):
         self.traveller.shift(datetime.timedelta(minutes=minutes))
@@ -519,6 +564,19 @@ class ReferralMachine(RuleBasedStateMachine):
         for referral_id, code in self.codes_seen.items():
             assert current.get(referral_id) == code, "a code changed or disappeared"
         self.codes_seen.update(current)
+
+    @invariant()
+    def retracted_disclosures_hold_no_personal_data_and_have_an_incident(self):
+        for disclosure in Disclosure.objects.filter(retracted_at__isnull=False):
+            assert (disclosure.seeker_name, disclosure.seeker_kana, disclosure.seeker_age) == (
+                "",
+                "",
+                None,
+            )
+            assert Incident.objects.filter(referral_id=disclosure.referral_id).exists()
+            assert disclosure.referral.status == "retracted"
+        for referral in ReferralLetter.objects.filter(status="retracted"):
+            assert Incident.objects.filter(referral=referral).exists()
 
     @invariant()
     def the_trail_verifies(self):
