@@ -23,7 +23,20 @@ def world(alice, bob, dave, seeker_a, posting_c, posting_d, koriyama):
     )
     consultation = consult(seeker_a, alice, apply=[draft_posting], declined=[posting_d])
     draft = services.referral_draft(consultation=consultation, posting=draft_posting, staff=alice)
-    return {"issued": issued, "pending": waiting, "consultation": consultation, "draft": draft}
+    # A mistaken disclosure, retracted: an incident with its tasks, a notice for the employer.
+    third = factories.JobSeekerFactory(office=koriyama, name="田中 次郎", kana="タナカ ジロウ")
+    mistaken = issue_in_person(
+        third, alice, factories.JobPostingFactory(establishment=posting_c.establishment)
+    )
+    services.referral_retract(referral=mistaken, staff=alice, reason="別の事業所の求人と取り違えた")
+    incident = services.retraction_approve(referral=mistaken, supervisor=bob)
+    return {
+        "issued": issued,
+        "pending": waiting,
+        "consultation": consultation,
+        "draft": draft,
+        "incident": incident,
+    }
 
 
 def in_language(browser, live_server, language):
@@ -67,6 +80,16 @@ def test_the_main_screens(browser, live_server, world, language):
     )
     supervisor.press(supervisor.page.locator("form.panel button[type=submit]").first)
     supervisor.shoot(f"counter-approval-readback-{language}")
+    for path, name in [
+        ("/counter/alerts/", "counter-alerts"),
+        (f"/counter/incidents/{world['incident'].pk}/", "counter-incident"),
+        (f"/counter/incidents/{world['incident'].pk}/report/", "counter-incident-report"),
+        ("/counter/dashboard/", "counter-dashboard"),
+        ("/counter/inspection/", "counter-inspection"),
+    ]:
+        supervisor.visit(path)
+        assert supervisor.page.locator("html").get_attribute("lang") == language
+        supervisor.shoot(f"{name}-{language}")
     supervisor.page.context.close()
 
     employer = in_language(browser, live_server, language)
@@ -77,6 +100,7 @@ def test_the_main_screens(browser, live_server, world, language):
         (f"/mypage/applicants/{public_id}/", "mypage-applicant"),
         (f"/mypage/applicants/{public_id}/result/", "mypage-result"),
         ("/mypage/code-check/", "mypage-code-check"),
+        ("/mypage/notices/", "mypage-notices"),
     ]:
         employer.visit(path)
         assert employer.page.locator("html").get_attribute("lang") == language
