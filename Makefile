@@ -10,6 +10,7 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/hellowork
 
 # The benchmark's database (`make bench` drops and rebuilds it, and <name>_small beside it).
 BENCH_URL ?= postgres://postgres@127.0.0.1:5432/hellowork_bench
+BENCH_QUICK_URL ?= postgres://postgres@127.0.0.1:5432/hellowork_bench_quick
 
 .PHONY: run test test-sqlite test-postgres browser-deps screenshots lint format migrations-check deploy-check ci clean bench bench-quick bench-prepare
 
@@ -93,8 +94,10 @@ bench-prepare: $(VENV)/.installed-bench
 bench: bench-prepare
 	$(BENCH_ENV) $(PY) -m bench --rows 1000000 $(BENCH_ARGS)
 
+bench-quick: BENCH_URL = $(BENCH_QUICK_URL)
 bench-quick: bench-prepare
-	$(BENCH_ENV) $(PY) -m bench --rows 100000 --samples 200 --issues 150 --seconds 15 $(BENCH_ARGS)
+	$(BENCH_ENV) $(PY) -m bench --rows 100000 --samples 150 --page-samples 40 --issues 100 \
+		--seconds 10 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -30,7 +30,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="referrals at scale (N)")
     parser.add_argument("--small-rows", type=int, default=10_000, help="the flatness baseline")
-    parser.add_argument("--samples", type=int, default=300, help="timed requests per page")
+    parser.add_argument("--samples", type=int, default=300, help="timed lists (flatness)")
+    parser.add_argument("--page-samples", type=int, default=100, help="timed requests per page")
     parser.add_argument("--issues", type=int, default=600, help="issues per issuance variant x3")
     parser.add_argument("--seconds", type=int, default=30, help="duration of each wrk run")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
@@ -110,8 +111,8 @@ def main() -> None:
     list_big = inserver.applicant_list(featured, args.samples)
     employers = sessions.employers(64, rng=rng)
     clerks = sessions.clerks(args.connections)
-    page_pairs = sessions.fresh_pairs(min(args.samples, 100) + 5, rng=rng)
-    pages = inserver.measure_pages(employers, clerks[0], page_pairs, min(args.samples, 100), rng)
+    page_pairs = sessions.fresh_pairs(args.page_samples + 5, rng=rng)
+    pages = inserver.measure_pages(employers, clerks[0], page_pairs, args.page_samples, rng)
     pages[0] = list_big  # the list of record: the very large establishments' pages
     phase("pages timed at N")
 
@@ -128,6 +129,7 @@ def main() -> None:
         data = Path(tmp) / "data.lua"
         load.write_data(data, employers, clerks, args.connections)
         server = load.Gunicorn(database.url(big), args.workers)
+        load_average = os.getloadavg()  # other work on the machine skews every figure
         try:
             run: dict[str, Any] = {}
             for mode in ("mix", "healthz", "healthz_anon"):
@@ -171,6 +173,7 @@ def main() -> None:
         "load_detail": {name: r.raw for name, r in run.items()},
         "settings": {
             "samples": args.samples,
+            "page_samples": args.page_samples,
             "issues": issued.issues,
             "seconds": args.seconds,
             "connections": args.connections,
@@ -178,6 +181,7 @@ def main() -> None:
             "small_rows": args.small_rows,
         },
         "phase_seconds": phases,
+        "load_average_before_load": [round(x, 2) for x in load_average],
         "machine": report.machine(),
         "postgresql": database.server_facts(),
     }
