@@ -132,13 +132,19 @@ def main() -> None:
         load_average = os.getloadavg()  # other work on the machine skews every figure
         try:
             run: dict[str, Any] = {}
+            cpu: dict[str, dict[str, float]] = {}
+            app = load.CpuMeter(lambda: load.children(server.process.pid))
+            db = load.CpuMeter(lambda: database.backend_pids(big))
             for mode in ("mix", "healthz", "healthz_anon"):
                 print(
                     f"-- wrk {mode}: {args.seconds} s, {args.connections} connections", flush=True
                 )
+                app.start()
+                db.start()
                 run[mode] = load.run_wrk(
                     server.url, data, mode=mode, connections=args.connections, seconds=args.seconds
                 )
+                cpu[mode] = {"gunicorn_s": app.stop(), "postgres_s": db.stop()}
         finally:
             server.stop()
     phase("load")
@@ -171,6 +177,15 @@ def main() -> None:
             for p in pages
         },
         "load_detail": {name: r.raw for name, r in run.items()},
+        # CPU milliseconds per request in the app (gunicorn workers) and in PostgreSQL (the
+        # backends of the bench's database), for docs/SCALING.md.
+        "cpu_ms_per_request": {
+            mode: {
+                "app": round(1000 * c["gunicorn_s"] / max(1, run[mode].raw["requests"]), 2),
+                "postgres": round(1000 * c["postgres_s"] / max(1, run[mode].raw["requests"]), 2),
+            }
+            for mode, c in cpu.items()
+        },
         "settings": {
             "samples": args.samples,
             "page_samples": args.page_samples,

@@ -68,6 +68,16 @@ def url(name: str) -> str:
     return f"postgres://{auth}@{s['HOST']}:{s['PORT'] or 5432}/{name}"
 
 
+def backend_pids(name: str) -> list[int]:
+    """Server processes connected to `name` (the gunicorn workers' connections)."""
+    with _maintenance(connection.settings_dict) as admin:
+        rows = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
 def server_facts() -> dict[str, str]:
     """The PostgreSQL version and the settings that matter for the figures."""
     names = [

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,37 @@ class Gunicorn:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of one process so far (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class CpuMeter:
+    """CPU seconds spent by given processes between start() and stop(): the gunicorn
+    workers, and the PostgreSQL backends serving the bench's database."""
+
+    def __init__(self, pids: Callable[[], list[int]]) -> None:
+        self.pids = pids
+        self.before: dict[int, float] = {}
+
+    def start(self) -> None:
+        self.before = {pid: _cpu_seconds(pid) for pid in self.pids()}
+
+    def stop(self) -> float:
+        return round(sum(_cpu_seconds(p) - self.before.get(p, 0.0) for p in self.pids()), 2)
 
 
 def run_wrk(url: str, data: Path, *, mode: str, connections: int, seconds: int) -> LoadResult:

@@ -62,6 +62,14 @@ def print_table(results: dict[str, Any]) -> None:
         ("load ratio", f"{r['load_ratio']:.2f}", verdict("load_ratio", r["load_ratio"])),
         ("load errors", str(r["load_errors"]), verdict("load_errors", r["load_errors"])),
     ]  # fmt: skip
+    for mode, cost in r.get("cpu_ms_per_request", {}).items():
+        rows.append(
+            (
+                f"  CPU per request, {mode}",
+                f"app {cost['app']:.2f} ms",
+                f"PostgreSQL {cost['postgres']:.2f} ms",
+            )
+        )
     for page, timing in r["pages"].items():
         rows.append(
             (f"  {page}", f"p50 {timing['p50_ms']:.2f} / p95 {timing['p95_ms']:.2f} ms",
