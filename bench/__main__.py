@@ -46,7 +46,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from bench import database, generate, inserver, issuance, load, report, sessions
+    from bench import chain, database, generate, inserver, issuance, load, report, sessions
     from hellowork.models import AuditEvent, StaffMember
     from referrals.models import ReferralLetter
 
@@ -119,6 +119,7 @@ def main() -> None:
     # 5. Issuance.
     clerk = StaffMember.objects.select_related("user", "office").get(pk=clerks[-1].staff_id)
     issued = issuance.measure(clerk, sessions.fresh_pairs(3 * args.issues + 15, rng=rng))
+    chain_ceiling = chain.appends_per_second(threads=8, seconds=5)
     phase("issuance")
 
     # 6. Load.
@@ -157,6 +158,7 @@ def main() -> None:
         "raw_per_s": issued.raw_per_s,
         "raw_4tx_per_s": issued.raw_4tx_per_s,
         "issuance_ratio": round(issued.services_per_s / issued.raw_per_s, 3),
+        "audit_appends_per_s": chain_ceiling,
         "load_rps": mix.rps,
         "load_p50_ms": mix.p50_ms,
         "load_p95_ms": mix.p95_ms,

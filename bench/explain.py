@@ -5,6 +5,10 @@ docs/PERFORMANCE.md come from here).
 It requests each page once through the test client, as a member of the largest
 establishment and a clerk, captures the SQL, and explains each SELECT (writes and the
 session and login lookups by primary key are listed, not explained).
+
+`--before` does the same with the indexes as they were before
+referrals/0003_performance_indexes (inside a transaction that is rolled back), for the
+"before" plans. Page names as arguments restrict the output to those pages.
 """
 
 import os
@@ -18,12 +22,30 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.db import connection, transaction
+
+    before = "--before" in sys.argv
+    only = {arg for arg in sys.argv[1:] if not arg.startswith("--")}
+    with transaction.atomic():
+        if before:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP INDEX disclosure_visible_list")
+                cursor.execute("DROP INDEX referral_issued")
+                cursor.execute(
+                    "CREATE INDEX disclosure_estab_visible ON referrals_disclosure"
+                    " (establishment_id, visible_at DESC)"
+                )
+                cursor.execute("ANALYZE referrals_disclosure")
+        _explain(only)
+        transaction.set_rollback(True)  # nothing of this stays: not the events, not the DDL
+
+
+def _explain(only: set[str]) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from bench import inserver, sessions
 
-    only = set(sys.argv[1:])
     rng = random.Random(8)
     employers = sessions.employers(6, rng=rng)
     largest = next(e for e in employers if e.member_id == sessions.featured_members()[0].pk)

@@ -55,6 +55,7 @@ def print_table(results: dict[str, Any]) -> None:
         ("issues/s through the services", f"{r['issuance_per_s']:.1f}", ""),
         ("issues/s raw psycopg (1 transaction)", f"{r['raw_per_s']:.1f}", f"4 transactions: {r['raw_4tx_per_s']:.1f}/s"),
         ("issuance ratio", f"{r['issuance_ratio']:.2f}", verdict("issuance_ratio", r["issuance_ratio"])),
+        ("audit chain, events/s (8 appenders)", f"{r.get('audit_appends_per_s', 0):.0f}", "one event per transaction"),
         ("mixed load", f"{r['load_rps']:.1f} req/s",
          f"p50 {r['load_p50_ms']:.1f} / p95 {r['load_p95_ms']:.1f} / p99 {r['load_p99_ms']:.1f} ms"),
         ("/healthz with the same sessions", f"{r['floor_rps']:.1f} req/s",
