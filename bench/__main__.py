@@ -85,16 +85,14 @@ def main() -> None:
         database.recreate(big, template=small)
     phase("small database")
 
-    # 2. The list on the small database.
+    # Sessions of the very large establishments' members on the small database.
     database.use(small)
-    featured = [
+    featured_small = [
         sessions.Employer(m.pk, sessions.session_for(m.user), [])
         for m in sessions.featured_members()
     ]
-    list_small = inserver.applicant_list(featured, args.samples)
-    phase("list timed at 10,000")
 
-    # 3. The big database.
+    # 2. The big database.
     database.use(big)
     print(f"-- generating up to {args.rows:,} referrals in {big}", flush=True)
     if ReferralLetter.objects.count() < args.rows:
@@ -103,12 +101,17 @@ def main() -> None:
     rows = ReferralLetter.objects.count()
     phase("big database")
 
-    # 4. Every page in the server, with its queries.
+    # 3. The flatness: the same pages on both databases, in alternating blocks; then
+    # every page in the server, with its queries.
     featured = [
         sessions.Employer(m.pk, sessions.session_for(m.user), [])
         for m in sessions.featured_members()
     ]
-    list_big = inserver.applicant_list(featured, args.samples)
+    list_small, list_big = inserver.interleaved_lists(
+        [(small, featured_small), (big, featured)], args.samples
+    )
+    database.use(big)
+    phase("list timed at 10,000 and at N")
     employers = sessions.employers(64, rng=rng)
     clerks = sessions.clerks(args.connections)
     page_pairs = sessions.fresh_pairs(args.page_samples + 5, rng=rng)
@@ -116,13 +119,13 @@ def main() -> None:
     pages[0] = list_big  # the list of record: the very large establishments' pages
     phase("pages timed at N")
 
-    # 5. Issuance.
+    # 4. Issuance.
     clerk = StaffMember.objects.select_related("user", "office").get(pk=clerks[-1].staff_id)
     issued = issuance.measure(clerk, sessions.fresh_pairs(3 * args.issues + 15, rng=rng))
     chain_ceiling = chain.appends_per_second(threads=8, seconds=5)
     phase("issuance")
 
-    # 6. Load.
+    # 5. Load.
     pairs = sessions.fresh_pairs(40 * args.seconds, rng=rng)
     for i, c in enumerate(clerks):
         c.issues = pairs[i :: len(clerks)]

@@ -10,7 +10,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
@@ -28,6 +28,7 @@ class PageTiming:
     p95_ms: float
     queries: int  # the same on every request of the page, or the largest seen
     queries_vary: bool
+    samples: list[float] = field(default_factory=list, repr=False)
 
 
 def client_with(session: str, csrf: str = "") -> Client:
@@ -69,6 +70,7 @@ def time_page(
         round(_percentile(times, 0.95), 2),
         max(queries),
         len(queries) > 1,
+        times,
     )
 
 
@@ -78,6 +80,40 @@ def applicant_list(employers: list[Employer], count: int) -> PageTiming:
     return time_page(
         "applicant_list", lambda i: (clients[i % len(clients)], "/mypage/", None, 200), count
     )
+
+
+def interleaved_lists(
+    sides: list[tuple[str, list[Employer]]], count: int, *, block: int = 20
+) -> list[PageTiming]:
+    """The applicant list timed on several databases in alternating blocks of `block`
+    requests, so that whatever else the machine does weighs on each the same. Each entry
+    of `sides` is (database name, members with sessions in that database)."""
+    from bench import database
+
+    times: list[list[float]] = [[] for _ in sides]
+    queries: list[set[int]] = [set() for _ in sides]
+    while any(len(t) < count for t in times):
+        for i, (name, employers) in enumerate(sides):
+            database.use(name)
+            timing = time_page(
+                "applicant_list",
+                lambda j, e=employers: (client_with(e[j % len(e)].session), "/mypage/", None, 200),
+                min(block, count - len(times[i])),
+            )
+            times[i].extend(timing.samples)
+            queries[i].add(timing.queries)
+    return [
+        PageTiming(
+            "applicant_list",
+            len(t),
+            round(statistics.median(t), 2),
+            round(_percentile(t, 0.95), 2),
+            max(q),
+            len(q) > 1,
+            t,
+        )
+        for t, q in zip(times, queries, strict=True)
+    ]
 
 
 def measure_pages(
