@@ -1,10 +1,11 @@
 -- The load's request mix for wrk (bench/load.py writes the data file and reads the result).
 --
 -- Each wrk thread drives one connection (wrk -t N -c N), so an issue's five requests
--- follow one another on it. Per request drawn: 35% the applicant list, 35% an
--- applicant's page, 15% a counter consultation page, and the rest the five requests of
--- an in-person issue (open the consultation, record "apply", draft, the issuance screen,
--- confirm), so that about 15% of all requests belong to issues.
+-- follow one another on it. Each draw picks the applicant list (41%), an applicant's
+-- page (41%), a counter consultation page (14.6%) or starts an in-person issue (3.4%),
+-- whose five requests (open the consultation, record "apply", draft, the issuance
+-- screen, confirm) then follow. Of all requests that makes 36% list, 36% applicant, 13%
+-- consultation and 15% issue.
 --
 -- BENCH_MODE=healthz sends GET /healthz with the same session cookies instead (the
 -- framework floor); healthz_anon sends it without cookies.
@@ -91,18 +92,18 @@ function request()
   end
   if step == nil then
     local r = math.random()
-    if r < 0.35 then
+    if r < 0.41 then
       c_list = c_list + 1
       expect = 200
       return wrk.format("GET", "/mypage/", { ["Cookie"] = "sessionid=" .. employer().session })
-    elseif r < 0.70 then
+    elseif r < 0.82 then
       local e = employer()
       c_detail = c_detail + 1
       expect = 200
       return wrk.format("GET", "/mypage/applicants/" .. e.applicants[math.random(#e.applicants)] .. "/",
         { ["Cookie"] = "sessionid=" .. e.session })
-    elseif r < 0.85 or issue_index >= #me.clerk.issues then
-      if r >= 0.85 then exhausted = exhausted + 1 end
+    elseif r < 0.966 or issue_index >= #me.clerk.issues then
+      if r >= 0.966 then exhausted = exhausted + 1 end
       c_consultation = c_consultation + 1
       expect = 200
       local consultations = me.clerk.consultations
