@@ -8,7 +8,11 @@ PY := $(VENV)/bin/python
 # The PostgreSQL database `make ci` and `make test-postgres` use (tests run in test_<name>).
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/hellowork
 
-.PHONY: run test test-sqlite test-postgres invariants browser-deps screenshots lint format migrations-check deploy-check i18n-check ci clean
+# The benchmark's database (`make bench` drops and rebuilds it, and <name>_small beside it).
+BENCH_URL ?= postgres://postgres@127.0.0.1:5432/hellowork_bench
+BENCH_QUICK_URL ?= postgres://postgres@127.0.0.1:5432/hellowork_bench_quick
+
+.PHONY: run test test-sqlite test-postgres invariants browser-deps screenshots lint format migrations-check deploy-check i18n-check ci clean bench bench-quick bench-prepare
 
 # Extra pytest arguments; `make ci` runs the state machine with the `ci` Hypothesis profile.
 PYTEST_ARGS ?=
@@ -20,6 +24,10 @@ $(PY):
 $(VENV)/.installed-run: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	@touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	@touch $@ $(VENV)/.installed-run
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -86,6 +94,26 @@ ci: export REQUIRE_BROWSER = 1
 ci: export PYTEST_ARGS = --hypothesis-profile ci
 ci: export I18N_CHECK_STRICT = 1
 ci: lint migrations-check deploy-check i18n-check browser-deps test-sqlite test-postgres
+
+## bench: the benchmark at N = 1,000,000 referrals (docs/PERFORMANCE.md); writes bench/results.json
+## bench-quick: the same measurements at N = 100,000, within 5 minutes on 2 cores
+# Production settings (DJANGO_DEBUG=0) with a throwaway key, plain http on 127.0.0.1.
+BENCH_ENV = env DJANGO_ENV_FILE=/dev/null DATABASE_URL="$(BENCH_URL)" DJANGO_DEBUG=0 \
+	DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver DJANGO_SECURE_SSL_REDIRECT=0 \
+	DJANGO_LOG_LEVEL=WARNING DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')"
+
+bench-prepare: $(VENV)/.installed-bench
+	scripts/ensure-postgres "$(BENCH_URL)"
+	scripts/ensure-wrk
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+
+bench: bench-prepare
+	$(BENCH_ENV) $(PY) -m bench --rows 1000000 $(BENCH_ARGS)
+
+bench-quick: BENCH_URL = $(BENCH_QUICK_URL)
+bench-quick: bench-prepare
+	$(BENCH_ENV) $(PY) -m bench --rows 100000 --samples 150 --page-samples 40 --issues 100 \
+		--seconds 10 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info

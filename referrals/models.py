@@ -214,6 +214,9 @@ class ReferralLetter(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="referral_status_submitted"),
+            # What makes a disclosure visible includes its letter being issued: this lets
+            # that check be an index-only probe instead of a visit to each letter's row.
+            models.Index(fields=["id"], condition=Q(status="issued"), name="referral_issued"),
         ]
 
     def __str__(self) -> str:
@@ -401,7 +404,16 @@ class Disclosure(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["establishment", "-visible_at"], name="disclosure_estab_visible"),
+            # The applicant list (selectors.applicants_for_member) and its count and posting
+            # filter: the visible rows of one establishment, newest first, in the list's
+            # order, with what the count's join and the posting filter read, so those two
+            # are index-only scans (docs/PERFORMANCE.md).
+            models.Index(
+                fields=["establishment", "-visible_at", "-id"],
+                include=["referral", "posting_number", "posting_title"],
+                condition=Q(recalled_at__isnull=True, retracted_at__isnull=True),
+                name="disclosure_visible_list",
+            ),
             models.Index(
                 fields=["visible_at"],
                 condition=Q(notified_at__isnull=True),

@@ -1,0 +1,213 @@
+"""`python -m bench`: every measurement of issue 8, in order, on PostgreSQL.
+
+Run it with the production settings (see the Makefile's `bench` target: DJANGO_DEBUG=0,
+a throwaway key, DJANGO_SECURE_SSL_REDIRECT=0 for plain http on 127.0.0.1) and
+DATABASE_URL naming the bench's database, which it drops and rebuilds:
+
+1. `<name>_small`: the registry for N, and 10,000 referrals (the very large establishments
+   fill up here); `<name>` is cloned from it;
+2. the applicant list's p95 in the server on `<name>_small`;
+3. `<name>` filled up to N referrals; VACUUM ANALYZE;
+4. every page of the mix timed in the server on `<name>`, with its query count;
+5. issues per second through the services and with raw psycopg;
+6. gunicorn under wrk: the mix, then /healthz with the same sessions, then without;
+7. the table, and bench/results.json.
+
+`--reuse` keeps both databases when they already hold the rows asked for (for working on
+the later steps; the figures of record come from a fresh run).
+"""
+
+import argparse
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="referrals at scale (N)")
+    parser.add_argument("--small-rows", type=int, default=10_000, help="the flatness baseline")
+    parser.add_argument("--samples", type=int, default=300, help="timed lists (flatness)")
+    parser.add_argument("--page-samples", type=int, default=100, help="timed requests per page")
+    parser.add_argument("--issues", type=int, default=600, help="issues per issuance variant x3")
+    parser.add_argument("--seconds", type=int, default=30, help="duration of each wrk run")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--reuse", action="store_true", help="keep databases that are full")
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hellowork.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from bench import chain, database, generate, inserver, issuance, load, report, sessions
+    from hellowork.models import AuditEvent, StaffMember
+    from referrals.models import ReferralLetter
+
+    if settings.DEBUG or database.connection.vendor != "postgresql":
+        raise SystemExit("Run the bench with DJANGO_DEBUG=0 on PostgreSQL (see `make bench`).")
+    rng = random.Random(8)
+    big = database.current_name()
+    small = f"{big}_small"
+    phases: dict[str, float] = {}
+    started = time.monotonic()
+
+    def phase(name: str) -> None:
+        nonlocal started
+        now = time.monotonic()
+        phases[name] = round(now - started, 1)
+        started = now
+        print(f"-- {name}: {phases[name]:.0f} s", flush=True)
+
+    def holds(name: str, rows: int) -> bool:
+        if not (args.reuse and database.exists(name)):
+            return False
+        database.use(name)
+        return ReferralLetter.objects.count() >= rows
+
+    # 1. The small database, and the big one cloned from it.
+    print(f"-- generating {args.small_rows:,} referrals in {small}", flush=True)
+    if not holds(small, args.small_rows):
+        database.recreate(small)
+        database.use(small)
+        call_command("migrate", verbosity=0)
+        generate.generate(rows=args.small_rows, scale=args.rows, check_foreign_keys=False)
+        generate.vacuum_analyze()
+        if not args.reuse or not database.exists(big):
+            database.recreate(big, template=small)
+    elif not database.exists(big):
+        database.recreate(big, template=small)
+    phase("small database")
+
+    # Sessions of the very large establishments' members on the small database.
+    database.use(small)
+    featured_small = [
+        sessions.Employer(m.pk, sessions.session_for(m.user), [])
+        for m in sessions.featured_members()
+    ]
+
+    # 2. The big database.
+    database.use(big)
+    print(f"-- generating up to {args.rows:,} referrals in {big}", flush=True)
+    if ReferralLetter.objects.count() < args.rows:
+        generate.generate(rows=args.rows, scale=args.rows, check_foreign_keys=False)
+    generate.vacuum_analyze()
+    rows = ReferralLetter.objects.count()
+    phase("big database")
+
+    # 3. The flatness: the same pages on both databases, in alternating blocks; then
+    # every page in the server, with its queries.
+    featured = [
+        sessions.Employer(m.pk, sessions.session_for(m.user), [])
+        for m in sessions.featured_members()
+    ]
+    list_small, list_big = inserver.interleaved_lists(
+        [(small, featured_small), (big, featured)], args.samples
+    )
+    database.use(big)
+    phase("list timed at 10,000 and at N")
+    employers = sessions.employers(64, rng=rng)
+    clerks = sessions.clerks(args.connections)
+    page_pairs = sessions.fresh_pairs(args.page_samples + 5, rng=rng)
+    pages = inserver.measure_pages(employers, clerks[0], page_pairs, args.page_samples, rng)
+    pages[0] = list_big  # the list of record: the very large establishments' pages
+    phase("pages timed at N")
+
+    # 4. Issuance.
+    clerk = StaffMember.objects.select_related("user", "office").get(pk=clerks[-1].staff_id)
+    issued = issuance.measure(clerk, sessions.fresh_pairs(3 * args.issues + 15, rng=rng))
+    chain_ceiling = chain.appends_per_second(threads=8, seconds=5)
+    phase("issuance")
+
+    # 5. Load.
+    pairs = sessions.fresh_pairs(40 * args.seconds, rng=rng)
+    for i, c in enumerate(clerks):
+        c.issues = pairs[i :: len(clerks)]
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data.lua"
+        load.write_data(data, employers, clerks, args.connections)
+        server = load.Gunicorn(database.url(big), args.workers)
+        load_average = os.getloadavg()  # other work on the machine skews every figure
+        try:
+            run: dict[str, Any] = {}
+            cpu: dict[str, dict[str, float]] = {}
+            app = load.CpuMeter(lambda: load.children(server.process.pid))
+            db = load.CpuMeter(lambda: database.backend_pids(big))
+            for mode in ("mix", "healthz", "healthz_anon"):
+                print(
+                    f"-- wrk {mode}: {args.seconds} s, {args.connections} connections", flush=True
+                )
+                app.start()
+                db.start()
+                run[mode] = load.run_wrk(
+                    server.url, data, mode=mode, connections=args.connections, seconds=args.seconds
+                )
+                cpu[mode] = {"gunicorn_s": app.stop(), "postgres_s": db.stop()}
+        finally:
+            server.stop()
+    phase("load")
+
+    mix, floor = run["mix"], run["healthz"]
+    results: dict[str, Any] = {
+        "rows": rows,
+        "audit_events": AuditEvent.objects.count(),
+        "issuance_per_s": issued.services_per_s,
+        "raw_per_s": issued.raw_per_s,
+        "raw_4tx_per_s": issued.raw_4tx_per_s,
+        "issuance_ratio": round(issued.services_per_s / issued.raw_per_s, 3),
+        "audit_appends_per_s": chain_ceiling,
+        "load_rps": mix.rps,
+        "load_p50_ms": mix.p50_ms,
+        "load_p95_ms": mix.p95_ms,
+        "load_p99_ms": mix.p99_ms,
+        "load_errors": mix.errors,
+        "load_issued": mix.issued,
+        "floor_rps": floor.rps,
+        "floor_anon_rps": run["healthz_anon"].rps,
+        "floor_p95_ms": floor.p95_ms,
+        "load_ratio": round(mix.rps / floor.rps, 3),
+        "list_p95_ms": list_big.p95_ms,
+        "list_p50_ms": list_big.p50_ms,
+        "list_p95_small_ms": list_small.p95_ms,
+        "flatness_ratio": round(list_big.p95_ms / list_small.p95_ms, 3),
+        "queries": {p.page: p.queries for p in pages},
+        "pages": {
+            p.page: {"p50_ms": p.p50_ms, "p95_ms": p.p95_ms, "queries_vary": p.queries_vary}
+            for p in pages
+        },
+        "load_detail": {name: r.raw for name, r in run.items()},
+        # CPU milliseconds per request in the app (gunicorn workers) and in PostgreSQL (the
+        # backends of the bench's database), for docs/SCALING.md.
+        "cpu_ms_per_request": {
+            mode: {
+                "app": round(1000 * c["gunicorn_s"] / max(1, run[mode].raw["requests"]), 2),
+                "postgres": round(1000 * c["postgres_s"] / max(1, run[mode].raw["requests"]), 2),
+            }
+            for mode, c in cpu.items()
+        },
+        "settings": {
+            "samples": args.samples,
+            "page_samples": args.page_samples,
+            "issues": issued.issues,
+            "seconds": args.seconds,
+            "connections": args.connections,
+            "gunicorn_workers": args.workers,
+            "small_rows": args.small_rows,
+        },
+        "phase_seconds": phases,
+        "load_average_before_load": [round(x, 2) for x in load_average],
+        "machine": report.machine(),
+        "postgresql": database.server_facts(),
+    }
+    report.write(results)
+    report.print_table(results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Pages timed inside the server, and the queries each one makes.
+
+Django's test client runs the whole request in this process (every middleware, the view,
+the template, the audit event) without a network or a WSGI server, so its time is the
+server's time for the page. It runs with the production settings the bench is started
+with (DJANGO_DEBUG=0), against whatever database the default connection points at.
+"""
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.sessions import Clerk, Employer, Pair
+
+
+@dataclass
+class PageTiming:
+    page: str
+    count: int
+    p50_ms: float
+    p95_ms: float
+    queries: int  # the same on every request of the page, or the largest seen
+    queries_vary: bool
+    samples: list[float] = field(default_factory=list, repr=False)
+
+
+def client_with(session: str, csrf: str = "") -> Client:
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session
+    if csrf:
+        client.cookies[settings.CSRF_COOKIE_NAME] = csrf
+    return client
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def time_page(
+    page: str, request: Callable[[int], tuple[Client, str, dict[str, str] | None, int]], count: int
+) -> PageTiming:
+    """Calls `request(i)` -> (client, path, POST data or None, expected status) `count`
+    times after a few unmeasured ones, timing each and counting its queries."""
+    for i in range(min(5, count)):  # warm the caches (templates, prepared statements)
+        client, path, data, expected = request(-1 - i)
+        response = client.post(path, data) if data is not None else client.get(path)
+    times, queries = [], set()
+    for i in range(count):
+        client, path, data, expected = request(i)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.post(path, data) if data is not None else client.get(path)
+            elapsed = time.perf_counter() - started
+        if response.status_code != expected:
+            raise RuntimeError(f"{page}: {path} answered {response.status_code}, not {expected}")
+        times.append(elapsed * 1000)
+        queries.add(len(captured))
+    return PageTiming(
+        page,
+        count,
+        round(statistics.median(times), 2),
+        round(_percentile(times, 0.95), 2),
+        max(queries),
+        len(queries) > 1,
+        times,
+    )
+
+
+def applicant_list(employers: list[Employer], count: int) -> PageTiming:
+    """The my page's applicant list (page 1), round-robin over the given members."""
+    clients = [client_with(e.session) for e in employers]
+    return time_page(
+        "applicant_list", lambda i: (clients[i % len(clients)], "/mypage/", None, 200), count
+    )
+
+
+def interleaved_lists(
+    sides: list[tuple[str, list[Employer]]], count: int, *, block: int = 20
+) -> list[PageTiming]:
+    """The applicant list timed on several databases in alternating blocks of `block`
+    requests, so that whatever else the machine does weighs on each the same. Each entry
+    of `sides` is (database name, members with sessions in that database)."""
+    from bench import database
+
+    times: list[list[float]] = [[] for _ in sides]
+    queries: list[set[int]] = [set() for _ in sides]
+    # One client per member, made once: a new test client loads the middleware chain again
+    # on its first request, which would be timed as if it were the page.
+    clients = [[client_with(e.session) for e in employers] for _, employers in sides]
+    while any(len(t) < count for t in times):
+        for i, (name, _) in enumerate(sides):
+            database.use(name)
+            timing = time_page(
+                "applicant_list",
+                lambda j, c=clients[i]: (c[j % len(c)], "/mypage/", None, 200),
+                min(block, count - len(times[i])),
+            )
+            times[i].extend(timing.samples)
+            queries[i].add(timing.queries)
+    return [
+        PageTiming(
+            "applicant_list",
+            len(t),
+            round(statistics.median(t), 2),
+            round(_percentile(t, 0.95), 2),
+            max(q),
+            len(q) > 1,
+            t,
+        )
+        for t, q in zip(times, queries, strict=True)
+    ]
+
+
+def measure_pages(
+    employers: list[Employer], clerk: Clerk, pairs: list[Pair], count: int, rng: random.Random
+) -> list[PageTiming]:
+    """Every page of the load's mix: the list, an applicant, a consultation, and the two
+    requests of an issue that render or decide (the issuance screen and its confirm)."""
+    timings = [applicant_list(employers, count)]
+    clients = [client_with(e.session) for e in employers]
+    with_applicants = [(c, e) for c, e in zip(clients, employers, strict=True) if e.applicants]
+
+    def detail(_: int) -> tuple[Client, str, None, int]:
+        client, employer = rng.choice(with_applicants)
+        return client, f"/mypage/applicants/{rng.choice(employer.applicants)}/", None, 200
+
+    timings.append(time_page("applicant_detail", detail, count))
+    counter = client_with(clerk.session, clerk.csrf)
+    timings.append(
+        time_page(
+            "consultation",
+            lambda _: (
+                counter,
+                f"/counter/consultations/{rng.choice(clerk.consultations)}/",
+                None,
+                200,
+            ),
+            count,
+        )
+    )
+
+    # An issue is five requests; the screen and the confirm are timed, the three steps
+    # before them (open, record the interest, draft) are made untimed for each.
+    drafts: list[tuple[int, Pair]] = []
+    for pair in pairs:
+        drafts.append((_draft(counter, pair), pair))
+    screen = iter(drafts)
+    timings.append(
+        time_page(
+            "issuance_screen",
+            lambda _: (counter, f"/counter/referrals/{next(screen)[0]}/", None, 200),
+            min(count, len(drafts) - 5),
+        )
+    )
+    confirm = iter(drafts)
+
+    def confirm_request(_: int) -> tuple[Client, str, dict[str, str], int]:
+        referral_id, pair = next(confirm)
+        data = {
+            "seeker": str(pair.seeker_id),
+            "posting_digits": pair.digits,
+            "seeker_birth_date": pair.birth_date.isoformat(),
+        }
+        return counter, f"/counter/referrals/{referral_id}/confirm/", data, 302
+
+    timings.append(time_page("issuance_confirm", confirm_request, min(count, len(drafts) - 5)))
+    return timings
+
+
+def _draft(client: Client, pair: Pair) -> int:
+    """Open a consultation, record "apply" and draft, as the counter's pages do."""
+    seeker = str(pair.seeker_id)
+    response = client.post(
+        f"/counter/seekers/{seeker}/consultations/", {"seeker": seeker, "in_person": "1"}
+    )
+    consultation = response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+    response = client.post(
+        f"/counter/consultations/{consultation}/interests/",
+        {"seeker": seeker, "posting_number": pair.posting_number, "decision": "apply"},
+    )
+    assert response.status_code == 302, response.status_code
+    response = client.post(
+        f"/counter/consultations/{consultation}/referrals/",
+        {"seeker": seeker, "posting": str(pair.posting_id)},
+    )
+    assert response.status_code == 302, response.status_code
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])

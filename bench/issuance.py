@@ -1,0 +1,215 @@
+"""Issues per second through the services, against raw psycopg doing the same inserts.
+
+An in-person issue through the services is what the counter's pages call, in order:
+consultation_open, interest_record (apply), referral_draft and
+referral_confirm_in_session, which issues the letter and creates the disclosure; each is
+a transaction with its locks, its checks and its audit events (six in all).
+
+The raw floor writes the same rows in one transaction with plain SQL on its own psycopg
+connection: the consultation, the interest, the letter (already issued), the
+confirmation, the disclosure and the six audit events, hash-chained under the same
+advisory lock (a valid chain needs the lock and the last hash; nothing else is read).
+A second raw variant splits the same work into the services' four transactions, to tell
+how much of the gap is the number of commits and how much is everything else.
+"""
+
+import datetime
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from bench.sessions import Pair
+from hellowork import audit
+from hellowork.models import JobPosting, JobSeeker, StaffMember
+from referrals import codes, services
+
+
+@dataclass
+class IssuanceResult:
+    issues: int
+    services_per_s: float
+    raw_per_s: float
+    raw_4tx_per_s: float
+
+
+def through_services(staff: StaffMember, pairs: list[Pair]) -> float:
+    """Issues per second through the four service calls of an in-person issue."""
+    seekers = JobSeeker.objects.in_bulk([p.seeker_id for p in pairs])
+    postings = JobPosting.objects.in_bulk([p.posting_id for p in pairs])
+    started = time.perf_counter()
+    for pair in pairs:
+        seeker, posting = seekers[pair.seeker_id], postings[pair.posting_id]
+        consultation = services.consultation_open(seeker=seeker, staff=staff, in_person=True)
+        services.interest_record(
+            consultation=consultation, posting=posting, decision="apply", staff=staff
+        )
+        referral = services.referral_draft(consultation=consultation, posting=posting, staff=staff)
+        services.referral_confirm_in_session(
+            referral=referral,
+            staff=staff,
+            posting_digits=pair.digits,
+            seeker_birth_date=pair.birth_date,
+        )
+    return len(pairs) / (time.perf_counter() - started)
+
+
+class RawIssuer:
+    """The same rows with plain SQL: what the database itself must do for an issue."""
+
+    def __init__(self, staff: StaffMember) -> None:
+        s = connection.settings_dict
+        self.conn = psycopg.connect(
+            dbname=s["NAME"], user=s["USER"], password=s.get("PASSWORD") or None,
+            host=s["HOST"], port=s["PORT"] or 5432,
+        )  # fmt: skip
+        self.staff = staff
+        self.hold = datetime.timedelta(minutes=settings.DISCLOSURE_HOLD_MINUTES)
+        self.info: dict[int, tuple[str, str, datetime.date]] = {}
+        self.posting_info: dict[int, tuple[str, str, int, str]] = {}
+
+    def load(self, pairs: list[Pair]) -> None:
+        for seeker in JobSeeker.objects.filter(id__in=[p.seeker_id for p in pairs]):
+            self.info[seeker.pk] = (seeker.name, seeker.kana, seeker.birth_date)
+        for posting in JobPosting.objects.filter(
+            id__in=[p.posting_id for p in pairs]
+        ).select_related("establishment"):
+            self.posting_info[posting.pk] = (
+                posting.number, posting.title, posting.establishment_id, posting.establishment.number,
+            )  # fmt: skip
+
+    def _audit(
+        self,
+        cur: psycopg.Cursor,
+        action: str,
+        target_type: str,
+        target_id: int,
+        detail: dict[str, Any],
+    ) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [audit.CHAIN_LOCK_KEY])
+        row = cur.execute(
+            "SELECT hash FROM hellowork_auditevent ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        prev = row[0] if row else audit.GENESIS
+        at = timezone.now()
+        actor = self.staff.user_id
+        digest = audit.event_hash(
+            prev_hash=prev, at=at, actor_id=actor, action=action, target_type=target_type,
+            target_id=str(target_id), ip="127.0.0.1", detail=detail,
+        )  # fmt: skip
+        cur.execute(
+            "INSERT INTO hellowork_auditevent (at, actor_id, action, target_type, target_id, ip,"
+            " detail, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [at, actor, action, target_type, str(target_id), "127.0.0.1",
+             json.dumps(detail, ensure_ascii=False), prev, digest],
+        )  # fmt: skip
+
+    def issue(self, pair: Pair, *, transactions: int) -> None:
+        """One issue: all in one transaction, or split as the services split it (4)."""
+        name, kana, born = self.info[pair.seeker_id]
+        number, title, establishment_id, establishment_number = self.posting_info[pair.posting_id]
+        staff = self.staff
+        now = timezone.now()
+        today = timezone.localdate(now)
+        code = codes.generate()
+        cur = self.conn.cursor()
+        consultation = cur.execute(
+            "INSERT INTO referrals_consultation (seeker_id, staff_id, office_id, in_person,"
+            " opened_at, note) VALUES (%s, %s, %s, true, %s, '') RETURNING id",
+            [pair.seeker_id, staff.pk, staff.office_id, now],
+        ).fetchone()[0]  # type: ignore[index]
+        self._audit(cur, "consultation.opened", "referrals.consultation", consultation,
+                    {"seeker_id": pair.seeker_id, "in_person": True})  # fmt: skip
+        if transactions > 1:
+            self.conn.commit()
+        interest = cur.execute(
+            "INSERT INTO referrals_postinginterest (consultation_id, posting_id, decision,"
+            " recorded_by_id, recorded_at) VALUES (%s, %s, 'apply', %s, %s) RETURNING id",
+            [consultation, pair.posting_id, staff.pk, now],
+        ).fetchone()[0]  # type: ignore[index]
+        self._audit(cur, "interest.recorded", "referrals.postinginterest", interest,
+                    {"consultation_id": consultation, "posting_number": number, "decision": "apply",
+                     "previous": None})  # fmt: skip
+        if transactions > 1:
+            self.conn.commit()
+        referral = cur.execute(
+            "INSERT INTO referrals_referralletter (consultation_id, posting_id, drafted_by_id,"
+            " status, code, created_at, approval_reasons, rejection_reason, issued_at,"
+            " void_reason) VALUES (%s, %s, %s, 'issued', %s, %s, '[]', '', %s, '') RETURNING id",
+            [consultation, pair.posting_id, staff.pk, code, now, now],
+        ).fetchone()[0]  # type: ignore[index]
+        self._audit(cur, "referral.drafted", "referrals.referralletter", referral,
+                    {"consultation_id": consultation, "posting_number": number,
+                     "establishment_number": establishment_number, "approval_reasons": []})  # fmt: skip
+        if transactions > 1:
+            self.conn.commit()
+        confirmation = cur.execute(
+            "INSERT INTO referrals_confirmation (referral_id, method, maker_id, operator_id,"
+            " confirmer_seeker_id, posting_id, entered_posting_digits, stated_posting_number,"
+            " confirmed_at) VALUES (%s, 'in_person', %s, %s, %s, %s, %s, '', %s) RETURNING id",
+            [referral, staff.pk, staff.pk, pair.seeker_id, pair.posting_id, pair.digits, now],
+        ).fetchone()[0]  # type: ignore[index]
+        self._audit(cur, "referral.confirmed", "referrals.referralletter", referral,
+                    {"method": "in_person", "confirmation_id": confirmation})  # fmt: skip
+        self._audit(cur, "referral.issued", "referrals.referralletter", referral,
+                    {"code": code, "method": "in_person"})  # fmt: skip
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        disclosure = cur.execute(
+            "INSERT INTO referrals_disclosure (referral_id, confirmation_id, establishment_id,"
+            " public_id, created_at, visible_at, seeker_name, seeker_kana, seeker_age,"
+            " posting_number, posting_title, referral_date, referral_code)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            [
+                referral,
+                confirmation,
+                establishment_id,
+                uuid.uuid4(),
+                now,
+                now + self.hold,
+                name,
+                kana,
+                age,
+                number,
+                title,
+                today,
+                code,
+            ],
+        ).fetchone()[0]  # type: ignore[index]
+        self._audit(cur, "disclosure.created", "referrals.disclosure", disclosure,
+                    {"referral_id": referral, "establishment_id": establishment_id,
+                     "visible_at": (now + self.hold).isoformat()})  # fmt: skip
+        self.conn.commit()
+
+    def per_second(self, pairs: list[Pair], *, transactions: int) -> float:
+        started = time.perf_counter()
+        for pair in pairs:
+            self.issue(pair, transactions=transactions)
+        return len(pairs) / (time.perf_counter() - started)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def measure(staff: StaffMember, pairs: list[Pair]) -> IssuanceResult:
+    """Services, raw in one transaction and raw in four, each on a third of the pairs,
+    after a few unmeasured issues of each (connections, prepared statements)."""
+    warm, rest = pairs[:15], pairs[15:]
+    third = len(rest) // 3
+    raw = RawIssuer(staff)
+    raw.load(pairs)
+    through_services(staff, warm[:5])
+    raw.per_second(warm[5:10], transactions=1)
+    raw.per_second(warm[10:15], transactions=4)
+    services_per_s = through_services(staff, rest[:third])
+    raw_per_s = raw.per_second(rest[third : 2 * third], transactions=1)
+    raw_4tx_per_s = raw.per_second(rest[2 * third : 3 * third], transactions=4)
+    raw.close()
+    return IssuanceResult(
+        third, round(services_per_s, 1), round(raw_per_s, 1), round(raw_4tx_per_s, 1)
+    )

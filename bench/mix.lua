@@ -1,0 +1,179 @@
+-- The load's request mix for wrk (bench/load.py writes the data file and reads the result).
+--
+-- Each wrk thread drives one connection (wrk -t N -c N), so an issue's five requests
+-- follow one another on it. Each draw picks the applicant list (41%), an applicant's
+-- page (41%), a counter consultation page (14.6%) or starts an in-person issue (3.4%),
+-- whose five requests (open the consultation, record "apply", draft, the issuance
+-- screen, confirm) then follow. Of all requests that makes 36% list, 36% applicant, 13%
+-- consultation and 15% issue.
+--
+-- BENCH_MODE=healthz sends GET /healthz with the same session cookies instead (the
+-- framework floor); healthz_anon sends it without cookies.
+-- Every answer is checked: a status other than the one expected (200 for pages, 302 for
+-- posts) counts as an error, and an issue whose step fails is abandoned.
+
+local data_path = os.getenv("BENCH_DATA")
+local out_path = os.getenv("BENCH_OUT")
+local mode = os.getenv("BENCH_MODE") or "mix"
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local all = dofile(data_path)
+  me = all.threads[((id - 1) % #all.threads) + 1]
+  math.randomseed(id * 7919)
+  unexpected, issued, abandoned, exhausted = 0, 0, 0, 0
+  c_list, c_detail, c_consultation, c_issue, c_healthz = 0, 0, 0, 0, 0
+  step, issue_index, expect = nil, 0, 200
+  last_unexpected = ""
+end
+
+local function employer()
+  return me.employers[math.random(#me.employers)]
+end
+
+local function form(fields)
+  local parts = {}
+  for k, v in pairs(fields) do
+    table.insert(parts, k .. "=" .. v)
+  end
+  return table.concat(parts, "&")
+end
+
+local function post(path, fields)
+  local clerk = me.clerk
+  fields.csrfmiddlewaretoken = clerk.csrf
+  fields.seeker = current.seeker
+  return wrk.format("POST", path, {
+    ["Cookie"] = "sessionid=" .. clerk.session .. "; csrftoken=" .. clerk.csrf,
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+  }, form(fields))
+end
+
+local function issue_request()
+  c_issue = c_issue + 1
+  if step == 1 then
+    expect = 302
+    return post("/counter/seekers/" .. current.seeker .. "/consultations/", { in_person = "1" })
+  elseif step == 2 then
+    expect = 302
+    return post("/counter/consultations/" .. consultation .. "/interests/",
+      { posting_number = current.number, decision = "apply" })
+  elseif step == 3 then
+    expect = 302
+    return post("/counter/consultations/" .. consultation .. "/referrals/", { posting = current.posting })
+  elseif step == 4 then
+    expect = 200
+    return wrk.format("GET", "/counter/referrals/" .. referral .. "/", {
+      ["Cookie"] = "sessionid=" .. me.clerk.session .. "; csrftoken=" .. me.clerk.csrf,
+    })
+  else
+    expect = 302
+    return post("/counter/referrals/" .. referral .. "/confirm/",
+      { posting_digits = current.digits, seeker_birth_date = current.birth })
+  end
+end
+
+function request()
+  if mode == "healthz" then
+    c_healthz = c_healthz + 1
+    expect = 200
+    return wrk.format("GET", "/healthz", { ["Cookie"] = "sessionid=" .. employer().session })
+  elseif mode == "healthz_anon" then
+    c_healthz = c_healthz + 1
+    expect = 200
+    return wrk.format("GET", "/healthz")
+  end
+  if step == nil then
+    local r = math.random()
+    if r < 0.41 then
+      c_list = c_list + 1
+      expect = 200
+      return wrk.format("GET", "/mypage/", { ["Cookie"] = "sessionid=" .. employer().session })
+    elseif r < 0.82 then
+      local e = employer()
+      c_detail = c_detail + 1
+      expect = 200
+      return wrk.format("GET", "/mypage/applicants/" .. e.applicants[math.random(#e.applicants)] .. "/",
+        { ["Cookie"] = "sessionid=" .. e.session })
+    elseif r < 0.966 or issue_index >= #me.clerk.issues then
+      if r >= 0.966 then exhausted = exhausted + 1 end
+      c_consultation = c_consultation + 1
+      expect = 200
+      local consultations = me.clerk.consultations
+      return wrk.format("GET", "/counter/consultations/" .. consultations[math.random(#consultations)] .. "/",
+        { ["Cookie"] = "sessionid=" .. me.clerk.session })
+    else
+      issue_index = issue_index + 1
+      current = me.clerk.issues[issue_index]
+      step = 1
+    end
+  end
+  return issue_request()
+end
+
+local function last_id(location)
+  return location and string.match(location, "/(%d+)/$")
+end
+
+function response(status, headers, body)
+  if status ~= expect then
+    unexpected = unexpected + 1
+    last_unexpected = status .. " " .. (step and ("issue step " .. step) or "page")
+    if step ~= nil then
+      abandoned = abandoned + 1
+      step = nil
+    end
+    return
+  end
+  if step == nil then
+    return
+  end
+  if step == 1 then
+    consultation = last_id(headers["Location"])
+  elseif step == 3 then
+    referral = last_id(headers["Location"])
+  end
+  if step == 5 then
+    issued = issued + 1
+    step = nil
+  else
+    step = step + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local totals = { unexpected = 0, issued = 0, abandoned = 0, exhausted = 0, list = 0, detail = 0,
+    consultation = 0, issue = 0, healthz = 0 }
+  local last = ""
+  for _, t in ipairs(threads) do
+    totals.unexpected = totals.unexpected + t:get("unexpected")
+    totals.issued = totals.issued + t:get("issued")
+    totals.abandoned = totals.abandoned + t:get("abandoned")
+    totals.exhausted = totals.exhausted + t:get("exhausted")
+    totals.list = totals.list + t:get("c_list")
+    totals.detail = totals.detail + t:get("c_detail")
+    totals.consultation = totals.consultation + t:get("c_consultation")
+    totals.issue = totals.issue + t:get("c_issue")
+    totals.healthz = totals.healthz + t:get("c_healthz")
+    if t:get("last_unexpected") ~= "" then last = t:get("last_unexpected") end
+  end
+  local e = summary.errors
+  local f = assert(io.open(out_path, "w"))
+  f:write(string.format(
+    '{"requests": %d, "duration_us": %d, "socket_errors": %d, "status_errors": %d, ' ..
+    '"timeouts": %d, "unexpected": %d, "last_unexpected": "%s", "issued": %d, "abandoned": %d, ' ..
+    '"exhausted": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, "mean_us": %.1f, ' ..
+    '"counts": {"list": %d, "detail": %d, "consultation": %d, "issue": %d, "healthz": %d}}',
+    summary.requests, summary.duration, e.connect + e.read + e.write, e.status, e.timeout,
+    totals.unexpected, last, totals.issued, totals.abandoned, totals.exhausted,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.mean,
+    totals.list, totals.detail, totals.consultation, totals.issue, totals.healthz))
+  f:close()
+end
