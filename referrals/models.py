@@ -220,7 +220,8 @@ class ReferralLetter(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{_('紹介状')} #{self.pk} ({self.get_status_display()})"
+        label = _("紹介状")
+        return f"{label} #{self.pk} ({self.get_status_display()})"
 
     @property
     def seeker(self) -> JobSeeker:
@@ -422,7 +423,8 @@ class Disclosure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{_('開示')} #{self.pk}"
+        label = _("開示")
+        return f"{label} #{self.pk}"
 
 
 class AlertKind(models.TextChoices):
@@ -700,7 +702,8 @@ class MisdeliveryReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{_('誤送付の申告')} {self.reported_at:%Y-%m-%d %H:%M}"
+        label = _("誤送付の申告")
+        return f"{label} {self.reported_at:%Y-%m-%d %H:%M}"
 
 
 # -- when it goes wrong anyway (rule 8) --------------------------------------------------
@@ -801,7 +804,8 @@ class RetractionRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{_('撤回の依頼')} #{self.pk} ({self.get_status_display()})"
+        label = _("撤回の依頼")
+        return f"{label} #{self.pk} ({self.get_status_display()})"
 
 
 class Incident(models.Model):
@@ -893,7 +897,8 @@ class Incident(models.Model):
         indexes = [models.Index(fields=["office", "closed_at"], name="incident_office_open")]
 
     def __str__(self) -> str:
-        return f"{_('インシデント')} #{self.pk}"
+        label = _("インシデント")
+        return f"{label} #{self.pk}"
 
     @property
     def is_open(self) -> bool:
@@ -1034,7 +1039,8 @@ class SelfInspection(models.Model):
         indexes = [models.Index(fields=["office", "month"], name="selfinspection_office_month")]
 
     def __str__(self) -> str:
-        return f"{_('自己点検')} {self.month:%Y-%m}"
+        label = _("自己点検")
+        return f"{label} {self.month:%Y-%m}"
 
 
 class SelfInspectionAnswer(models.Model):
