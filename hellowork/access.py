@@ -33,9 +33,13 @@ def staff_of(user: object) -> StaffMember | None:
     if not isinstance(user, User) or user.kind != User.Kind.STAFF or not user.is_active:
         return None
     try:
-        return StaffMember.objects.select_related("office").get(user=user)
+        staff = StaffMember.objects.select_related("office").get(user=user)
     except StaffMember.DoesNotExist:
         return None
+    # Both sides of the one-to-one now point at the rows already loaded: neither
+    # request.staff.user nor the second factor's role check (user.staff_member) queries again.
+    user.staff_member = staff
+    return staff
 
 
 def member_of(user: object) -> EmployerMember | None:
