@@ -21,7 +21,7 @@ from tests import factories
 _patient = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 hypothesis_settings.register_profile("dev", max_examples=15, stateful_step_count=25, **_patient)
 hypothesis_settings.register_profile("ci", max_examples=100, stateful_step_count=30, **_patient)
-hypothesis_settings.register_profile("deep", max_examples=3000, stateful_step_count=50, **_patient)
+hypothesis_settings.register_profile("deep", max_examples=3000, stateful_step_count=40, **_patient)
 hypothesis_settings.load_profile("dev")
 
 
