@@ -644,7 +644,7 @@ def test_the_worker_loops_until_stopped(applicant_c, dave, monkeypatch, capsys):
     monkeypatch.setattr(time, "sleep", stop_after_two)
     # Between rounds the worker drops stale connections; here that would be the test's own.
     monkeypatch.setattr(
-        "employer_portal.management.commands.notify_employers.close_old_connections",
+        "hellowork.worker.close_old_connections",
         lambda: None,
     )
     call_command("notify_employers", "--loop", "5")
