@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -29,6 +28,7 @@ from employer_portal.forms import (
 from hellowork import selectors as registry
 from hellowork import services as registry_services
 from hellowork.access import EmployerRequest, employer_required, member_of
+from hellowork.formtools import refusals_onto
 from hellowork.models import Establishment, User
 from referrals import selectors, services
 from referrals.letters import letter_for_disclosure
@@ -42,11 +42,6 @@ def _applicant(request: EmployerRequest, public_id: UUID) -> Disclosure:
     return get_object_or_404(
         selectors.applicant_for_member(member=request.member), public_id=public_id
     )
-
-
-def _refused(form: Form, error: ValidationError) -> None:
-    """A service's refusal onto the form: per field where it names one."""
-    form.add_error(None, error)
 
 
 @employer_required
@@ -132,13 +127,10 @@ def applicant_result(request: EmployerRequest, public_id: UUID) -> HttpResponse:
     if request.method == "POST":
         form = SelectionResultForm(request.POST)
         if form.is_valid():
-            try:
+            with refusals_onto(form):
                 services.selection_result_record(
                     disclosure=applicant, member=request.member, **form.cleaned_data
                 )
-            except ValidationError as error:
-                _refused(form, error)
-            else:
                 messages.success(request, _("選考結果を記録しました。ハローワークにも伝わります。"))
                 return redirect("mypage_applicant", public_id=applicant.public_id)
     else:
@@ -168,13 +160,10 @@ def applicant_misdelivery(request: EmployerRequest, public_id: UUID) -> HttpResp
     report = selectors.misdelivery_report_of(disclosure=applicant)
     form = MisdeliveryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_onto(form):
             services.misdelivery_report(
                 disclosure=applicant, member=request.member, note=form.cleaned_data["note"]
             )
-        except ValidationError as error:
-            _refused(form, error)
-        else:
             messages.success(
                 request,
                 _(
@@ -249,13 +238,10 @@ def members(request: EmployerRequest) -> HttpResponse:
     member = request.member
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_onto(form):
             added = registry_services.employer_member_add(
                 by=member, email=form.cleaned_data["email"], name=form.cleaned_data["name"]
             )
-        except ValidationError as error:
-            _refused(form, error)
-        else:
             messages.success(
                 request,
                 _("%(name)sさんを登録し、パスワード設定用のメールを送りました。")

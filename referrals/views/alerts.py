@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hellowork.access import StaffRequest, staff_required
+from hellowork.formtools import add_errors, refusals_onto
 from referrals import selectors, services
 from referrals.dashboard import alert_deadline
 from referrals.forms import AlertResolveForm
 from referrals.models import Alert
 from referrals.services import incidents
-from referrals.views.common import add_errors, supervisor_required
+from referrals.views.common import supervisor_required
 
 RESOLVED_DAYS = 30
 
@@ -107,13 +108,10 @@ def alert_resolve(request: StaffRequest, pk: int) -> HttpResponse:
     alert = _scoped(request, pk)
     form = AlertResolveForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             incidents.alert_resolve(
                 alert=alert, supervisor=request.staff, note=form.cleaned_data["note"]
             )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(request, _("アラートを解決済みにしました。"))
             return redirect("alert_list")
     return _page(request, pk, status=400, resolve_form=form)

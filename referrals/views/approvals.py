@@ -11,17 +11,17 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hellowork.access import StaffRequest, staff_required
+from hellowork.formtools import refusals_onto
 from referrals import selectors, services
 from referrals.forms import ApproveForm, ReasonForm, StatementForm
 from referrals.models import ApprovalReason, Decision, ReferralLetter
-from referrals.views.common import add_errors, supervisor_required
+from referrals.views.common import supervisor_required
 
 
 @staff_required
@@ -107,13 +107,10 @@ def approval_detail(request: StaffRequest, pk: int) -> HttpResponse:
     form = StatementForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
         stated = form.cleaned_data["stated_posting_number"]
-        try:
+        with refusals_onto(form):
             services.approval_statement_check(
                 referral=referral, supervisor=request.staff, stated_posting_number=stated
             )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             services.staff_view_record(
                 staff=request.staff,
                 seeker=referral.consultation.seeker,
@@ -131,15 +128,12 @@ def approval_approve(request: StaffRequest, pk: int) -> HttpResponse:
     referral = _pending(request, pk)
     form = ApproveForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             services.referral_approve(
                 referral=referral,
                 supervisor=request.staff,
                 stated_posting_number=form.cleaned_data["stated_posting_number"],
             )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             referral.refresh_from_db()
             messages.success(
                 request,
@@ -160,13 +154,10 @@ def approval_reject(request: StaffRequest, pk: int) -> HttpResponse:
     referral = _pending(request, pk)
     form = ReasonForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             services.referral_reject(
                 referral=referral, supervisor=request.staff, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(request, _("差し戻しました。"))
             return redirect("approval_queue")
     return _statement_page(request, referral, status=400, reject_form=form)

@@ -2,20 +2,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate
 
-from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 
 from hellowork.access import StaffRequest
-
-
-def add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Shows a service's refusal on the form: on its field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def supervisor_required[**P](

@@ -2,13 +2,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hellowork.access import StaffRequest, staff_required
+from hellowork.formtools import refusals_onto
 from referrals import selectors, services
 from referrals.forms import (
     ActionForm,
@@ -19,7 +19,6 @@ from referrals.forms import (
     NoteForm,
 )
 from referrals.models import Consultation, Decision, ReferralStatus
-from referrals.views.common import add_errors
 
 ACTIVE = {ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, ReferralStatus.ISSUED}
 
@@ -83,16 +82,13 @@ def interest_record(request: StaffRequest, pk: int) -> HttpResponse:
         if posting is None:
             form.add_error("posting_number", _("この求人番号の求人は登録されていません。"))
         else:
-            try:
+            with refusals_onto(form):
                 services.interest_record(
                     consultation=consultation,
                     posting=posting,
                     decision=form.cleaned_data["decision"],
                     staff=request.staff,
                 )
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
                 messages.success(
                     request,
                     _("%(number)s（%(establishment)s）への意向を記録しました。")
@@ -112,16 +108,13 @@ def decision_change(request: StaffRequest, pk: int) -> HttpResponse:
         if interest is None:
             form.add_error(None, _("この相談で話した求人ではありません。"))
         else:
-            try:
+            with refusals_onto(form):
                 services.interest_record(
                     consultation=consultation,
                     posting=interest.posting,
                     decision=form.cleaned_data["decision"],
                     staff=request.staff,
                 )
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
                 messages.success(request, _("意向を変更しました。"))
                 return redirect("consultation_detail", pk=pk)
     return _page(request, pk, status=400, action_form=form)
@@ -133,13 +126,10 @@ def note_update(request: StaffRequest, pk: int) -> HttpResponse:
     consultation = _scoped(request, pk)
     form = NoteForm(request.POST, seeker_id=consultation.seeker_id)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             services.consultation_note_update(
                 consultation=consultation, staff=request.staff, note=form.cleaned_data["note"]
             )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(request, _("相談内容のメモを保存しました。"))
             return redirect("consultation_detail", pk=pk)
     return _page(request, pk, status=400, note_form=form)
@@ -159,13 +149,10 @@ def referral_draft(request: StaffRequest, pk: int) -> HttpResponse:
         if interest is None:
             form.add_error(None, _("この相談で話した求人ではありません。"))
         else:
-            try:
+            with refusals_onto(form):
                 referral = services.referral_draft(
                     consultation=consultation, posting=interest.posting, staff=request.staff
                 )
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
                 return redirect("referral_detail", pk=referral.pk)
     return _page(request, pk, status=400, action_form=form)
 
@@ -176,11 +163,8 @@ def consultation_close(request: StaffRequest, pk: int) -> HttpResponse:
     consultation = _scoped(request, pk)
     form = ActionForm(request.POST, seeker_id=consultation.seeker_id)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             services.consultation_close(consultation=consultation, staff=request.staff)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(request, _("相談を終了しました。"))
             return redirect("counter_home")
     return _page(request, pk, status=400, action_form=form)
@@ -199,11 +183,8 @@ def consultation_merge(request: StaffRequest, pk: int) -> HttpResponse:
         if not source.exists():
             form.add_error(None, _("統合する相談が見つかりません。"))
         else:
-            try:
+            with refusals_onto(form):
                 services.consultation_merge(source=source.get(), target=target, staff=request.staff)
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
                 messages.success(
                     request, _("相談を統合しました。紹介状の状態と紹介コードは変わりません。")
                 )

@@ -5,7 +5,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hellowork.access import StaffRequest, staff_required
+from hellowork.formtools import refusals_onto
 from referrals import selectors, services
 from referrals.forms import ActionForm, IncidentReportForm, TaskForm
 from referrals.models import ContactMethod, Incident, IncidentTask
 from referrals.services import incidents
 from referrals.timeline import referral_timeline
-from referrals.views.common import add_errors, supervisor_required
+from referrals.views.common import supervisor_required
 
 
 @staff_required
@@ -117,7 +117,7 @@ def incident_task_done(request: StaffRequest, pk: int, task_pk: int) -> HttpResp
     task = get_object_or_404(selectors.incident_tasks(incident=incident), pk=task_pk)
     form = _task_form(task, incident.referral.consultation.seeker_id, request.POST)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             incidents.incident_task_complete(
                 task=task,
                 supervisor=request.staff,
@@ -125,9 +125,6 @@ def incident_task_done(request: StaffRequest, pk: int, task_pk: int) -> HttpResp
                 done_on=form.cleaned_data["done_on"],
                 note=form.cleaned_data["note"],
             )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(
                 request,
                 _("「%(task)s」を記録しました。") % {"task": task.get_kind_display()},
@@ -143,11 +140,8 @@ def incident_close(request: StaffRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     form = ActionForm(request.POST, seeker_id=incident.referral.consultation.seeker_id)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             incidents.incident_close(incident=incident, supervisor=request.staff)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(request, _("インシデントを完了しました。"))
             return redirect("incident_detail", pk=pk)
     return _page(request, incident, status=400, close_form=form)
@@ -167,13 +161,10 @@ def incident_report(request: StaffRequest, pk: int) -> HttpResponse:
         form = IncidentReportForm(request.POST, seeker_id=seeker_id)
         if form.is_valid():
             values = {name: form.cleaned_data[name] for name in REPORT_FIELDS}
-            try:
+            with refusals_onto(form):
                 incidents.incident_report_update(
                     incident=incident, supervisor=request.staff, **values
                 )
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
                 messages.success(request, _("報告の内容を保存しました。"))
                 return redirect("incident_detail", pk=pk)
         status = 400

@@ -1,17 +1,16 @@
 """The monthly self-inspection (点検シート): every staff member answers it once a month."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hellowork.access import StaffRequest, staff_required
+from hellowork.formtools import refusals_onto
 from referrals import selectors
 from referrals.forms import SelfInspectionForm
 from referrals.services import incidents
-from referrals.views.common import add_errors
 
 
 @staff_required
@@ -24,13 +23,10 @@ def self_inspection(request: StaffRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if sheet is None and form.is_valid():
-            try:
+            with refusals_onto(form):
                 incidents.self_inspection_submit(
                     staff=request.staff, answers=form.answers(), note=form.cleaned_data["note"]
                 )
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
                 messages.success(request, _("今月の点検シートを提出しました。"))
                 return redirect("self_inspection")
         elif sheet is not None:

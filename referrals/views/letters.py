@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hellowork.access import StaffRequest, staff_required
+from hellowork.formtools import add_errors, refusals_onto
 from referrals import selectors, services
 from referrals.forms import ActionForm, ConfirmInSessionForm, ReasonForm, RetractForm
 from referrals.letters import letter_for_referral
 from referrals.models import ApprovalReason, Incident, ReferralLetter
-from referrals.views.common import add_errors
 
 
 def _scoped(request: StaffRequest, pk: int) -> ReferralLetter:
@@ -96,11 +96,8 @@ def referral_submit(request: StaffRequest, pk: int) -> HttpResponse:
     referral = _scoped(request, pk)
     form = ActionForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             services.referral_submit(referral=referral, staff=request.staff)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(request, _("統括官の承認に回しました。"))
             return redirect("referral_detail", pk=pk)
     return _page(request, pk, status=400, submit_form=form)
@@ -112,13 +109,10 @@ def referral_void(request: StaffRequest, pk: int) -> HttpResponse:
     referral = _scoped(request, pk)
     form = ReasonForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             services.referral_void(
                 referral=referral, staff=request.staff, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(request, _("紹介状を取り消しました。紹介コードは残ります。"))
             return redirect("referral_detail", pk=pk)
     return _page(request, pk, status=400, void_form=form)
@@ -149,13 +143,10 @@ def referral_retract(request: StaffRequest, pk: int) -> HttpResponse:
     referral = _scoped(request, pk)
     form = RetractForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             services.referral_retract(
                 referral=referral, staff=request.staff, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(
                 request,
                 _(

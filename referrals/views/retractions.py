@@ -3,17 +3,17 @@ rejected by a supervisor or manager who neither asked for it nor made the referr
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hellowork.access import StaffRequest, staff_required
+from hellowork.formtools import refusals_onto
 from referrals import selectors, services
 from referrals.forms import ActionForm, RejectRetractionForm
 from referrals.models import RetractionRequest
-from referrals.views.common import add_errors, supervisor_required
+from referrals.views.common import supervisor_required
 
 
 def _pending(request: StaffRequest, pk: int) -> RetractionRequest:
@@ -69,13 +69,10 @@ def retraction_approve(request: StaffRequest, pk: int) -> HttpResponse:
     retraction = _pending(request, pk)
     form = ActionForm(request.POST, seeker_id=retraction.referral.consultation.seeker_id)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             incident = services.retraction_approve(
                 referral=retraction.referral, supervisor=request.staff
             )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(
                 request,
                 _(
@@ -95,15 +92,12 @@ def retraction_reject(request: StaffRequest, pk: int) -> HttpResponse:
     retraction = _pending(request, pk)
     form = RejectRetractionForm(request.POST, seeker_id=retraction.referral.consultation.seeker_id)
     if form.is_valid():
-        try:
+        with refusals_onto(form):
             services.retraction_reject(
                 referral=retraction.referral,
                 supervisor=request.staff,
                 reason=form.cleaned_data["reason"],
             )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
             messages.success(request, _("撤回の依頼を却下しました。応募者は表示されたままです。"))
             return redirect("approval_queue")
     return _page(request, retraction, status=400, reject_form=form)
