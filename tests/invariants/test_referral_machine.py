@@ -76,13 +76,19 @@ class ReferralMachine(RuleBasedStateMachine):
 
         koriyama = factories.OfficeFactory(code="0704", name="ハローワーク郡山")
         fukushima = factories.OfficeFactory(code="0701", name="ハローワーク福島")
+        # Every person has a fixed, distinct name: nothing random outside Hypothesis's
+        # draws, and no seeker shares a name with the staff or the employers.
+        roles = [
+            (koriyama, StaffRole.CLERK),
+            (koriyama, StaffRole.CLERK),
+            (koriyama, StaffRole.SUPERVISOR),
+            (koriyama, StaffRole.MANAGER),
+            (fukushima, StaffRole.CLERK),
+            (fukushima, StaffRole.SUPERVISOR),
+        ]
         self.staff = [
-            factories.StaffMemberFactory(office=koriyama, role=StaffRole.CLERK),
-            factories.StaffMemberFactory(office=koriyama, role=StaffRole.CLERK),
-            factories.StaffMemberFactory(office=koriyama, role=StaffRole.SUPERVISOR),
-            factories.StaffMemberFactory(office=koriyama, role=StaffRole.MANAGER),
-            factories.StaffMemberFactory(office=fukushima, role=StaffRole.CLERK),
-            factories.StaffMemberFactory(office=fukushima, role=StaffRole.SUPERVISOR),
+            factories.StaffMemberFactory(office=office, role=role, user__name=f"職員 {i}号")
+            for i, (office, role) in enumerate(roles, start=1)
         ]
         establishments = [
             factories.EstablishmentFactory(
@@ -105,13 +111,19 @@ class ReferralMachine(RuleBasedStateMachine):
         ]
         self.postings[-1].status = JobPosting.Status.CLOSED
         self.postings[-1].save()
-        self.seekers = [factories.JobSeekerFactory(office=koriyama) for _ in range(2)] + [
-            factories.JobSeekerFactory(office=fukushima)
+        self.seekers = [
+            factories.JobSeekerFactory(office=office, name=name, kana=kana)
+            for office, name, kana in [
+                (koriyama, "求職 一郎", "キュウショク イチロウ"),
+                (koriyama, "求職 花子", "キュウショク ハナコ"),
+                (fukushima, "求職 三郎", "キュウショク サブロウ"),
+            ]
         ]
         self.members = [
-            factories.EmployerMemberFactory(establishment=establishment, is_primary=True)
-            for establishment in establishments
-            if establishment.has_mypage
+            factories.EmployerMemberFactory(
+                establishment=establishment, is_primary=True, user__name=f"採用担当 {i}号"
+            )
+            for i, establishment in enumerate((e for e in establishments if e.has_mypage), start=1)
         ]
         self.establishments = establishments
         self.decisions: dict[tuple[int, int], str] = {}  # (consultation, posting) → decision
@@ -513,7 +525,8 @@ class ReferralMachine(RuleBasedStateMachine):
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
-        body = client.get("/mypage/").content.decode()
+        page = client.get("/mypage/").content.decode()
+        body = page[page.index("<main") :]  # the applicants, not the header's own name
         allowed = {
             d.seeker_name
             for d in selectors.disclosures_visible_to(establishment=member.establishment)
