@@ -271,19 +271,24 @@ CODE_CHECK_LIMIT_PER_ESTABLISHMENT = env.int("CODE_CHECK_LIMIT_PER_ESTABLISHMENT
 CODE_CHECK_WINDOW_MINUTES = env.int("CODE_CHECK_WINDOW_MINUTES", default=60)
 
 # When it goes wrong anyway (DESIGN.md rule 8): days from an incident's opening to the
-# deadline of each of its tasks, and hours an alert may stay unresolved. A task or alert
-# past its time is e-mailed once to the office's managers by `escalate_overdue`.
+# deadline of each of its tasks, hours an alert may stay unresolved, minutes a retraction may
+# wait for its supervisor. Anything past its time is e-mailed once to the office's managers
+# by `escalate_overdue`.
 INCIDENT_TELL_SEEKER_DAYS = env.int("INCIDENT_TELL_SEEKER_DAYS", default=1)
 INCIDENT_APOLOGY_DAYS = env.int("INCIDENT_APOLOGY_DAYS", default=3)
 INCIDENT_PRELIMINARY_REPORT_DAYS = env.int("INCIDENT_PRELIMINARY_REPORT_DAYS", default=3)
 INCIDENT_FINAL_REPORT_DAYS = env.int("INCIDENT_FINAL_REPORT_DAYS", default=30)
 ALERT_ESCALATION_HOURS = env.int("ALERT_ESCALATION_HOURS", default=24)
+# A retraction waiting for its supervisor leaves the applicant on the wrong employer's my
+# page: it escalates in minutes, not hours.
+RETRACTION_ESCALATION_MINUTES = env.int("RETRACTION_ESCALATION_MINUTES", default=30)
 for _name in (
     "INCIDENT_TELL_SEEKER_DAYS",
     "INCIDENT_APOLOGY_DAYS",
     "INCIDENT_PRELIMINARY_REPORT_DAYS",
     "INCIDENT_FINAL_REPORT_DAYS",
     "ALERT_ESCALATION_HOURS",
+    "RETRACTION_ESCALATION_MINUTES",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more.")

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import formats, timezone
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hellowork.models import Office, StaffMember
+from referrals import selectors
 from referrals.models import (
     Alert,
     ConfirmationMethod,
@@ -127,6 +127,7 @@ class OfficeFigures:
     approvals_waiting: int = 0
     oldest_approval: datetime.datetime | None = None
     retractions_waiting: int = 0
+    overdue_retractions: int = 0
     open_incidents: int = 0
     overdue_tasks: int = 0
     open_alerts: int = 0
@@ -170,6 +171,7 @@ def office_figures(
         ).annotate(office_key=F("referral__consultation__office_id")),
         "office_key",
         n=Count("pk"),
+        overdue=Count("pk", filter=Q(requested_at__lte=selectors.retraction_deadline(now))),
     )
     incidents = _grouped(
         Incident.objects.filter(office_id__in=ids, closed_at__isnull=True),
@@ -187,7 +189,7 @@ def office_figures(
         Alert.objects.filter(office_id__in=ids, resolved_at__isnull=True),
         "office_id",
         n=Count("pk"),
-        overdue=Count("pk", filter=Q(created_at__lte=alert_deadline(now))),
+        overdue=Count("pk", filter=Q(created_at__lte=selectors.alert_deadline(now))),
     )
     staff = _grouped(
         StaffMember.objects.filter(office_id__in=ids, user__is_active=True),
@@ -208,6 +210,7 @@ def office_figures(
                 approvals_waiting=approvals.get(pk, {}).get("n", 0),
                 oldest_approval=approvals.get(pk, {}).get("oldest"),
                 retractions_waiting=retractions.get(pk, {}).get("n", 0),
+                overdue_retractions=retractions.get(pk, {}).get("overdue", 0),
                 open_incidents=incidents.get(pk, {}).get("n", 0),
                 overdue_tasks=tasks.get(pk, {}).get("n", 0),
                 open_alerts=alerts.get(pk, {}).get("n", 0),
@@ -228,6 +231,7 @@ def total_figures(figures: list[OfficeFigures], office: Office) -> OfficeFigures
         for name in (
             "approvals_waiting",
             "retractions_waiting",
+            "overdue_retractions",
             "open_incidents",
             "overdue_tasks",
             "open_alerts",
@@ -241,11 +245,6 @@ def total_figures(figures: list[OfficeFigures], office: Office) -> OfficeFigures
         ):
             total.oldest_approval = row.oldest_approval
     return total
-
-
-def alert_deadline(now: datetime.datetime) -> datetime.datetime:
-    """Alerts raised before this moment and still open are overdue."""
-    return now - datetime.timedelta(hours=settings.ALERT_ESCALATION_HOURS)
 
 
 # -- the 30-day chart (server-rendered SVG) ---------------------------------------------------

@@ -749,6 +749,9 @@ class RetractionRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("判断日時"), null=True, blank=True)
     rejection_reason = models.TextField(_("却下の理由"), blank=True)
+    # Set once, when a request left pending for RETRACTION_ESCALATION_MINUTES is e-mailed
+    # to the office's managers: until it is decided, the employer can still see the data.
+    escalated_at = models.DateTimeField(_("所長への通知"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("撤回の依頼")

@@ -394,6 +394,28 @@ def overdue_tasks(
     )
 
 
+def alert_deadline(now: datetime.datetime) -> datetime.datetime:
+    """Alerts raised before this moment and still open are overdue."""
+    return now - datetime.timedelta(hours=settings.ALERT_ESCALATION_HOURS)
+
+
+def retraction_deadline(now: datetime.datetime) -> datetime.datetime:
+    """Retractions requested before this moment and still pending are overdue."""
+    return now - datetime.timedelta(minutes=settings.RETRACTION_ESCALATION_MINUTES)
+
+
+def overdue_retractions(
+    *, office_ids: list[int], now: datetime.datetime | None = None
+) -> QuerySet[RetractionRequest]:
+    """Pending retractions past RETRACTION_ESCALATION_MINUTES, oldest first: what the
+    dashboard shows in red (no seeker names)."""
+    return RetractionRequest.objects.filter(
+        status=RetractionStatus.PENDING,
+        referral__consultation__office_id__in=office_ids,
+        requested_at__lte=retraction_deadline(now or timezone.now()),
+    ).order_by("requested_at", "pk")
+
+
 def alerts_for_staff(*, staff: StaffMember) -> QuerySet[Alert]:
     """The office's alerts with what the alert page shows of each (no seeker names)."""
     return Alert.objects.filter(office_id=staff.office_id).select_related(
@@ -428,6 +450,7 @@ class SupervisorSummary:
 
     pending_count: int
     retraction_count: int
+    overdue_retraction_count: int
     alert_count: int
     overdue_alert_count: int
     incident_count: int
@@ -436,15 +459,19 @@ class SupervisorSummary:
 
 def supervisor_summary(*, staff: StaffMember) -> SupervisorSummary:
     now = timezone.now()
-    overdue_before = now - datetime.timedelta(hours=settings.ALERT_ESCALATION_HOURS)
     alerts = open_alerts_for_staff(staff=staff).aggregate(
-        open=Count("pk"), overdue=Count("pk", filter=Q(created_at__lte=overdue_before))
+        open=Count("pk"), overdue=Count("pk", filter=Q(created_at__lte=alert_deadline(now)))
+    )
+    retractions = RetractionRequest.objects.filter(
+        status=RetractionStatus.PENDING, referral__consultation__office_id=staff.office_id
+    ).aggregate(
+        waiting=Count("pk"),
+        overdue=Count("pk", filter=Q(requested_at__lte=retraction_deadline(now))),
     )
     return SupervisorSummary(
         pending_count=approval_queue(staff=staff).count(),
-        retraction_count=RetractionRequest.objects.filter(
-            status=RetractionStatus.PENDING, referral__consultation__office_id=staff.office_id
-        ).count(),
+        retraction_count=retractions["waiting"],
+        overdue_retraction_count=retractions["overdue"],
         alert_count=alerts["open"],
         overdue_alert_count=alerts["overdue"],
         incident_count=Incident.objects.filter(

@@ -55,6 +55,7 @@ LABELS: dict[str, Promise] = {
     "referral.issued": gettext_lazy("紹介状を発行"),
     "referral.voided": gettext_lazy("紹介状を取消"),
     "referral.retraction_requested": gettext_lazy("撤回を依頼"),
+    "referral.retraction_escalated": gettext_lazy("判断待ちの撤回を所長に通知"),
     "referral.retraction_rejected": gettext_lazy("撤回の依頼を却下"),
     "referral.retracted": gettext_lazy("撤回を承認"),
     "disclosure.created": gettext_lazy("求人者マイページへの開示を作成"),
@@ -105,6 +106,7 @@ KINDS = {
     "disclosure.retracted": "retraction",
     "incident.task_done": "task",
     "incident.task_escalated": "alert",
+    "referral.retraction_escalated": "alert",
     "incident.employer_acknowledged": "task",
 }
 

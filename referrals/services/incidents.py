@@ -11,13 +11,14 @@ referrals.services, which opens the incident.
 
 import datetime
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, mailers
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from hellowork import audit
 from hellowork.models import EmployerMember, Office, StaffMember, StaffRole
+from referrals import selectors
 from referrals.models import (
     Alert,
     ContactMethod,
@@ -32,6 +34,8 @@ from referrals.models import (
     Incident,
     IncidentTask,
     IncidentTaskKind,
+    RetractionRequest,
+    RetractionStatus,
     SelfInspection,
     SelfInspectionAnswer,
     SelfInspectionItem,
@@ -430,60 +434,113 @@ def _escalate_alert(alert: Alert) -> None:
     )
 
 
+def _escalate_retraction(request: RetractionRequest) -> None:
+    referral = request.referral
+    office = referral.consultation.office
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("【ハローワーク】判断待ちの撤回の依頼があります（%(office)s）") % {
+            "office": office.name
+        }
+        messages, recipient_ids = _escalation_messages(
+            office=office,
+            subject=subject,
+            template="referrals/email/escalation_retraction.txt",
+            context={
+                "request_id": request.pk,
+                "requested_at": timezone.localtime(request.requested_at),
+                "minutes": settings.RETRACTION_ESCALATION_MINUTES,
+                "url": settings.SITE_URL + reverse("retraction_detail", args=[request.pk]),
+            },
+        )
+    if messages:
+        mailers.default.send_messages(messages)
+    else:
+        logger.warning(
+            "retraction request %s: nobody at office %s to escalate to", request.pk, office.pk
+        )
+    request.escalated_at = timezone.now()
+    request.save(update_fields=["escalated_at"])
+    audit.record(
+        "referral.retraction_escalated",
+        actor=None,
+        target=referral,
+        detail={"request_id": request.pk, "recipient_ids": recipient_ids},
+    )
+
+
 @dataclass(frozen=True)
 class Escalated:
     tasks: int
     alerts: int
+    retractions: int = 0
 
     @property
     def total(self) -> int:
-        return self.tasks + self.alerts
+        return self.tasks + self.alerts + self.retractions
+
+
+def _escalate_each[T: models.Model](
+    due: Callable[[], QuerySet[T]], escalate: Callable[[T], None], *, limit: int
+) -> int:
+    """Escalates the due items one transaction each, oldest first, up to `limit`."""
+    count = 0
+    while count < limit:
+        with transaction.atomic():
+            item = due().select_for_update(skip_locked=True, of=("self",)).first()
+            if item is None:
+                break
+            escalate(item)
+        logger.info("%s %s escalated", item._meta.model_name, item.pk)
+        count += 1
+    return count
 
 
 def escalate_overdue(*, limit: int = 100) -> Escalated:
-    """E-mails the office's managers once about each incident task past its deadline and
-    each alert unresolved for ALERT_ESCALATION_HOURS. Idempotent: each item is taken under
-    a row lock (skipped when another worker holds it, on PostgreSQL), its e-mails sent and
-    `escalated_at` set and audited in one transaction, so nothing is escalated twice; a
-    failing mail server rolls the item back for the next run. The e-mails name the office,
-    the task or alert kind and a link, never a person."""
-    tasks = alerts = 0
-    while tasks < limit:
-        with transaction.atomic():
-            task = (
-                IncidentTask.objects.filter(
-                    done_at__isnull=True, escalated_at__isnull=True, due_at__lte=timezone.now()
-                )
-                .select_related("incident__office")
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("due_at", "pk")
-                .first()
+    """E-mails the office's managers once about each incident task past its deadline, each
+    alert unresolved for ALERT_ESCALATION_HOURS and each retraction left pending for
+    RETRACTION_ESCALATION_MINUTES. Idempotent: each item is taken under a row lock (skipped
+    when another worker holds it, on PostgreSQL), its e-mails sent and `escalated_at` set
+    and audited in one transaction, so nothing is escalated twice; a failing mail server
+    rolls the item back for the next run. The e-mails name the office, the kind of item and
+    a link, never a person."""
+    tasks = _escalate_each(
+        lambda: (
+            IncidentTask.objects.filter(
+                done_at__isnull=True, escalated_at__isnull=True, due_at__lte=timezone.now()
             )
-            if task is None:
-                break
-            _escalate_task(task)
-        logger.info("incident task %s escalated", task.pk)
-        tasks += 1
-    while alerts < limit:
-        with transaction.atomic():
-            alert = (
-                Alert.objects.filter(
-                    resolved_at__isnull=True,
-                    escalated_at__isnull=True,
-                    created_at__lte=timezone.now()
-                    - datetime.timedelta(hours=settings.ALERT_ESCALATION_HOURS),
-                )
-                .select_related("office")
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("created_at", "pk")
-                .first()
+            .select_related("incident__office")
+            .order_by("due_at", "pk")
+        ),
+        _escalate_task,
+        limit=limit,
+    )
+    alerts = _escalate_each(
+        lambda: (
+            Alert.objects.filter(
+                resolved_at__isnull=True,
+                escalated_at__isnull=True,
+                created_at__lte=selectors.alert_deadline(timezone.now()),
             )
-            if alert is None:
-                break
-            _escalate_alert(alert)
-        logger.info("alert %s escalated", alert.pk)
-        alerts += 1
-    return Escalated(tasks=tasks, alerts=alerts)
+            .select_related("office")
+            .order_by("created_at", "pk")
+        ),
+        _escalate_alert,
+        limit=limit,
+    )
+    retractions = _escalate_each(
+        lambda: (
+            RetractionRequest.objects.filter(
+                status=RetractionStatus.PENDING,
+                escalated_at__isnull=True,
+                requested_at__lte=selectors.retraction_deadline(timezone.now()),
+            )
+            .select_related("referral__consultation__office")
+            .order_by("requested_at", "pk")
+        ),
+        _escalate_retraction,
+        limit=limit,
+    )
+    return Escalated(tasks=tasks, alerts=alerts, retractions=retractions)
 
 
 # -- the monthly self-inspection -------------------------------------------------------------

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_POST
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import add_errors, refusals_onto
 from referrals import selectors, services
-from referrals.dashboard import alert_deadline
 from referrals.forms import AlertResolveForm
 from referrals.models import Alert
 from referrals.services import incidents
@@ -41,7 +40,7 @@ def alert_list(request: StaffRequest) -> HttpResponse:
     context = {
         "open_alerts": open_alerts,
         "resolved": resolved,
-        "overdue_before": alert_deadline(now),
+        "overdue_before": selectors.alert_deadline(now),
         "resolved_days": RESOLVED_DAYS,
     }
     return render(request, "referrals/alert_list.html", context)
@@ -66,7 +65,8 @@ def _page(
         "alert": alert,
         "referral": referral,
         "seeker": seeker,
-        "overdue": alert.resolved_at is None and alert.created_at <= alert_deadline(timezone.now()),
+        "overdue": alert.resolved_at is None
+        and alert.created_at <= selectors.alert_deadline(timezone.now()),
         "resolve_form": forms_.get("resolve_form") or AlertResolveForm(),
         "acknowledge_form": forms_.get("acknowledge_form") or forms.Form(),
     }

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -39,7 +40,11 @@ def approval_queue(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "referrals/approval_queue.html",
-        {"queue": queue, "retractions": retractions},
+        {
+            "queue": queue,
+            "retractions": retractions,
+            "retractions_overdue_before": selectors.retraction_deadline(timezone.now()),
+        },
     )
 
 

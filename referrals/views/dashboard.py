@@ -34,9 +34,10 @@ def dashboard(request: StaffRequest) -> HttpResponse:
         "overdue_tasks": list(selectors.overdue_tasks(office_ids=[office.pk], now=now)),
         "overdue_alerts": list(
             selectors.open_alerts_for_staff(staff=request.staff)
-            .filter(created_at__lte=figures.alert_deadline(now))
+            .filter(created_at__lte=selectors.alert_deadline(now))
             .order_by("created_at", "pk")
         ),
+        "overdue_retractions": list(selectors.overdue_retractions(office_ids=[office.pk], now=now)),
         "without_inspection": list(
             selectors.staff_without_inspection(office_id=office.pk, month=month)
         ),

@@ -241,6 +241,31 @@ def test_an_escalated_task_and_alert_show_on_the_dashboard(
     assert f"インシデント #{incident.pk}: 求職者への説明と謝罪" in page
 
 
+def test_a_retraction_left_waiting_shows_in_red(
+    no_hold, alice, bob, manager, seeker_a, posting_d, koriyama, settings
+):
+    settings.RETRACTION_ESCALATION_MINUTES = 30
+    with time_machine.travel(at(1, 9), tick=False):
+        referral = issue_in_person(seeker_a, alice, posting_d)
+        request = services.referral_retract(referral=referral, staff=alice, reason="誤り")
+        (figures,) = dashboard.office_figures(offices=[koriyama])
+        assert (figures.retractions_waiting, figures.overdue_retractions) == (1, 0)
+        assert (
+            f"撤回の依頼 #{request.pk}" not in client_for(bob.user).get(reverse("dashboard")).text
+        )
+    with time_machine.travel(at(1, 9) + datetime.timedelta(minutes=30), tick=False):
+        (figures,) = dashboard.office_figures(offices=[koriyama])
+        assert (figures.retractions_waiting, figures.overdue_retractions) == (1, 1)
+        page = client_for(bob.user).get(reverse("dashboard")).text
+        home = client_for(bob.user).get(reverse("counter_home")).text
+        queue = client_for(bob.user).get(reverse("approval_queue")).text
+    overdue = page.split('id="overdue-heading"')[1]
+    assert f"撤回の依頼 #{request.pk}" in overdue and 'class="is-overdue"' in overdue
+    assert seeker_a.name not in overdue  # the dashboard names no seeker
+    assert "うち期限切れ 1件" in page and "うち期限切れ 1件" in home
+    assert 'class="is-overdue"' in queue.split('id="retractions-heading"')[1]
+
+
 def test_inspection_completion_on_the_dashboard(alice, bob, koriyama):
     SelfInspectionItem.objects.update(active=False)
     item = SelfInspectionItem.objects.create(text="読み上げた")

@@ -55,21 +55,25 @@ def test_clerks_asking_at_once_make_one_request(no_hold, alice, seeker_a, postin
     assert RetractionRequest.objects.count() == 1
 
 
-def test_workers_escalating_at_once_send_each_mail_once(applicant_c, erin, koriyama, settings):
+def test_workers_escalating_at_once_send_each_mail_once(
+    applicant_c, erin, alice, koriyama, settings
+):
     factories.StaffMemberFactory(
         office=koriyama, role=StaffRole.MANAGER, user__email="shocho@koriyama.example.jp"
     )
     settings.CODE_CHECK_LIMIT_PER_MEMBER = settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT = 50
     for _ in range(6):
         services.code_check(member=erin, code=applicant_c.referral_code)
+    services.referral_retract(referral=applicant_c.referral, staff=alice, reason="誤り")
     later = Alert.objects.order_by("-created_at").first().created_at
     with time_machine.travel(
         later + datetime.timedelta(hours=settings.ALERT_ESCALATION_HOURS, minutes=1)
     ):
         outcomes = race([lambda: call_command("escalate_overdue", stdout=io.StringIO())] * 3)
     assert outcomes == ["ok"] * 3
-    assert len(mail.outbox) == 6
+    assert len(mail.outbox) == 7  # six alerts and the retraction waiting, once each
     assert not Alert.objects.filter(escalated_at__isnull=True).exists()
+    assert RetractionRequest.objects.get().escalated_at is not None
 
 
 def test_alert_resolved_twice_at_once_keeps_one_note(applicant_c, erin, bob, koriyama):

@@ -1,5 +1,6 @@
 """After the retraction: the incident's tasks, report and closing; handling alerts; the
-escalation of overdue tasks and old alerts; the monthly self-inspection."""
+escalation of overdue tasks, old alerts and retractions left waiting; the monthly
+self-inspection."""
 
 import datetime
 import io
@@ -238,10 +239,10 @@ def escalate():
 def test_an_overdue_task_escalates_once_by_e_mail(incident, manager, bob, seeker_a, settings):
     settings.INCIDENT_TELL_SEEKER_DAYS = 1
     with time_machine.travel(T0 + DAY - datetime.timedelta(seconds=1), tick=False):
-        assert escalate() == "escalated: 0 tasks, 0 alerts\n"
+        assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"
     with time_machine.travel(T0 + DAY + datetime.timedelta(minutes=5), tick=False):
-        assert escalate() == "escalated: 1 tasks, 0 alerts\n"
-        assert escalate() == "escalated: 0 tasks, 0 alerts\n"  # once per task
+        assert escalate() == "escalated: 1 tasks, 0 alerts, 0 retractions\n"
+        assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"  # once per task
     (message,) = mail.outbox
     assert message.to == [manager.user.email]
     assert "求職者への説明と謝罪" in message.body and f"#{incident.pk}" in message.body
@@ -275,11 +276,11 @@ def test_an_old_open_alert_escalates_once(alert, manager, settings):
     settings.ALERT_ESCALATION_HOURS = 4
     created = alert.created_at
     with time_machine.travel(created + datetime.timedelta(hours=3, minutes=59), tick=False):
-        assert escalate() == "escalated: 0 tasks, 0 alerts\n"
+        assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"
     with time_machine.travel(created + datetime.timedelta(hours=4), tick=False):
-        assert escalate() == "escalated: 0 tasks, 1 alerts\n"
+        assert escalate() == "escalated: 0 tasks, 1 alerts, 0 retractions\n"
     with time_machine.travel(created + datetime.timedelta(days=3), tick=False):
-        assert escalate() == "escalated: 0 tasks, 0 alerts\n"
+        assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"
     (message,) = mail.outbox
     assert message.to == [manager.user.email]
     assert (
@@ -292,6 +293,55 @@ def test_a_resolved_alert_never_escalates(alert, manager, bob):
     with time_machine.travel(timezone.now() + 10 * DAY, tick=False):
         escalate()
     assert mail.outbox == []
+
+
+@pytest.fixture
+def waiting_retraction(no_hold, alice, seeker_a, posting_d):
+    """A retraction asked for at T0 and not yet decided: the employer still sees the
+    applicant."""
+    with time_machine.travel(T0, tick=False):
+        referral = issue_in_person(seeker_a, alice, posting_d)
+        return services.referral_retract(referral=referral, staff=alice, reason="誤って紹介した")
+
+
+def test_a_retraction_left_pending_escalates_once(
+    waiting_retraction, manager, seeker_a, posting_d, settings
+):
+    settings.RETRACTION_ESCALATION_MINUTES = 30
+    with time_machine.travel(T0 + datetime.timedelta(minutes=29, seconds=59), tick=False):
+        assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"
+    with time_machine.travel(T0 + datetime.timedelta(minutes=30), tick=False):
+        assert escalate() == "escalated: 0 tasks, 0 alerts, 1 retractions\n"
+        assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"  # once
+    with time_machine.travel(T0 + DAY, tick=False):
+        assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"
+    (message,) = mail.outbox
+    assert message.to == [manager.user.email]
+    assert "30分" in message.body and "表示されたまま" in message.body
+    assert f"#{waiting_retraction.pk}" in message.body
+    assert f"/counter/retractions/{waiting_retraction.pk}/" in message.body
+    private = [seeker_a.name, seeker_a.kana, seeker_a.number, posting_d.establishment.name]
+    for text in [*private, waiting_retraction.reason]:
+        assert text not in message.body and text not in message.subject
+    waiting_retraction.refresh_from_db()
+    assert waiting_retraction.escalated_at == T0 + datetime.timedelta(minutes=30)
+    assert waiting_retraction.status == "pending"  # told about, not decided
+    event = AuditEvent.objects.get(action="referral.retraction_escalated")
+    assert event.target_id == str(waiting_retraction.referral_id)
+    assert event.detail == {"request_id": waiting_retraction.pk, "recipient_ids": [manager.pk]}
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_a_decided_retraction_never_escalates(waiting_retraction, manager, bob, decision):
+    referral = waiting_retraction.referral
+    with time_machine.travel(T0 + datetime.timedelta(minutes=10), tick=False):
+        if decision == "approve":
+            services.retraction_approve(referral=referral, supervisor=bob)
+        else:
+            services.retraction_reject(referral=referral, supervisor=bob, reason="誤りではない")
+    with time_machine.travel(T0 + DAY - datetime.timedelta(minutes=1), tick=False):
+        assert escalate().endswith(" 0 retractions\n")
+    assert [m for m in mail.outbox if "撤回の依頼" in m.body] == []
 
 
 def test_every_manager_gets_their_own_message(incident, manager, koriyama):
