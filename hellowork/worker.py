@@ -1,14 +1,37 @@
 """The shape every worker command shares: do one round and stop (for cron), or with
-`--loop SECONDS` keep doing rounds (a worker process beside the web process)."""
+`--loop SECONDS` keep doing rounds (a worker process beside the web process); and the
+shape of a round (`drain`)."""
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
+from django.db.models import Model, QuerySet
 
 logger = logging.getLogger(__name__)
+
+
+def drain[T: Model](
+    due: Callable[[], QuerySet[T]], handle: Callable[[T], object], *, limit: int
+) -> int:
+    """Handles the rows `due` lists, first first, one transaction each and up to `limit`.
+    Each row is taken under a row lock that other workers skip (`SKIP LOCKED` on
+    PostgreSQL), so several workers share the work and none handles a row twice; `handle`
+    marks the row done in the same transaction, and an exception (a mail server down)
+    rolls that row back for the next round. Returns how many were handled."""
+    count = 0
+    while count < limit:
+        with transaction.atomic():
+            row = due().select_for_update(skip_locked=True, of=("self",)).first()
+            if row is None:
+                break
+            handle(row)
+        logger.info("%s %s handled", row._meta.model_name, row.pk)
+        count += 1
+    return count
 
 
 class WorkerCommand(BaseCommand):

@@ -356,6 +356,9 @@ class Disclosure(models.Model):
     retracted_at = models.DateTimeField(_("撤回"), null=True, blank=True)
     # When the establishment's members were told by e-mail that an applicant arrived.
     notified_at = models.DateTimeField(_("到着通知の送信日時"), null=True, blank=True)
+    # When they were told by e-mail that the applicant was withdrawn (rule 8), so that the
+    # notice on the my page is read and acknowledged.
+    withdrawal_notified_at = models.DateTimeField(_("撤回の通知の送信日時"), null=True, blank=True)
     # When the retention command erased the snapshot's personal data (after RETENTION_DAYS).
     erased_at = models.DateTimeField(_("保存期間経過による消去"), null=True, blank=True)
     # The snapshot: emptied on retraction (rule 8) and by the retention command.
@@ -386,6 +389,14 @@ class Disclosure(models.Model):
                 condition=Q(notified_at__isnull=True)
                 | Q(notified_at__gte=models.F("visible_at"), recalled_at__isnull=True),
                 name="disclosure_notified_when_visible",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawal_notified_at__isnull=True)
+                | Q(
+                    retracted_at__isnull=False,
+                    withdrawal_notified_at__gte=models.F("retracted_at"),
+                ),
+                name="disclosure_withdrawal_notified_when_retracted",
             ),
             # Rule 8: a retracted disclosure keeps no personal data of the seeker.
             models.CheckConstraint(
@@ -419,6 +430,11 @@ class Disclosure(models.Model):
                 fields=["visible_at"],
                 condition=Q(notified_at__isnull=True),
                 name="disclosure_to_notify",
+            ),
+            models.Index(
+                fields=["retracted_at"],
+                condition=Q(retracted_at__isnull=False, withdrawal_notified_at__isnull=True),
+                name="disclosure_withdrawn_unsent",
             ),
         ]
 

@@ -149,6 +149,14 @@ def disclosures_due_for_notification(
     )
 
 
+def disclosures_due_for_withdrawal_notice() -> QuerySet[Disclosure]:
+    """Retracted disclosures whose establishment has not been e-mailed about it yet,
+    oldest first."""
+    return Disclosure.objects.filter(
+        retracted_at__isnull=False, withdrawal_notified_at__isnull=True
+    ).order_by("retracted_at", "pk")
+
+
 # -- the counter -------------------------------------------------------------------
 
 

@@ -45,6 +45,7 @@ from referrals.services.employer import (
     disclosure_view_record,
     disclosures_list_view_record,
     employer_notifications_send,
+    employer_withdrawal_notices_send,
     misdelivery_report,
     selection_result_record,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "disclosures_list_view_record",
     "employer",
     "employer_notifications_send",
+    "employer_withdrawal_notices_send",
     "incidents",
     "interest_record",
     "misdelivery_report",

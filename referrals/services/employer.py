@@ -1,8 +1,7 @@
 """The employer's my page (DESIGN.md rules 7, 9 and 10): what a member saw, selection
-results, code checks, misdelivery reports and the arrival e-mails."""
+results, code checks, misdelivery reports, and the arrival and withdrawal e-mails."""
 
 import datetime
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from hellowork.models import (
     EmployerMember,
     Establishment,
 )
+from hellowork.worker import drain
 from referrals import codes, selectors
 from referrals.models import (
     AlertKind,
@@ -39,8 +39,6 @@ from referrals.services._shared import (
     _require_active_member,
     _require_own,
 )
-
-logger = logging.getLogger(__name__)
 
 # -- the employer's my page ----------------------------------------------------------
 #
@@ -368,13 +366,31 @@ def misdelivery_report(
     return report
 
 
-def _arrival_email(to: str) -> EmailMessage:
-    """The arrival notice: that an applicant arrived and where to log in, nothing else."""
+def _mail_to_members(
+    disclosure: Disclosure, *, subject: str, template: str
+) -> list[EmployerMember]:
+    """One message to each active member of the disclosure's establishment with an
+    address: that something is waiting on the my page and where to log in, nothing about
+    the applicant. Returns who was sent it."""
+    members = checked_members(
+        disclosure=disclosure,
+        members=EmployerMember.objects.filter(
+            establishment_id=disclosure.establishment_id, user__is_active=True
+        )
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("pk"),
+    )
     login_url = settings.SITE_URL.rstrip("/") + reverse("employer_login")
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("【ハローワーク】求人者マイページに新しい応募者の紹介があります")
-        body = render_to_string("referrals/email/new_applicant.txt", {"login_url": login_url})
-    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+        body = render_to_string(template, {"login_url": login_url})
+    messages = [
+        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [member.user.email])
+        for member in members
+    ]
+    if messages:
+        mailers.default.send_messages(messages)
+    return members
 
 
 def checked_members(
@@ -392,6 +408,22 @@ def checked_members(
     return chosen
 
 
+def _send_arrival_notice(disclosure: Disclosure) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("【ハローワーク】求人者マイページに新しい応募者の紹介があります")
+    members = _mail_to_members(
+        disclosure, subject=subject, template="referrals/email/new_applicant.txt"
+    )
+    disclosure.notified_at = timezone.now()
+    disclosure.save(update_fields=["notified_at"])
+    audit.record(
+        "disclosure.notified",
+        actor=None,
+        target=disclosure,
+        detail={"member_ids": [member.pk for member in members]},
+    )
+
+
 def employer_notifications_send(*, limit: int = 100) -> int:
     """Tells each active member of an establishment, by one e-mail each, that an applicant
     has become visible. Idempotent: each disclosure is taken under a row lock (skipped when
@@ -399,36 +431,31 @@ def employer_notifications_send(*, limit: int = 100) -> int:
     transaction, so nothing goes out twice; a recalled disclosure never becomes visible
     and so never sends anything. A failing mail server rolls the disclosure back for the
     next run. Returns how many disclosures were notified."""
-    notified = 0
-    while notified < limit:
-        with transaction.atomic():
-            disclosure = (
-                selectors.disclosures_due_for_notification()
-                .select_for_update(skip_locked=True, of=("self",))
-                .first()
-            )
-            if disclosure is None:
-                break
-            members = list(
-                EmployerMember.objects.filter(
-                    establishment_id=disclosure.establishment_id, user__is_active=True
-                )
-                .exclude(user__email="")
-                .select_related("user")
-                .order_by("pk")
-            )
-            members = checked_members(disclosure=disclosure, members=members)
-            messages = [_arrival_email(member.user.email) for member in members]
-            if messages:
-                mailers.default.send_messages(messages)
-            disclosure.notified_at = timezone.now()
-            disclosure.save(update_fields=["notified_at"])
-            audit.record(
-                "disclosure.notified",
-                actor=None,
-                target=disclosure,
-                detail={"member_ids": [member.pk for member in members]},
-            )
-        logger.info("disclosure %s: arrival notice sent to %d members", disclosure.pk, len(members))
-        notified += 1
-    return notified
+    return drain(selectors.disclosures_due_for_notification, _send_arrival_notice, limit=limit)
+
+
+def _send_withdrawal_notice(disclosure: Disclosure) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("【ハローワーク】求人者マイページに、紹介の取り下げのお知らせがあります")
+    members = _mail_to_members(
+        disclosure, subject=subject, template="referrals/email/withdrawn_applicant.txt"
+    )
+    disclosure.withdrawal_notified_at = timezone.now()
+    disclosure.save(update_fields=["withdrawal_notified_at"])
+    audit.record(
+        "disclosure.withdrawal_notified",
+        actor=None,
+        target=disclosure,
+        detail={"member_ids": [member.pk for member in members]},
+    )
+
+
+def employer_withdrawal_notices_send(*, limit: int = 100) -> int:
+    """Tells each active member of an establishment, by one e-mail each, that an applicant
+    sent in error was withdrawn (rule 8), so that someone logs in, reads the notice and
+    confirms that no copy was kept. Once per retracted disclosure, under the same lock and
+    transaction as the arrival notice; the mail says nothing about the applicant. Returns
+    how many disclosures were notified."""
+    return drain(
+        selectors.disclosures_due_for_withdrawal_notice, _send_withdrawal_notice, limit=limit
+    )

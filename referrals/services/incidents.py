@@ -11,14 +11,13 @@ referrals.services, which opens the incident.
 
 import datetime
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, mailers
-from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from hellowork import audit
 from hellowork.models import EmployerMember, Office, StaffMember, StaffRole
+from hellowork.worker import drain
 from referrals import selectors
 from referrals.models import (
     Alert,
@@ -479,22 +479,6 @@ class Escalated:
         return self.tasks + self.alerts + self.retractions
 
 
-def _escalate_each[T: models.Model](
-    due: Callable[[], QuerySet[T]], escalate: Callable[[T], None], *, limit: int
-) -> int:
-    """Escalates the due items one transaction each, oldest first, up to `limit`."""
-    count = 0
-    while count < limit:
-        with transaction.atomic():
-            item = due().select_for_update(skip_locked=True, of=("self",)).first()
-            if item is None:
-                break
-            escalate(item)
-        logger.info("%s %s escalated", item._meta.model_name, item.pk)
-        count += 1
-    return count
-
-
 def escalate_overdue(*, limit: int = 100) -> Escalated:
     """E-mails the office's managers once about each incident task past its deadline, each
     alert unresolved for ALERT_ESCALATION_HOURS and each retraction left pending for
@@ -503,7 +487,7 @@ def escalate_overdue(*, limit: int = 100) -> Escalated:
     and audited in one transaction, so nothing is escalated twice; a failing mail server
     rolls the item back for the next run. The e-mails name the office, the kind of item and
     a link, never a person."""
-    tasks = _escalate_each(
+    tasks = drain(
         lambda: (
             IncidentTask.objects.filter(
                 done_at__isnull=True, escalated_at__isnull=True, due_at__lte=timezone.now()
@@ -514,7 +498,7 @@ def escalate_overdue(*, limit: int = 100) -> Escalated:
         _escalate_task,
         limit=limit,
     )
-    alerts = _escalate_each(
+    alerts = drain(
         lambda: (
             Alert.objects.filter(
                 resolved_at__isnull=True,
@@ -527,7 +511,7 @@ def escalate_overdue(*, limit: int = 100) -> Escalated:
         _escalate_alert,
         limit=limit,
     )
-    retractions = _escalate_each(
+    retractions = drain(
         lambda: (
             RetractionRequest.objects.filter(
                 status=RetractionStatus.PENDING,

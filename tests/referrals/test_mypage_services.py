@@ -562,7 +562,7 @@ def test_one_email_per_visible_applicant_per_active_member(
         assert services.employer_notifications_send() == 0  # nothing twice
         out = io.StringIO()
         call_command("notify_employers", stdout=out)
-        assert out.getvalue() == "notified: 0\n"
+        assert out.getvalue() == "notified: 0, withdrawn: 0\n"
     assert len(mail.outbox) == 2
     referral.disclosure.refresh_from_db()
     assert referral.disclosure.notified_at == T0 + datetime.timedelta(minutes=10)
@@ -629,6 +629,78 @@ def test_the_database_refuses_a_notice_for_a_recalled_disclosure(alice, seeker_a
         Disclosure.objects.filter(referral=referral).update(
             notified_at=timezone.now() + datetime.timedelta(hours=1)
         )
+
+
+def withdraw(disclosure, *, requester, supervisor):
+    referral = disclosure.referral
+    services.referral_retract(referral=referral, staff=requester, reason="誤って紹介した")
+    services.retraction_approve(referral=referral, supervisor=supervisor)
+    disclosure.refresh_from_db()
+    return disclosure
+
+
+def test_a_withdrawn_applicant_is_announced_once_to_each_active_member(
+    applicant_c, colleagues, alice, bob, seeker_a, establishment_c, settings
+):
+    settings.SITE_URL = "https://hellowork.example"
+    dave, active, _removed = colleagues
+    services.employer_notifications_send()
+    mail.outbox.clear()
+    assert services.employer_withdrawal_notices_send() == 0  # nothing withdrawn yet
+    withdraw(applicant_c, requester=alice, supervisor=bob)
+    out = io.StringIO()
+    call_command("notify_employers", stdout=out)
+    assert out.getvalue() == "notified: 0, withdrawn: 1\n"
+    assert services.employer_withdrawal_notices_send() == 0  # once
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [dave.user.email, active.user.email]
+    )
+    message = mail.outbox[0]
+    text = message.subject + "\n" + message.body
+    assert "取り下げ" in message.subject and "控え" in message.body
+    assert "https://hellowork.example/mypage/login/" in message.body
+    for secret in [
+        seeker_a.name,
+        seeker_a.kana,
+        seeker_a.number,
+        applicant_c.posting_number,
+        applicant_c.referral_code,
+        establishment_c.name,
+        str(applicant_c.public_id),
+    ]:
+        assert secret not in text, secret
+    applicant_c.refresh_from_db()
+    assert applicant_c.withdrawal_notified_at >= applicant_c.retracted_at
+    event = AuditEvent.objects.get(action="disclosure.withdrawal_notified")
+    assert sorted(event.detail["member_ids"]) == sorted([dave.pk, active.pk])
+
+
+def test_a_recall_within_the_hold_sends_no_withdrawal(alice, seeker_a, posting_c, dave):
+    referral = issue_in_person(seeker_a, alice, posting_c)
+    services.referral_void(referral=referral, staff=alice, reason="入力誤り")
+    assert services.employer_withdrawal_notices_send() == 0
+    assert mail.outbox == []
+
+
+def test_a_failing_mail_server_leaves_the_withdrawal_for_the_next_round(
+    applicant_c, dave, alice, bob, monkeypatch
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    services.employer_notifications_send()
+    withdraw(applicant_c, requester=alice, supervisor=bob)
+    monkeypatch.setattr(EmailBackend, "send_messages", lambda self, messages: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        services.employer_withdrawal_notices_send()
+    applicant_c.refresh_from_db()
+    assert applicant_c.withdrawal_notified_at is None
+    monkeypatch.undo()
+    assert services.employer_withdrawal_notices_send() == 1
+
+
+def test_the_database_refuses_a_withdrawal_notice_without_a_retraction(applicant_c):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Disclosure.objects.filter(pk=applicant_c.pk).update(withdrawal_notified_at=timezone.now())
 
 
 def test_the_worker_loops_until_stopped(applicant_c, dave, monkeypatch, capsys):

@@ -1,23 +1,38 @@
-"""Arrival notices: one e-mail to each active member of an establishment when one of its
-applicants becomes visible (after the hold). Idempotent: run it from cron, or as a worker
-with `--loop SECONDS`."""
+"""Employer e-mails: one to each active member of an establishment when one of its
+applicants becomes visible (after the hold), and one when an applicant is withdrawn
+(rule 8). Neither says anything about the applicant. Idempotent: run it from cron, or as a
+worker with `--loop SECONDS`."""
+
+from dataclasses import dataclass
 
 from hellowork.worker import WorkerCommand
 from referrals import services
 
 
+@dataclass(frozen=True)
+class Notified:
+    arrivals: int
+    withdrawals: int
+
+
 class Command(WorkerCommand):
-    help = "Sends the arrival notice for every newly visible applicant (no personal data)."
-    limit_help = "At most this many applicants per round (default 100)."
+    help = (
+        "Sends the arrival notice for every newly visible applicant and the withdrawal "
+        "notice for every retracted one (no personal data)."
+    )
+    limit_help = "At most this many applicants of each kind per round (default 100)."
 
-    def run_round(self, *, limit: int) -> int:
-        return services.employer_notifications_send(limit=limit)
+    def run_round(self, *, limit: int) -> Notified:
+        return Notified(
+            arrivals=services.employer_notifications_send(limit=limit),
+            withdrawals=services.employer_withdrawal_notices_send(limit=limit),
+        )
 
-    def describe(self, outcome: int) -> str:
-        return f"notified: {outcome}"
+    def describe(self, outcome: Notified) -> str:
+        return f"notified: {outcome.arrivals}, withdrawn: {outcome.withdrawals}"
 
-    def is_empty(self, outcome: int) -> bool:
-        return outcome == 0
+    def is_empty(self, outcome: Notified) -> bool:
+        return outcome.arrivals == outcome.withdrawals == 0
 
-    def is_full(self, outcome: int, limit: int) -> bool:
-        return outcome >= limit
+    def is_full(self, outcome: Notified, limit: int) -> bool:
+        return max(outcome.arrivals, outcome.withdrawals) >= limit
