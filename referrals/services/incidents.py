@@ -357,9 +357,10 @@ def escalation_recipients(*, office: Office) -> list[StaffMember]:
     return checked_recipients(office=office, staff=supervisors)
 
 
-def _escalation_messages(
+def _send_escalation(
     *, office: Office, subject: str, template: str, context: dict[str, object]
-) -> tuple[list[EmailMessage], list[int]]:
+) -> list[int]:
+    """One message to each of the office's escalation recipients; returns their ids."""
     recipients = escalation_recipients(office=office)
     with translation.override(settings.LANGUAGE_CODE):
         body = render_to_string(template, {"office_name": office.name, **context})
@@ -367,7 +368,11 @@ def _escalation_messages(
         EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [person.user.email])
         for person in recipients
     ]
-    return messages, [person.pk for person in recipients]
+    if messages:
+        mailers.default.send_messages(messages)
+    else:
+        logger.warning("office %s: nobody to escalate %s to", office.pk, template)
+    return [person.pk for person in recipients]
 
 
 def _escalate_task(task: IncidentTask) -> None:
@@ -377,7 +382,7 @@ def _escalate_task(task: IncidentTask) -> None:
         subject = _("【ハローワーク】期限を過ぎたインシデント対応があります（%(office)s）") % {
             "office": office.name
         }
-        messages, recipient_ids = _escalation_messages(
+        recipient_ids = _send_escalation(
             office=office,
             subject=subject,
             template="referrals/email/escalation_task.txt",
@@ -388,10 +393,6 @@ def _escalate_task(task: IncidentTask) -> None:
                 "url": settings.SITE_URL + reverse("incident_detail", args=[incident.pk]),
             },
         )
-    if messages:
-        mailers.default.send_messages(messages)
-    else:
-        logger.warning("incident %s: nobody at office %s to escalate to", incident.pk, office.pk)
     task.escalated_at = timezone.now()
     task.save(update_fields=["escalated_at"])
     audit.record(
@@ -408,7 +409,7 @@ def _escalate_alert(alert: Alert) -> None:
         subject = _("【ハローワーク】未解決のアラートがあります（%(office)s）") % {
             "office": office.name
         }
-        messages, recipient_ids = _escalation_messages(
+        recipient_ids = _send_escalation(
             office=office,
             subject=subject,
             template="referrals/email/escalation_alert.txt",
@@ -420,10 +421,6 @@ def _escalate_alert(alert: Alert) -> None:
                 "url": settings.SITE_URL + reverse("alert_detail", args=[alert.pk]),
             },
         )
-    if messages:
-        mailers.default.send_messages(messages)
-    else:
-        logger.warning("alert %s: nobody at office %s to escalate to", alert.pk, office.pk)
     alert.escalated_at = timezone.now()
     alert.save(update_fields=["escalated_at"])
     audit.record(
@@ -441,7 +438,7 @@ def _escalate_retraction(request: RetractionRequest) -> None:
         subject = _("【ハローワーク】判断待ちの撤回の依頼があります（%(office)s）") % {
             "office": office.name
         }
-        messages, recipient_ids = _escalation_messages(
+        recipient_ids = _send_escalation(
             office=office,
             subject=subject,
             template="referrals/email/escalation_retraction.txt",
@@ -451,12 +448,6 @@ def _escalate_retraction(request: RetractionRequest) -> None:
                 "minutes": settings.RETRACTION_ESCALATION_MINUTES,
                 "url": settings.SITE_URL + reverse("retraction_detail", args=[request.pk]),
             },
-        )
-    if messages:
-        mailers.default.send_messages(messages)
-    else:
-        logger.warning(
-            "retraction request %s: nobody at office %s to escalate to", request.pk, office.pk
         )
     request.escalated_at = timezone.now()
     request.save(update_fields=["escalated_at"])
@@ -472,7 +463,7 @@ def _escalate_retraction(request: RetractionRequest) -> None:
 class Escalated:
     tasks: int
     alerts: int
-    retractions: int = 0
+    retractions: int
 
     @property
     def total(self) -> int:
