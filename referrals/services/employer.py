@@ -12,7 +12,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hellowork import audit
 from hellowork.models import (
@@ -366,33 +368,6 @@ def misdelivery_report(
     return report
 
 
-def _mail_to_members(
-    disclosure: Disclosure, *, subject: str, template: str
-) -> list[EmployerMember]:
-    """One message to each active member of the disclosure's establishment with an
-    address: that something is waiting on the my page and where to log in, nothing about
-    the applicant. Returns who was sent it."""
-    members = checked_members(
-        disclosure=disclosure,
-        members=EmployerMember.objects.filter(
-            establishment_id=disclosure.establishment_id, user__is_active=True
-        )
-        .exclude(user__email="")
-        .select_related("user")
-        .order_by("pk"),
-    )
-    login_url = settings.SITE_URL.rstrip("/") + reverse("employer_login")
-    with translation.override(settings.LANGUAGE_CODE):
-        body = render_to_string(template, {"login_url": login_url})
-    messages = [
-        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [member.user.email])
-        for member in members
-    ]
-    if messages:
-        mailers.default.send_messages(messages)
-    return members
-
-
 def checked_members(
     *, disclosure: Disclosure, members: Iterable[EmployerMember]
 ) -> list[EmployerMember]:
@@ -408,16 +383,38 @@ def checked_members(
     return chosen
 
 
-def _send_arrival_notice(disclosure: Disclosure) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("【ハローワーク】求人者マイページに新しい応募者の紹介があります")
-    members = _mail_to_members(
-        disclosure, subject=subject, template="referrals/email/new_applicant.txt"
+def _send_notice(
+    disclosure: Disclosure, *, subject: Promise, template: str, stamp: str, action: str
+) -> None:
+    """One message to each active member of the disclosure's establishment with an
+    address: that something waits on the my page and where to log in, nothing about the
+    applicant. Stamps the disclosure and audits who was told, in the sending transaction."""
+    members = checked_members(
+        disclosure=disclosure,
+        members=EmployerMember.objects.filter(
+            establishment_id=disclosure.establishment_id, user__is_active=True
+        )
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("pk"),
     )
-    disclosure.notified_at = timezone.now()
-    disclosure.save(update_fields=["notified_at"])
+    login_url = settings.SITE_URL.rstrip("/") + reverse("employer_login")
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = [
+            EmailMessage(
+                str(subject),
+                render_to_string(template, {"login_url": login_url}),
+                settings.DEFAULT_FROM_EMAIL,
+                [member.user.email],
+            )
+            for member in members
+        ]
+    if messages:
+        mailers.default.send_messages(messages)
+    setattr(disclosure, stamp, timezone.now())
+    disclosure.save(update_fields=[stamp])
     audit.record(
-        "disclosure.notified",
+        action,
         actor=None,
         target=disclosure,
         detail={"member_ids": [member.pk for member in members]},
@@ -431,22 +428,16 @@ def employer_notifications_send(*, limit: int = 100) -> int:
     transaction, so nothing goes out twice; a recalled disclosure never becomes visible
     and so never sends anything. A failing mail server rolls the disclosure back for the
     next run. Returns how many disclosures were notified."""
-    return drain(selectors.disclosures_due_for_notification, _send_arrival_notice, limit=limit)
-
-
-def _send_withdrawal_notice(disclosure: Disclosure) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("【ハローワーク】求人者マイページに、紹介の取り下げのお知らせがあります")
-    members = _mail_to_members(
-        disclosure, subject=subject, template="referrals/email/withdrawn_applicant.txt"
-    )
-    disclosure.withdrawal_notified_at = timezone.now()
-    disclosure.save(update_fields=["withdrawal_notified_at"])
-    audit.record(
-        "disclosure.withdrawal_notified",
-        actor=None,
-        target=disclosure,
-        detail={"member_ids": [member.pk for member in members]},
+    return drain(
+        selectors.disclosures_due_for_notification,
+        lambda disclosure: _send_notice(
+            disclosure,
+            subject=gettext_lazy("【ハローワーク】求人者マイページに新しい応募者の紹介があります"),
+            template="referrals/email/new_applicant.txt",
+            stamp="notified_at",
+            action="disclosure.notified",
+        ),
+        limit=limit,
     )
 
 
@@ -457,5 +448,15 @@ def employer_withdrawal_notices_send(*, limit: int = 100) -> int:
     transaction as the arrival notice; the mail says nothing about the applicant. Returns
     how many disclosures were notified."""
     return drain(
-        selectors.disclosures_due_for_withdrawal_notice, _send_withdrawal_notice, limit=limit
+        selectors.disclosures_due_for_withdrawal_notice,
+        lambda disclosure: _send_notice(
+            disclosure,
+            subject=gettext_lazy(
+                "【ハローワーク】求人者マイページに、紹介の取り下げのお知らせがあります"
+            ),
+            template="referrals/email/withdrawn_applicant.txt",
+            stamp="withdrawal_notified_at",
+            action="disclosure.withdrawal_notified",
+        ),
+        limit=limit,
     )
