@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hellowork.identifiers import IdentifierField, shape_constraint
 
@@ -34,7 +35,7 @@ class Office(models.Model):
 
     class Meta:
         verbose_name = _("安定所")
-        verbose_name_plural = _("安定所")
+        verbose_name_plural = pgettext_lazy("plural", "安定所")
         ordering = ["code"]
         constraints = [shape_constraint("code", "office", "office")]
 
@@ -60,7 +61,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("利用者")
-        verbose_name_plural = _("利用者")
+        verbose_name_plural = pgettext_lazy("plural", "利用者")
         constraints = [
             choices_constraint("user", "kind", UserKind),
             models.UniqueConstraint(
@@ -79,7 +80,7 @@ class User(AbstractUser):
 
 
 class StaffRole(models.TextChoices):
-    CLERK = "clerk", _("職員")
+    CLERK = "clerk", pgettext_lazy("staff role", "職員")
     SUPERVISOR = "supervisor", _("統括官")
     MANAGER = "manager", _("所長・管理者")
 
@@ -99,7 +100,7 @@ class StaffMember(models.Model):
 
     class Meta:
         verbose_name = _("職員")
-        verbose_name_plural = _("職員")
+        verbose_name_plural = pgettext_lazy("plural", "職員")
         constraints = [choices_constraint("staffmember", "role", StaffRole)]
 
     def __str__(self) -> str:
@@ -130,7 +131,7 @@ class Establishment(models.Model):
 
     class Meta:
         verbose_name = _("事業所")
-        verbose_name_plural = _("事業所")
+        verbose_name_plural = pgettext_lazy("plural", "事業所")
         ordering = ["number"]
         constraints = [
             shape_constraint("number", "establishment", "establishment"),
@@ -154,7 +155,7 @@ class EmployerMember(models.Model):
 
     class Meta:
         verbose_name = _("求人者マイページ利用者")
-        verbose_name_plural = _("求人者マイページ利用者")
+        verbose_name_plural = pgettext_lazy("plural", "求人者マイページ利用者")
         constraints = [
             models.UniqueConstraint(
                 fields=["establishment"],
@@ -203,7 +204,7 @@ class JobPosting(models.Model):
 
     class Meta:
         verbose_name = _("求人")
-        verbose_name_plural = _("求人")
+        verbose_name_plural = pgettext_lazy("plural", "求人")
         ordering = ["number"]
         constraints = [
             shape_constraint("number", "posting", "jobposting"),
@@ -233,7 +234,7 @@ class JobSeeker(models.Model):
 
     class Meta:
         verbose_name = _("求職者")
-        verbose_name_plural = _("求職者")
+        verbose_name_plural = pgettext_lazy("plural", "求職者")
         ordering = ["number"]
         constraints = [
             shape_constraint("number", "seeker", "jobseeker"),
@@ -278,7 +279,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         verbose_name = _("監査ログ")
-        verbose_name_plural = _("監査ログ")
+        verbose_name_plural = pgettext_lazy("plural", "監査ログ")
         indexes = [
             models.Index(fields=["target_type", "target_id"], name="auditevent_target"),
             models.Index(fields=["action", "at"], name="auditevent_action_at"),

@@ -10,6 +10,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hellowork.models import (
     EmployerMember,
@@ -55,7 +56,7 @@ class Consultation(models.Model):
 
     class Meta:
         verbose_name = _("職業相談")
-        verbose_name_plural = _("職業相談")
+        verbose_name_plural = pgettext_lazy("plural", "職業相談")
         ordering = ["-opened_at"]
         constraints = [
             models.CheckConstraint(
@@ -105,7 +106,7 @@ class PostingInterest(models.Model):
 
     class Meta:
         verbose_name = _("求人への意向")
-        verbose_name_plural = _("求人への意向")
+        verbose_name_plural = pgettext_lazy("plural", "求人への意向")
         ordering = ["recorded_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -184,7 +185,7 @@ class ReferralLetter(models.Model):
 
     class Meta:
         verbose_name = _("紹介状")
-        verbose_name_plural = _("紹介状")
+        verbose_name_plural = pgettext_lazy("plural", "紹介状")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -290,7 +291,7 @@ class Confirmation(models.Model):
 
     class Meta:
         verbose_name = _("確認")
-        verbose_name_plural = _("確認")
+        verbose_name_plural = pgettext_lazy("plural", "確認")
         constraints = [
             models.CheckConstraint(
                 condition=_in("method", ConfirmationMethod), name="confirmation_method_valid"
@@ -372,7 +373,7 @@ class Disclosure(models.Model):
 
     class Meta:
         verbose_name = _("求人者への開示")
-        verbose_name_plural = _("求人者への開示")
+        verbose_name_plural = pgettext_lazy("plural", "求人者への開示")
         ordering = ["-visible_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -470,7 +471,9 @@ class Alert(models.Model):
     )
     # Ids, numbers and what was compared: never names.
     detail = models.JSONField(_("詳細"), default=dict, blank=True)
-    acknowledged_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(
+        pgettext_lazy("alert", "確認日時"), null=True, blank=True
+    )
     acknowledged_by = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -484,7 +487,7 @@ class Alert(models.Model):
 
     class Meta:
         verbose_name = _("アラート")
-        verbose_name_plural = _("アラート")
+        verbose_name_plural = pgettext_lazy("plural", "アラート")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=_in("kind", AlertKind), name="alert_kind_valid"),
@@ -558,7 +561,7 @@ class SelectionResult(models.Model):
 
     class Meta:
         verbose_name = _("選考結果")
-        verbose_name_plural = _("選考結果")
+        verbose_name_plural = pgettext_lazy("plural", "選考結果")
         ordering = ["-id"]  # newest first: each row corrects the one before it
         constraints = [
             models.CheckConstraint(
@@ -655,7 +658,7 @@ class CodeCheck(models.Model):
 
     class Meta:
         verbose_name = _("紹介コード照会")
-        verbose_name_plural = _("紹介コード照会")
+        verbose_name_plural = pgettext_lazy("plural", "紹介コード照会")
         ordering = ["-checked_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -708,7 +711,7 @@ class MisdeliveryReport(models.Model):
 
     class Meta:
         verbose_name = _("誤送付の申告")
-        verbose_name_plural = _("誤送付の申告")
+        verbose_name_plural = pgettext_lazy("plural", "誤送付の申告")
         ordering = ["-reported_at"]
         constraints = [
             models.CheckConstraint(
@@ -771,7 +774,7 @@ class RetractionRequest(models.Model):
 
     class Meta:
         verbose_name = _("撤回の依頼")
-        verbose_name_plural = _("撤回の依頼")
+        verbose_name_plural = pgettext_lazy("plural", "撤回の依頼")
         ordering = ["requested_at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -894,7 +897,7 @@ class Incident(models.Model):
 
     class Meta:
         verbose_name = _("インシデント")
-        verbose_name_plural = _("インシデント")
+        verbose_name_plural = pgettext_lazy("plural", "インシデント")
         ordering = ["-opened_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -967,7 +970,7 @@ class IncidentTask(models.Model):
 
     class Meta:
         verbose_name = _("インシデントの対応")
-        verbose_name_plural = _("インシデントの対応")
+        verbose_name_plural = pgettext_lazy("plural", "インシデントの対応")
         ordering = ["due_at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -1019,7 +1022,7 @@ class SelfInspectionItem(models.Model):
 
     class Meta:
         verbose_name = _("自己点検の項目")
-        verbose_name_plural = _("自己点検の項目")
+        verbose_name_plural = pgettext_lazy("plural", "自己点検の項目")
         ordering = ["order", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="selfinspectionitem_text_given")
@@ -1047,7 +1050,7 @@ class SelfInspection(models.Model):
 
     class Meta:
         verbose_name = _("自己点検")
-        verbose_name_plural = _("自己点検")
+        verbose_name_plural = pgettext_lazy("plural", "自己点検")
         ordering = ["-month", "staff_id"]
         constraints = [
             models.UniqueConstraint(fields=["staff", "month"], name="selfinspection_once_a_month"),
@@ -1074,7 +1077,7 @@ class SelfInspectionAnswer(models.Model):
 
     class Meta:
         verbose_name = _("自己点検の回答")
-        verbose_name_plural = _("自己点検の回答")
+        verbose_name_plural = pgettext_lazy("plural", "自己点検の回答")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(

@@ -12,7 +12,7 @@ from django.db.models import Model, Q
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from hellowork.models import AuditEvent, User
 from referrals import selectors
@@ -45,8 +45,8 @@ class Entry:
 
 
 LABELS: dict[str, Promise] = {
-    "referral.drafted": gettext_lazy("紹介状を作成"),
-    "referral.submitted": gettext_lazy("統括官の承認に回す"),
+    "referral.drafted": pgettext_lazy("event", "紹介状を作成"),
+    "referral.submitted": pgettext_lazy("event", "統括官の承認に回す"),
     "referral.rejected": gettext_lazy("統括官が差し戻し"),
     "referral.confirmation_refused": gettext_lazy("再入力が一致せず、確認を止めた"),
     "referral.statement_refused": gettext_lazy("統括官の照合が一致せず、承認を止めた"),
