@@ -13,6 +13,8 @@ codes ever assigned, the audit trail's length), and compares the database with i
 """
 
 import datetime
+import sys
+from collections import Counter
 
 import pytest
 import time_machine
@@ -57,7 +59,16 @@ def pick(items, i):
     return items[i % len(items)]
 
 
+# What a run did, for its report: examples, steps, and service calls done or refused.
+TALLY: Counter[str] = Counter()
+
+
 class ReferralMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        TALLY["examples"] += 1
+        TALLY["steps"] -= 1  # the invariants are also checked once before the first step
+
     @initialize(
         plans=st.lists(
             st.tuples(
@@ -205,9 +216,11 @@ class ReferralMachine(RuleBasedStateMachine):
             caught = records_refusal and Alert.objects.count() > alerts_before
             self.expect_trace(grew=caught)
             event(f"{name}: refused" + (" (caught mismatch)" if caught else ""))
+            TALLY["refused"] += 1
             return None
         self.expect_trace(grew=True)
         event(f"{name}: done")
+        TALLY["done"] += 1
         return result
 
     # -- the counter ----------------------------------------------------------------
@@ -539,6 +552,10 @@ class ReferralMachine(RuleBasedStateMachine):
     # -- the invariants ---------------------------------------------------------------
 
     @invariant()
+    def count_the_step(self):
+        TALLY["steps"] += 1
+
+    @invariant()
     def disclosures_rest_on_a_valid_confirmation(self):
         for disclosure in Disclosure.objects.select_related(
             "confirmation__confirmer_staff", "referral__posting", "referral__consultation"
@@ -605,5 +622,13 @@ class ReferralMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.django_db
-def test_no_sequence_of_actions_breaks_the_invariants():
+def test_no_sequence_of_actions_breaks_the_invariants(capsys):
+    TALLY.clear()
     run_state_machine_as_test(ReferralMachine)
+    # The figures a closing note reports, on the terminal whatever the capture.
+    with capsys.disabled():
+        sys.stdout.write(
+            f"\nstate machine: {TALLY['examples']} examples, {TALLY['steps']} steps, "
+            f"{TALLY['done']} service calls done and {TALLY['refused']} refused; "
+            "the invariants held after every step\n"
+        )
