@@ -29,7 +29,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hellowork import audit, otp
-from hellowork.forms import EmployerAuthenticationForm, StaffAuthenticationForm
+from hellowork import services as registry_services
+from hellowork.forms import EmployerAuthenticationForm, PasswordForgotForm, StaffAuthenticationForm
 from hellowork.models import User, UserKind
 
 
@@ -218,6 +219,30 @@ def staff_otp_enroll(request: HttpRequest) -> HttpResponse:
         "demo_code": _demo_totp(device),
     }
     return render(request, "hellowork/otp_enroll.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def employer_password_forgot(request: HttpRequest) -> HttpResponse:
+    """A member who forgot their password asks for a link by e-mail. Every valid address
+    gets the same answer, registered or not."""
+    form = PasswordForgotForm(request.POST or None)
+    if form.is_valid():
+        registry_services.employer_password_reset_request(email=form.cleaned_data["email"])
+        messages.success(
+            request,
+            _(
+                "入力されたアドレスが求人者マイページに登録されていれば、パスワードを設定する"
+                "ためのリンクをメールでお送りしました。届かない場合は、事業所の管理者または"
+                "管轄のハローワークにご相談ください。"
+            ),
+        )
+        return redirect("employer_login")
+    return render(
+        request,
+        "hellowork/password_forgot.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])

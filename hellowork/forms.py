@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -50,3 +51,16 @@ class EmployerAuthenticationForm(KindAuthenticationForm):
     def clean_username(self) -> str:
         # Employer logins are their e-mail addresses, stored in lower case.
         return self.cleaned_data["username"].strip().lower()
+
+
+class PasswordForgotForm(forms.Form):
+    email = forms.EmailField(
+        label=_("メールアドレス"),
+        max_length=150,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("登録したメールアドレスを入力してください。"),
+            "invalid": _("メールアドレスを「name@example.jp」の形で入力してください。"),
+            "max_length": _("メールアドレスは%(limit_value)d文字以内で入力してください。"),
+        },
+    )

@@ -5,6 +5,8 @@ caller's permission checked here, ValidationError or PermissionDenied with a mes
 user understands, and an AuditEvent (ids, never names or addresses).
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,14 +16,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from hellowork import audit
 from hellowork.identifiers import normalize
-from hellowork.models import EmployerMember, Establishment, User
+from hellowork.models import AuditEvent, EmployerMember, Establishment, User
 
 NAME_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 150  # the username column holds the address
@@ -41,16 +43,22 @@ def active_member_count(*, establishment: Establishment) -> int:
     return EmployerMember.objects.filter(establishment=establishment, user__is_active=True).count()
 
 
-def _send_invitation(user: User, establishment: Establishment) -> None:
-    """A link to set a password (Django's password-reset token: single use, expires after
-    PASSWORD_RESET_TIMEOUT). The message names the establishment, not the person."""
-    link = settings.SITE_URL + reverse(
+def _password_link(user: User) -> str:
+    """A link to set a password (Django's password-reset token: single use, void once the
+    password changes, expires after PASSWORD_RESET_TIMEOUT)."""
+    return settings.SITE_URL + reverse(
         "mypage_password_set",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": default_token_generator.make_token(user),
         },
     )
+
+
+def _send_invitation(user: User, establishment: Establishment) -> None:
+    """The new member's link to set a password. The message names the establishment, not
+    the person."""
+    link = _password_link(user)
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("【ハローワーク】求人者マイページの利用者として登録されました")
         body = render_to_string(
@@ -197,3 +205,49 @@ def employer_password_set(*, user: User, password: str) -> User:
     user.save(update_fields=["password"])
     audit.record("employer_member.password_set", actor=user, target=user)
     return user
+
+
+# A forgotten password: at most one link per login in this many minutes, so that the form
+# cannot be used to flood someone's mailbox.
+PASSWORD_RESET_INTERVAL_MINUTES = 10
+
+
+@transaction.atomic
+def employer_password_reset_request(*, email: str) -> bool:
+    """A member who forgot their password asks for a link to set a new one. It goes only
+    to the address of an active my-page login, at most once per
+    PASSWORD_RESET_INTERVAL_MINUTES. The caller shows the same answer whatever this returns
+    (whether a link was sent), so the page tells nobody which addresses are registered."""
+    email = normalize(email or "").strip().lower()
+    user = (
+        User.objects.select_for_update()
+        .filter(
+            email__iexact=email,
+            kind=User.Kind.EMPLOYER,
+            is_active=True,
+            employer_member__isnull=False,
+        )
+        .first()
+    )
+    if not email or user is None:
+        return False
+    recently = timezone.now() - datetime.timedelta(minutes=PASSWORD_RESET_INTERVAL_MINUTES)
+    if AuditEvent.objects.filter(
+        action="employer_member.password_reset_sent",
+        target_type=User._meta.label_lower,
+        target_id=str(user.pk),
+        at__gte=recently,
+    ).exists():
+        return False
+    link = _password_link(user)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("【ハローワーク】求人者マイページのパスワードの再設定")
+        body = render_to_string(
+            "hellowork/email/password_reset.txt",
+            {"link": link, "days": settings.PASSWORD_RESET_TIMEOUT // 86400},
+        )
+    mailers.default.send_messages(
+        [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])]
+    )
+    audit.record("employer_member.password_reset_sent", actor=None, target=user)
+    return True

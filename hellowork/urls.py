@@ -13,6 +13,11 @@ urlpatterns = [
     path("counter/login/enroll/", auth_views.staff_otp_enroll, name="staff_otp_enroll"),
     path("mypage/login/", auth_views.EmployerLoginView.as_view(), name="employer_login"),
     path("mypage/login/verify/", auth_views.employer_otp, name="employer_otp"),
+    path(
+        "mypage/login/forgot/",
+        auth_views.employer_password_forgot,
+        name="employer_password_forgot",
+    ),
     path("logout/", auth_views.logout_view, name="logout"),
     path("counter/", include("referrals.urls")),
     path("mypage/", include("employer_portal.urls")),

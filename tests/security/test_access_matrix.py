@@ -41,6 +41,7 @@ PUBLIC = {
     "staff_otp_enroll",
     "employer_login",
     "employer_otp",
+    "employer_password_forgot",
     "logout",
     "set_language",
     "mypage_password_set",
