@@ -259,6 +259,8 @@ def test_a_retraction_left_waiting_shows_in_red(
         page = client_for(bob.user).get(reverse("dashboard")).text
         home = client_for(bob.user).get(reverse("counter_home")).text
         queue = client_for(bob.user).get(reverse("approval_queue")).text
+        manager_page = client_for(manager.user).get(reverse("dashboard_bureau")).text
+    assert "撤回の承認待ち" in manager_page and "（期限切れ 1）" in manager_page
     overdue = page.split('id="overdue-heading"')[1]
     assert f"撤回の依頼 #{request.pk}" in overdue and 'class="is-overdue"' in overdue
     assert seeker_a.name not in overdue  # the dashboard names no seeker
