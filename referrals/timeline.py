@@ -140,13 +140,13 @@ def _detail(event: AuditEvent) -> str:
             }
         case "referral.submitted":
             return _("承認が必要な理由: %(reasons)s") % {
-                "reasons": "、".join(
+                "reasons": _("、").join(
                     _label(ApprovalReason, r) for r in d.get("approval_reasons", [])
                 )
             }
         case "referral.confirmation_refused" | "referral.statement_refused":
             return _("一致しなかった項目: %(fields)s") % {
-                "fields": "、".join(str(FIELDS.get(f, f)) for f in d.get("fields", []))
+                "fields": _("、").join(str(FIELDS.get(f, f)) for f in d.get("fields", []))
             }
         case "referral.confirmed":
             return _("求職者本人が読み上げ・申告し、職員が再入力して照合")
@@ -176,7 +176,7 @@ def _detail(event: AuditEvent) -> str:
         case "alert.raised" | "alert.escalated":
             text = _label(AlertKind, d.get("kind"))
             if d.get("reason"):
-                text += f"（{_label(CodeCheckReason, d['reason'])}）"
+                text += _("（{}）").format(_label(CodeCheckReason, d["reason"]))
             return text
         case "incident.opened":
             return (
@@ -202,7 +202,7 @@ def _actor(user: User | None) -> tuple[str, str]:
         return user.name, "employer"
     staff = getattr(user, "staff_member", None)
     if staff is not None:
-        return f"{user.name}（{staff.get_role_display()}）", "staff"
+        return user.name + _("（{}）").format(staff.get_role_display()), "staff"
     return user.name, "staff"
 
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from hellowork.wareki import wareki as to_wareki
 
@@ -24,3 +26,12 @@ def wareki(value: datetime.date | datetime.datetime | None) -> str:
 def get_item(mapping: Mapping[str, Any], key: str) -> Any:
     """{{ counts|get_item:key }}: a dictionary's value in a template (0 when absent)."""
     return mapping.get(key, 0)
+
+
+@register.filter
+def aside(value: Any) -> str:
+    """{{ name|aside }} → （name） in Japanese, " (name)" in English: the brackets of an
+    aside belong to the language."""
+    if value in (None, ""):
+        return ""
+    return format_html(gettext("（{}）"), value)

@@ -130,7 +130,7 @@ def incident_task_complete(
     allowed = TASK_METHODS[locked.kind]
     if method not in allowed:
         errors["method"] = _("方法を「%(choices)s」から選んでください。") % {
-            "choices": "」「".join(str(ContactMethod(value).label) for value in allowed)
+            "choices": _("」「").join(str(ContactMethod(value).label) for value in allowed)
         }
     opened_on = timezone.localdate(incident.opened_at)
     today = timezone.localdate()
@@ -261,7 +261,7 @@ def incident_close(*, incident: Incident, supervisor: StaffMember) -> Incident:
     if open_tasks:
         problems.append(
             _("未了の対応があります: %(tasks)s")
-            % {"tasks": "、".join(task.get_kind_display() for task in open_tasks)}
+            % {"tasks": _("、").join(task.get_kind_display() for task in open_tasks)}
         )
     if missing := missing_report_items(incident):
         problems.append(

@@ -59,3 +59,16 @@ def test_parse_date_reads_the_first_year_of_an_era():
 def test_parse_date_refuses_the_rest(typed):
     with pytest.raises(ValueError):
         parse_date(typed)
+
+
+def test_an_aside_takes_the_brackets_of_the_language():
+    from django.utils import translation
+
+    from hellowork.templatetags.hellowork_tags import aside
+
+    with translation.override("ja"):
+        assert aside("ハナコ") == "（ハナコ）"
+    with translation.override("en"):
+        assert aside("ハナコ") == " (ハナコ)"
+    assert aside("<b>") == "（&lt;b&gt;）"  # escaped
+    assert aside("") == aside(None) == ""
