@@ -17,10 +17,10 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.db.models import Count, Q
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bench.generate import FEATURED_SERIAL
+from hellowork import otp
 from hellowork.middleware import IdleTimeoutMiddleware
 from hellowork.models import EmployerMember, JobPosting, JobSeeker, StaffMember, User
 from referrals.models import Consultation, Disclosure, ReferralLetter
@@ -32,9 +32,7 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 def session_for(user: User) -> str:
     """A session of `user`, past the second factor; returns its key (the cookie value)."""
     if user.kind == User.Kind.EMPLOYER:
-        device = EmailDevice.objects.get_or_create(
-            user=user, name="login", defaults={"confirmed": True}
-        )[0]
+        device = otp.email_device(user)
     else:
         device = TOTPDevice.objects.get_or_create(
             user=user, name="authenticator", defaults={"confirmed": True}

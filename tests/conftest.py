@@ -8,11 +8,11 @@ import pytest
 from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from hellowork import otp
 from hellowork.models import StaffRole
 from tests import factories
 
@@ -111,9 +111,7 @@ def client_for(user, *, verified: bool = True) -> Client:
 
 def verify_second_factor(client: Client, user) -> None:
     if user.kind == "employer":
-        device = EmailDevice.objects.get_or_create(
-            user=user, name="login", defaults={"confirmed": True}
-        )[0]
+        device = otp.email_device(user)
     else:
         device = TOTPDevice.objects.get_or_create(
             user=user, name="authenticator", defaults={"confirmed": True}

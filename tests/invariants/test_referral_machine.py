@@ -188,6 +188,13 @@ class ReferralMachine(RuleBasedStateMachine):
     def disclosures(self):
         return list(Disclosure.objects.order_by("pk"))
 
+    def checker(self, referral, i, aim, *, not_ids):
+        """When `aim`, a supervisor or manager of the referral's office other than not_ids;
+        otherwise anyone at all, who the service must refuse when they may not decide."""
+        if aim:
+            return self.colleague(referral.consultation.office_id, i, checker=True, not_ids=not_ids)
+        return pick(self.staff, i)
+
     def colleague(self, office_id, i, *, checker=False, not_ids=()):
         """Staff of that office (supervisors or managers when `checker`), avoiding not_ids."""
         candidates = [
@@ -328,13 +335,7 @@ class ReferralMachine(RuleBasedStateMachine):
     def approve(self, referral, supervisor, aim, statement):
         referral = pick(self.referrals(), referral)
         makers = (referral.drafted_by_id, referral.submitted_by_id)
-        checker = (
-            self.colleague(
-                referral.consultation.office_id, supervisor, checker=True, not_ids=makers
-            )
-            if aim
-            else pick(self.staff, supervisor)
-        )
+        checker = self.checker(referral, supervisor, aim, not_ids=makers)
         number = referral.posting.number
         stated = {
             "right": number,
@@ -364,13 +365,7 @@ class ReferralMachine(RuleBasedStateMachine):
     def reject(self, referral, supervisor, aim, reason):
         referral = pick(list(ReferralLetter.objects.filter(status="pending_approval")), referral)
         makers = (referral.drafted_by_id, referral.submitted_by_id)
-        checker = (
-            self.colleague(
-                referral.consultation.office_id, supervisor, checker=True, not_ids=makers
-            )
-            if aim
-            else pick(self.staff, supervisor)
-        )
+        checker = self.checker(referral, supervisor, aim, not_ids=makers)
         self.call(
             "referral_reject",
             lambda: services.referral_reject(referral=referral, supervisor=checker, reason=reason),
@@ -445,13 +440,7 @@ class ReferralMachine(RuleBasedStateMachine):
         request = pick(pending, request)
         referral = request.referral
         makers = (referral.drafted_by_id, request.requested_by_id)
-        checker = (
-            self.colleague(
-                referral.consultation.office_id, supervisor, checker=True, not_ids=makers
-            )
-            if aim
-            else pick(self.staff, supervisor)
-        )
+        checker = self.checker(referral, supervisor, aim, not_ids=makers)
         if approve:
             self.call(
                 "retraction_approve",
