@@ -63,7 +63,9 @@ from referrals import codes
 from referrals.models import (
     Confirmation,
     Consultation,
+    CounterDisplay,
     Disclosure,
+    DisplayReadback,
     PostingInterest,
     ReferralLetter,
     SelectionResult,
@@ -237,9 +239,15 @@ def _declare_tables(writer: Writer) -> None:
     )  # fmt: skip
     writer.table(JobSeeker, ["id", "number", "name", "kana", "birth_date", "office_id", "phone"])
     writer.table(
+        CounterDisplay,
+        ["id", "office_id", "label", "created_at", "created_by_id", "paired_at",
+         "device_secret_digest"],
+    )  # fmt: skip
+    writer.table(
         Consultation,
-        ["id", "seeker_id", "staff_id", "office_id", "in_person", "opened_at", "closed_at", "note"],
-    )
+        ["id", "seeker_id", "staff_id", "office_id", "in_person", "display_id", "opened_at",
+         "last_activity_at", "closed_at", "closed_reason", "note"],
+    )  # fmt: skip
     writer.table(
         PostingInterest,
         ["id", "consultation_id", "posting_id", "decision", "recorded_by_id", "recorded_at"],
@@ -251,10 +259,15 @@ def _declare_tables(writer: Writer) -> None:
          "voided_at", "void_reason"],
     )  # fmt: skip
     writer.table(
+        DisplayReadback,
+        ["id", "display_id", "referral_id", "sent_by_id", "sent_at", "shown_at", "answered_at",
+         "answer"],
+    )  # fmt: skip
+    writer.table(
         Confirmation,
         ["id", "referral_id", "method", "maker_id", "operator_id", "confirmer_seeker_id",
          "confirmer_staff_id", "posting_id", "entered_posting_digits", "stated_posting_number",
-         "confirmed_at"],
+         "display_answer_id", "source", "confirmed_at"],
     )  # fmt: skip
     writer.table(
         Disclosure,
@@ -279,8 +292,8 @@ def _next_ids() -> dict[type[models.Model], itertools.count]:
     ids = {}
     for model in (
         Office, User, StaffMember, Establishment, EmployerMember, JobPosting, JobSeeker,
-        Consultation, PostingInterest, ReferralLetter, Confirmation, Disclosure,
-        SelectionResult, AuditEvent,
+        CounterDisplay, Consultation, PostingInterest, ReferralLetter, DisplayReadback,
+        Confirmation, Disclosure, SelectionResult, AuditEvent,
     ):  # fmt: skip
         last = model._default_manager.aggregate(last=models.Max("id"))["last"] or 0
         ids[model] = itertools.count(last + 1)
@@ -292,8 +305,8 @@ def _reset_sequences() -> None:
         no_style(),
         [
             Office, User, StaffMember, Establishment, EmployerMember, JobPosting, JobSeeker,
-            Consultation, PostingInterest, ReferralLetter, Confirmation, Disclosure,
-            SelectionResult, AuditEvent,
+            CounterDisplay, Consultation, PostingInterest, ReferralLetter, DisplayReadback,
+            Confirmation, Disclosure, SelectionResult, AuditEvent,
         ],
     )  # fmt: skip
     with connection.cursor() as cursor:
@@ -323,6 +336,7 @@ class Registry:
         default_factory=dict
     )  # (id, number, title)
     members: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # (member, user)
+    displays: dict[int, int] = field(default_factory=dict)  # office: its counter display
     seekers: list[tuple[int, int, str, str, datetime.date]] = field(default_factory=list)
 
 
@@ -350,7 +364,14 @@ def build_registry(writer: Writer, ids: dict, rng: random.Random, scale: Scale) 
                 (user_id, password, f"bench-{code}-{k}", "", False, True, False, joined,
                  person()[0], "staff"),
             )  # fmt: skip
-            writer.add(StaffMember, (next(ids[StaffMember]), user_id, office_id, role))
+            staff_id = next(ids[StaffMember])
+            writer.add(StaffMember, (staff_id, user_id, office_id, role))
+            if role == "supervisor" and k == 8:  # the office's seeker-facing display
+                writer.add(
+                    CounterDisplay,
+                    (next(ids[CounterDisplay]), office_id, "窓口", joined, staff_id, joined,
+                     "0" * 64),
+                )  # fmt: skip
 
     quotas = scale.featured_quotas()
     serials: dict[str, int] = {}
@@ -432,14 +453,18 @@ def load_registry() -> Registry:
         user__is_active=True
     ).values_list("id", "user_id", "establishment_id"):
         reg.members.setdefault(establishment_id, []).append((member_id, user_id))
+    for display_id, office_id in CounterDisplay.objects.filter(retired_at=None).values_list(
+        "id", "office_id"
+    ):
+        reg.displays.setdefault(office_id, display_id)
     reg.seekers = list(
         JobSeeker.objects.order_by("id").values_list(
             "id", "office_id", "name", "kana", "birth_date"
         )
     )
-    # Only offices with both clerks and checkers take consultations.
+    # Only offices with clerks, checkers and a display take consultations.
     for office_id in list(reg.clerks):
-        if office_id not in reg.checkers:
+        if office_id not in reg.checkers or office_id not in reg.displays:
             del reg.clerks[office_id]
     return reg
 
@@ -615,9 +640,11 @@ class Referrals:
         staff_id, user_id = rng.choice(self.reg.clerks[office_id])
         ip = f"10.{office_id % 250}.{staff_id % 250}.{user_id % 250}"
         in_person = rng.random() < 0.9
+        display_id = self.reg.displays[office_id] if in_person else None
         consultation_id = next(ids[Consultation])
         chain.add(opened, user_id, "consultation.opened", Consultation, consultation_id, ip,
-                  {"seeker_id": seeker_id, "in_person": in_person})  # fmt: skip
+                  {"seeker_id": seeker_id, "in_person": in_person,
+                   "display_id": display_id})  # fmt: skip
         t = opened
         for feature in featured:
             t += datetime.timedelta(seconds=rng.randrange(120, 600))
@@ -651,28 +678,47 @@ class Referrals:
                 if in_person:
                     t += datetime.timedelta(seconds=rng.randrange(60, 180))
                     confirmed, actor_staff, actor_user = t, staff_id, user_id
-                    method = "in_person"
-                else:  # a supervisor of the office, later
+                    method, source = "in_person", ""
+                else:  # a supervisor of the office, later, who called the seeker back
                     confirmed = t + datetime.timedelta(minutes=rng.randrange(10, 180))
                     actor_staff, actor_user = rng.choice(self.reg.checkers[office_id])
-                    method = "approval"
+                    method, source = "approval", "callback"
                 if confirmed > self.now - self.hold - datetime.timedelta(minutes=5):
                     fate = PENDING if not in_person else DRAFT
                 else:
+                    readback_id = None
+                    if in_person:  # the seeker's answer on the display, a minute before
+                        readback_id = next(ids[DisplayReadback])
+                        sent = confirmed - datetime.timedelta(seconds=rng.randrange(40, 90))
+                        answered = sent + datetime.timedelta(seconds=rng.randrange(15, 35))
+                        w.add(
+                            DisplayReadback,
+                            (readback_id, display_id, referral_id, staff_id, sent, sent,
+                             answered, "confirmed"),
+                        )  # fmt: skip
+                        chain.add(sent, user_id, "display.readback_sent", DisplayReadback,
+                                  readback_id, ip, {"referral_id": referral_id,
+                                  "display_id": display_id, "replaced_ids": []})  # fmt: skip
+                        chain.add(answered, None, "referral.seeker_confirmed", ReferralLetter,
+                                  referral_id, "", {"display_id": display_id,
+                                  "readback_id": readback_id})  # fmt: skip
                     confirmation_id = next(ids[Confirmation])
                     w.add(
                         Confirmation,
                         (confirmation_id, referral_id, method, staff_id, actor_staff,
                          seeker_id if in_person else None, None if in_person else actor_staff,
                          posting_id, posting_number.replace("-", "")[-4:] if in_person else "",
-                         "" if in_person else posting_number, confirmed),
+                         "" if in_person else posting_number, readback_id, source, confirmed),
                     )  # fmt: skip
                     if in_person:
                         chain.add(confirmed, user_id, "referral.confirmed", ReferralLetter, referral_id,
-                                  ip, {"method": "in_person", "confirmation_id": confirmation_id})  # fmt: skip
+                                  ip, {"method": "in_person", "confirmation_id": confirmation_id,
+                                       "display_id": display_id,
+                                       "readback_id": readback_id})  # fmt: skip
                     else:
                         chain.add(confirmed, actor_user, "referral.approved", ReferralLetter,
-                                  referral_id, ip, {"confirmation_id": confirmation_id})  # fmt: skip
+                                  referral_id, ip, {"confirmation_id": confirmation_id,
+                                                    "source": source})  # fmt: skip
                     code = _code(rng, self.used_codes)
                     row.update(status="issued", code=code, issued_at=confirmed)
                     chain.add(confirmed, actor_user, "referral.issued", ReferralLetter, referral_id,
@@ -709,8 +755,9 @@ class Referrals:
         closed = t + datetime.timedelta(seconds=rng.randrange(60, 600))
         w.add(
             Consultation,
-            (consultation_id, seeker_id, staff_id, office_id, in_person, opened, closed, ""),
-        )
+            (consultation_id, seeker_id, staff_id, office_id, in_person, display_id, opened, t,
+             closed, "staff", ""),
+        )  # fmt: skip
         chain.add(closed, user_id, "consultation.closed", Consultation, consultation_id, ip, {})
 
     def _disclosure(

@@ -342,14 +342,19 @@ def build_demo() -> DemoLogins:
             name, kana = names.next(female=rng.random() < 0.5)
             birth_date = start + datetime.timedelta(days=rng.randrange(span))
             phone = f"090-{rng.randrange(10_000):04d}-{rng.randrange(10_000):04d}"
+            number = serial(f"{code}0-", 8)
+            # Most seekers registered an address too; the supervisor sees both when calling
+            # back (DESIGN.md rule 4). example.jp: nothing is ever delivered.
+            email = f"seeker{number[-4:]}@mail.example.jp" if rng.random() < 0.7 else ""
             JobSeeker.objects.update_or_create(
-                number=serial(f"{code}0-", 8),
+                number=number,
                 defaults={
                     "name": name,
                     "kana": kana,
                     "birth_date": birth_date,
                     "office": offices[code],
                     "phone": phone,
+                    "email": email,
                 },
             )
     return logins

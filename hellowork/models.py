@@ -230,7 +230,10 @@ class JobSeeker(models.Model):
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, related_name="seekers", verbose_name=_("登録安定所")
     )
+    # Registered contact points: a supervisor approving a referral made without the seeker
+    # calls back this number (DESIGN.md rule 4), never one the clerk noted.
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    email = models.EmailField(_("メールアドレス"), blank=True)
 
     class Meta:
         verbose_name = _("求職者")

@@ -261,6 +261,12 @@ RETENTION_DAYS = env.int("DJANGO_RETENTION_DAYS", default=3 * 365)
 # Minutes between issuing a referral and the employer seeing it (DESIGN.md rule 7).
 DISCLOSURE_HOLD_MINUTES = env.int("DISCLOSURE_HOLD_MINUTES", default=10)
 
+# An in-person consultation closes by itself after this many minutes without any action in
+# it, and at the end of its day (DESIGN.md rule 3b); then only an approval issues its drafts.
+CONSULTATION_IDLE_MINUTES = env.int("CONSULTATION_IDLE_MINUTES", default=30)
+# Minutes a display's one-time pairing code can be typed into the display's browser.
+DISPLAY_PAIRING_CODE_MINUTES = env.int("DISPLAY_PAIRING_CODE_MINUTES", default=30)
+
 # The address of this site as employers reach it, for links in e-mails (no trailing slash).
 SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -289,6 +295,8 @@ for _name in (
     "INCIDENT_FINAL_REPORT_DAYS",
     "ALERT_ESCALATION_HOURS",
     "RETRACTION_ESCALATION_MINUTES",
+    "CONSULTATION_IDLE_MINUTES",
+    "DISPLAY_PAIRING_CODE_MINUTES",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more.")

@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.logout_view, name="logout"),
     path("counter/", include("referrals.urls")),
+    path("display/", include("referrals.display_urls")),
     path("mypage/", include("employer_portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -8,6 +8,6 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from hellowork.signals import demo_built
-        from referrals.demo import build_history
+        from referrals.demo import build_counter_demo
 
-        demo_built.connect(build_history, dispatch_uid="referrals_demo_history")
+        demo_built.connect(build_counter_demo, dispatch_uid="referrals_demo_history")

@@ -1,25 +1,106 @@
-"""A little history for the demo, made through the services like any real one: a letter
-issued at the counter (with one caught mismatch on the way), a referral made by phone that
-waits for a supervisor, and a seeker's declined posting. Built once, on a few seekers of
-Koriyama; `seed_demo` asks for it through hellowork.signals.demo_built."""
+"""The counter's part of the demo, made through the services like any real one.
+
+- Seeker-facing displays: one per clerk's desk in every office (第1窓口, 第2窓口, ...),
+  registered by the office's first supervisor. Koriyama's desks get pairing codes that
+  `seed_demo` prints, so a second browser window can be a desk's display; a code lasts
+  DISPLAY_PAIRING_CODE_MINUTES and a new one is issued by the next `seed_demo` after it
+  expires, or at any time by a supervisor on the counter's 求職者用画面 page.
+- A little history on a few seekers of Koriyama: a letter issued at the counter (the seeker
+  confirmed on the display; one wrong digit of the clerk's was caught on the way), a
+  referral made by phone that waits for a supervisor, and an in-person consultation still
+  open.
+
+`seed_demo` asks for it through hellowork.signals.demo_built and prints the lines returned.
+"""
 
 import contextlib
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
-from hellowork.models import JobPosting, JobSeeker, StaffMember
-from referrals import services
-from referrals.models import ReferralLetter
+from hellowork.models import JobPosting, JobSeeker, Office, StaffMember, StaffRole
+from referrals import display_credentials, services
+from referrals.models import CounterDisplay, ReferralLetter
+
+DEMO_OFFICE = "0704"  # Koriyama
 
 
-def build_history(**kwargs: Any) -> None:
+def build_counter_demo(**kwargs: Any) -> list[str]:
+    """The displays and the history; returns what seed_demo prints about the displays."""
+    with transaction.atomic():
+        _desk_displays()
+        build_history()
+        return _pairing_codes()
+
+
+def _desk_displays() -> None:
+    """One display per clerk in every office, once."""
+    for office in Office.objects.order_by("code"):
+        if CounterDisplay.objects.filter(office=office).exists():
+            continue
+        supervisor = (
+            StaffMember.objects.filter(office=office, role=StaffRole.SUPERVISOR)
+            .order_by("user__username")
+            .first()
+        )
+        clerks = StaffMember.objects.filter(office=office, role=StaffRole.CLERK).count()
+        if supervisor is None:
+            continue
+        for desk in range(1, clerks + 1):
+            services.display_pair(supervisor=supervisor, label=f"第{desk}窓口")
+
+
+def _pairing_codes() -> list[str]:
+    """Fresh codes for the demo office's desks whose code has run out (or was used)."""
+    now = timezone.now()
+    displays = CounterDisplay.objects.filter(
+        office__code=DEMO_OFFICE, retired_at__isnull=True
+    ).order_by("label")
+    supervisor = (
+        StaffMember.objects.filter(office__code=DEMO_OFFICE, role=StaffRole.SUPERVISOR)
+        .order_by("user__username")
+        .first()
+    )
+    if supervisor is None or not displays:
+        return []
+    lines = [
+        "",
+        "Seeker-facing displays (求職者用画面): open http://127.0.0.1:8000"
+        f"{reverse('display_home')} in a second browser window (or a tablet) and type a desk's"
+        " pairing code; open a consultation in person at that desk as its clerk.",
+    ]
+    for display in displays:
+        expires = display.pairing_code_expires_at
+        if display.pairing_code_digest and expires and expires > now:
+            lines.append(
+                f"  {display.label}  code printed earlier, valid until "
+                f"{timezone.localtime(expires):%H:%M}"
+            )
+            continue
+        renewed = services.display_pairing_renew(display=display, supervisor=supervisor)
+        code = display_credentials.format_pairing_code(renewed.pairing_code)  # type: ignore[attr-defined]
+        lines.append(
+            f"  {display.label}  pairing code {code}  (valid until "
+            f"{timezone.localtime(renewed.pairing_code_expires_at):%H:%M})"
+        )
+    lines.append(
+        f"  New codes at any time: {supervisor.user.username} → 求職者用画面 "
+        "(http://127.0.0.1:8000/counter/displays/)."
+    )
+    return lines
+
+
+def build_history() -> None:
     if ReferralLetter.objects.exists():
         return  # once: a second seed_demo changes nothing
     clerk1 = StaffMember.objects.get(user__username="kor-clerk1")
     clerk2 = StaffMember.objects.get(user__username="kor-clerk2")
     seekers = list(JobSeeker.objects.filter(office=clerk1.office).order_by("number")[:3])
-    if len(seekers) < 3:
+    desk = CounterDisplay.objects.filter(office=clerk1.office, label="第1窓口").first()
+    if len(seekers) < 3 or desk is None:
         return
     asahi = JobPosting.objects.filter(
         establishment__name="株式会社あさひ物流", status="open"
@@ -30,10 +111,23 @@ def build_history(**kwargs: Any) -> None:
     first, second = asahi[0], asahi[1]
     look_alike = asahi_logi[0]
 
-    # 1. At the counter: wants あさひ物流, declines the look-alike 朝日物流; one wrong
-    #    digit is caught, then the letter is issued (the employer sees it after the hold).
+    # Desk 1's display was paired (as its tablet would do with the printed code).
+    renewed = services.display_pairing_renew(
+        display=desk,
+        supervisor=StaffMember.objects.get(user__username="kor-sup1"),
+    )
+    desk = services.display_pairing_redeem(
+        code=renewed.pairing_code,  # type: ignore[attr-defined]
+        ip="127.0.0.1",
+    ).display
+
+    # 1. At the counter: wants あさひ物流, declines the look-alike 朝日物流. The seeker
+    #    confirms on the display; the clerk's one wrong digit is caught, then the letter is
+    #    issued (the employer sees it after the hold).
     seeker = seekers[0]
-    consultation = services.consultation_open(seeker=seeker, staff=clerk1, in_person=True)
+    consultation = services.consultation_open(
+        seeker=seeker, staff=clerk1, in_person=True, display=desk
+    )
     services.interest_record(
         consultation=consultation, posting=first, decision="apply", staff=clerk1
     )
@@ -41,21 +135,21 @@ def build_history(**kwargs: Any) -> None:
         consultation=consultation, posting=look_alike, decision="declined", staff=clerk1
     )
     referral = services.referral_draft(consultation=consultation, posting=first, staff=clerk1)
+    services.display_show(referral=referral, staff=clerk1)
+    services.display_seeker_confirm(
+        display=desk, referral=referral, seeker_birth_date=seeker.birth_date
+    )
     digits = first.number.replace("-", "")[-4:]
     # One wrong digit first: the caught mismatch the supervisors will find among the alerts.
     with contextlib.suppress(ValidationError):
         services.referral_confirm_in_session(
-            referral=referral,
-            staff=clerk1,
-            posting_digits=f"{(int(digits) + 1) % 10_000:04d}",
-            seeker_birth_date=seeker.birth_date,
+            referral=referral, staff=clerk1, posting_digits=f"{(int(digits) + 1) % 10_000:04d}"
         )
-    services.referral_confirm_in_session(
-        referral=referral, staff=clerk1, posting_digits=digits, seeker_birth_date=seeker.birth_date
-    )
+    services.referral_confirm_in_session(referral=referral, staff=clerk1, posting_digits=digits)
     services.consultation_close(consultation=consultation, staff=clerk1)
 
-    # 2. By phone: the seeker asks for あさひ物流's other posting; it waits for approval.
+    # 2. By phone: the seeker asks for あさひ物流's other posting; it waits for approval
+    #    (kor-sup1 calls the seeker back on the registered number).
     seeker = seekers[1]
     consultation = services.consultation_open(seeker=seeker, staff=clerk2, in_person=False)
     services.consultation_note_update(
@@ -69,9 +163,12 @@ def build_history(**kwargs: Any) -> None:
     pending = services.referral_draft(consultation=consultation, posting=second, staff=clerk2)
     services.referral_submit(referral=pending, staff=clerk2)
 
-    # 3. A consultation still open at the counter, the seeker considering a posting.
+    # 3. A consultation at desk 1, the seeker considering a posting (it closes by itself
+    #    after CONSULTATION_IDLE_MINUTES without action).
     seeker = seekers[2]
-    consultation = services.consultation_open(seeker=seeker, staff=clerk1, in_person=True)
+    consultation = services.consultation_open(
+        seeker=seeker, staff=clerk1, in_person=True, display=desk
+    )
     services.interest_record(
         consultation=consultation, posting=asahi_logi[1], decision="considering", staff=clerk1
     )

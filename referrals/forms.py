@@ -3,7 +3,7 @@ its screen was opened for, and refuses to act if the record now belongs to someo
 a stale screen (the previous seeker's, still open) must never act on another seeker."""
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,8 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hellowork.fields import SpokenDateField
-from hellowork.identifiers import IdentifierFormField
-from referrals.models import Decision
+from hellowork.identifiers import IdentifierFormField, normalize
+from hellowork.wareki import parse_date
+from referrals.models import ApprovalSource, CounterDisplay, Decision
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 STALE_SCREEN = _(
     "この画面は別の求職者のために開かれたものです。対応中の求職者の画面を開き直してください。"
@@ -43,12 +47,48 @@ class SeekerSearchForm(forms.Form):
 
 
 class OpenConsultationForm(SeekerBoundForm):
+    """In person needs the desk's seeker-facing display (rule 3): the clerk picks it once,
+    and the counter offers it again for the rest of the session."""
+
     in_person = forms.TypedChoiceField(
         label=_("相談の形"),
         choices=[("1", _("対面（求職者が窓口にいる）")), ("0", _("対面でない（電話・書類など）"))],
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
     )
+    display = forms.ModelChoiceField(
+        label=_("求職者用画面（対面のとき）"),
+        queryset=CounterDisplay.objects.none(),
+        required=False,
+        empty_label=None,
+        widget=forms.RadioSelect,
+        help_text=_("求職者に向けた画面です。求職者が自分で確認と生年月日の入力を行います。"),
+        error_messages={"invalid_choice": _("一覧にある求職者用画面を選んでください。")},
+    )
+
+    def __init__(self, *args: Any, displays: "QuerySet[CounterDisplay]", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["display"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = displays
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("in_person")
+            and cleaned.get("display") is None
+            and "display" not in self.errors
+        ):
+            self.add_error(
+                "display",
+                _(
+                    "対面の相談は、求職者用画面を選んでください。画面のない窓口では「対面でない」を"
+                    "選び、統括官の承認に回します。"
+                ),
+            )
+        if cleaned.get("in_person") is False:
+            cleaned["display"] = None
+        return cleaned
 
 
 class InterestForm(SeekerBoundForm):
@@ -84,24 +124,101 @@ class MergeForm(SeekerBoundForm):
 
 
 class ConfirmInSessionForm(SeekerBoundForm):
+    """The clerk's half of rule 3, after the seeker's answer on the display."""
+
     posting_digits = forms.CharField(
-        label=_("求人番号の下4桁（求職者が求人票から読み上げた数字）"),
+        label=_("求人番号の下4桁（求職者の手元の求人票を見て入力）"),
         max_length=8,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    seeker_birth_date = SpokenDateField(
-        label=_("生年月日（求職者が言った日付）"),
-        help_text=_(
-            "画面には表示されません。求職者に言ってもらってください。"
-            "例: 1985-04-01、19850401、昭和60年4月1日、S60.4.1"
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}
         ),
     )
 
-    def clean_seeker_birth_date(self) -> datetime.date:
-        value = self.cleaned_data["seeker_birth_date"]
-        if not datetime.date(1900, 1, 1) <= value <= timezone.localdate():
-            raise ValidationError(_("生年月日を確かめてください。"))
-        return value
+
+class DisplayRegisterForm(forms.Form):
+    label = forms.CharField(
+        label=_("窓口の名前"),
+        max_length=40,
+        help_text=_("例: 第1窓口、2番窓口。職員が相談を開くときに選ぶ名前です。"),
+        error_messages={"required": _("窓口の名前を入力してください（例: 第1窓口）。")},
+    )
+
+
+class DisplayPairForm(forms.Form):
+    """The pairing code, typed on the display's keypad."""
+
+    code = forms.CharField(
+        label=_("ペアリングコード（8桁）"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "autofocus": True,
+                "class": "display-input display-input--code",
+                "data-keypad-field": "",
+            }
+        ),
+        error_messages={"required": _("統括官の画面に表示された8桁の数字を入力してください。")},
+    )
+
+
+ERAS = [("western", _("西暦")), ("showa", _("昭和")), ("heisei", _("平成"))]
+_ERA_PREFIX = {"western": "", "showa": "昭和", "heisei": "平成"}
+
+
+class DisplayAnswerForm(forms.Form):
+    """The seeker's answer on the display: "apply" with the birth date, or "not this job".
+    The birth date is checked by the service and never shown or kept."""
+
+    readback = forms.IntegerField(widget=forms.HiddenInput)
+    answer = forms.ChoiceField(
+        choices=[("apply", _("この求人に応募する")), ("decline", _("違う（応募しない）"))],
+        widget=forms.HiddenInput,
+    )
+    era = forms.ChoiceField(
+        label=_("年の数え方"),
+        choices=ERAS,
+        initial="western",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    year = forms.CharField(label=_("年"), max_length=4, required=False)
+    month = forms.CharField(label=_("月"), max_length=2, required=False)
+    day = forms.CharField(label=_("日"), max_length=2, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("year", "month", "day"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "inputmode": "none",  # the display's own keypad types, not the tablet's
+                    "autocomplete": "off",
+                    "pattern": "[0-9]*",
+                    "class": f"display-input display-input--{name}",
+                    "data-keypad-field": "",
+                }
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("answer") != "apply":
+            return cleaned
+        parts = [normalize(cleaned.get(name) or "") for name in ("year", "month", "day")]
+        if not all(part.isascii() and part.isdigit() for part in parts):
+            raise ValidationError(_("生年月日を、年・月・日の数字で入力してください。"))
+        prefix = _ERA_PREFIX.get(cleaned.get("era") or "western", "")
+        year, month, day = parts
+        try:
+            born = parse_date(f"{prefix}{int(year)}年{int(month)}月{int(day)}日")
+        except ValueError:
+            raise ValidationError(
+                _("その日付はありません。年・月・日を確かめてください。")
+            ) from None
+        if not datetime.date(1900, 1, 1) <= born <= timezone.localdate():
+            raise ValidationError(_("その日付はありません。年・月・日を確かめてください。"))
+        cleaned["seeker_birth_date"] = born
+        return cleaned
 
 
 class ActionForm(SeekerBoundForm):
@@ -115,15 +232,49 @@ class ReasonForm(SeekerBoundForm):
 
 
 class StatementForm(SeekerBoundForm):
-    stated_posting_number = IdentifierFormField(
-        shape="posting",
-        label=_("求職者が応募を希望した求人の求人番号"),
-        help_text=_("相談記録や電話メモから、求職者が希望した求人の番号を入力してください。"),
+    """Step 1 of the approval (rule 4): where the supervisor heard the seeker, and the
+    posting the seeker named, found by searching all open postings. Two buttons: `action`
+    "search" lists postings for `q`; "state" makes the statement. Nothing is listed before
+    the supervisor types."""
+
+    source = forms.ChoiceField(
+        label=_("求職者の希望をどこで聞きましたか"),
+        choices=ApprovalSource.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("求職者の希望をどこで聞いたかを選んでください。")},
     )
+    q = forms.CharField(
+        label=_("求人を探す"),
+        required=False,
+        max_length=50,
+        help_text=_("求職者が言った求人番号（一部でも可）、事業所名またはカナ、職種で探します。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+    stated_posting_number = IdentifierFormField(
+        shape="posting", label=_("求職者が応募を希望した求人"), required=False
+    )
+
+    @property
+    def stating(self) -> bool:
+        return self.data.get("action") == "state"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.stating:
+            return cleaned
+        if not cleaned.get("source") and "source" not in self.errors:
+            self.add_error("source", _("求職者の希望をどこで聞いたかを選んでください。"))
+        if not cleaned.get("stated_posting_number") and "stated_posting_number" not in self.errors:
+            self.add_error(
+                "stated_posting_number",
+                _("求職者が希望した求人を検索し、一覧から選んでください。"),
+            )
+        return cleaned
 
 
 class ApproveForm(SeekerBoundForm):
-    stated_posting_number = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    statement = forms.IntegerField(widget=forms.HiddenInput)
 
 
 # -- when it goes wrong anyway ------------------------------------------------------------

@@ -5,10 +5,13 @@ Rows are written only by referrals.services; the constraints below hold the inva
 the database can state by itself.
 """
 
+import datetime
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -24,6 +27,91 @@ from hellowork.models import (
 
 def _in(field: str, choices: type[models.TextChoices]) -> Q:
     return Q(**{f"{field}__in": choices.values})
+
+
+class CounterDisplay(models.Model):
+    """A seeker-facing display (窓口の求職者用画面) at one counter desk: a browser on a
+    tablet or second monitor turned to the seeker (DESIGN.md rule 3).
+
+    A supervisor registers it and gets a one-time pairing code; the display's browser types
+    the code and from then on holds a signed device credential (no user login). Only the
+    digests of the code and of the device secret are kept. Active means paired and not
+    retired; a retired display's credential opens nothing."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="counter_displays", verbose_name=_("安定所")
+    )
+    label = models.CharField(_("窓口の名前"), max_length=40)
+    created_at = models.DateTimeField(_("登録日時"))
+    created_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録した職員")
+    )
+    # The one-time pairing code, as a keyed digest; emptied when a browser redeems it.
+    pairing_code_digest = models.CharField(max_length=64, blank=True)
+    pairing_code_expires_at = models.DateTimeField(
+        _("ペアリングコードの期限"), null=True, blank=True
+    )
+    paired_at = models.DateTimeField(_("ペアリング日時"), null=True, blank=True)
+    # A digest of the secret inside the browser's credential: a new pairing replaces it, so
+    # the previous browser's credential stops working.
+    device_secret_digest = models.CharField(max_length=64, blank=True)
+    last_seen_at = models.DateTimeField(_("最後の接続"), null=True, blank=True)
+    retired_at = models.DateTimeField(_("使用停止日時"), null=True, blank=True)
+    retired_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("使用停止した職員"),
+    )
+
+    class Meta:
+        verbose_name = _("求職者用画面")
+        verbose_name_plural = pgettext_lazy("plural", "求職者用画面")
+        ordering = ["office", "label", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(label=""), name="counterdisplay_label_given"),
+            models.UniqueConstraint(
+                fields=["office", "label"],
+                condition=Q(retired_at__isnull=True),
+                name="counterdisplay_label_unique_in_office",
+            ),
+            models.UniqueConstraint(
+                fields=["pairing_code_digest"],
+                condition=~Q(pairing_code_digest=""),
+                name="counterdisplay_pairing_code_unique",
+            ),
+            # A code waiting to be typed has an expiry; a paired display has a secret.
+            models.CheckConstraint(
+                condition=Q(pairing_code_digest="") | Q(pairing_code_expires_at__isnull=False),
+                name="counterdisplay_code_expires",
+            ),
+            models.CheckConstraint(
+                condition=Q(paired_at__isnull=True) | ~Q(device_secret_digest=""),
+                name="counterdisplay_paired_has_secret",
+            ),
+            models.CheckConstraint(
+                condition=Q(retired_at__isnull=True, retired_by__isnull=True)
+                | Q(retired_at__isnull=False, retired_by__isnull=False, pairing_code_digest=""),
+                name="counterdisplay_retired_has_who_and_no_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_active(self) -> bool:
+        return self.paired_at is not None and self.retired_at is None
+
+
+class ClosedReason(models.TextChoices):
+    STAFF = "staff", _("職員が終了")
+    IDLE = "idle", _("操作がないため自動終了")
+    END_OF_DAY = "end_of_day", _("日付が変わったため自動終了")
+    MERGED = "merged", _("統合")
+    BEFORE_DISPLAYS = "before_displays", _("求職者用画面の導入時に終了")
 
 
 class Consultation(models.Model):
@@ -42,8 +130,23 @@ class Consultation(models.Model):
         Office, on_delete=models.PROTECT, related_name="consultations", verbose_name=_("安定所")
     )
     in_person = models.BooleanField(_("対面"))
+    # In person, the seeker-facing display the consultation was opened at (rule 3).
+    display = models.ForeignKey(
+        CounterDisplay,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consultations",
+        verbose_name=_("求職者用画面"),
+    )
     opened_at = models.DateTimeField(_("開始"), db_index=True)
+    # The last action in it: an in-person consultation idle for CONSULTATION_IDLE_MINUTES
+    # closes by itself (rule 3b).
+    last_activity_at = models.DateTimeField(_("最後の操作"))
     closed_at = models.DateTimeField(_("終了"), null=True, blank=True)
+    closed_reason = models.CharField(
+        _("終了の理由"), max_length=16, choices=ClosedReason.choices, blank=True
+    )
     note = models.TextField(_("相談内容のメモ"), blank=True)
     merged_into = models.ForeignKey(
         "self",
@@ -70,14 +173,80 @@ class Consultation(models.Model):
             models.CheckConstraint(
                 condition=~Q(merged_into=models.F("id")), name="consultation_not_merged_into_itself"
             ),
+            # Rule 3: a display only in person, and an open in-person consultation has one.
+            models.CheckConstraint(
+                condition=Q(display__isnull=True) | Q(in_person=True),
+                name="consultation_display_only_in_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(in_person=False)
+                | Q(display__isnull=False)
+                | Q(closed_at__isnull=False),
+                name="consultation_open_in_person_has_display",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, closed_reason="")
+                | (Q(closed_at__isnull=False) & _in("closed_reason", ClosedReason)),
+                name="consultation_closed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_activity_at__gte=models.F("opened_at")),
+                name="consultation_activity_after_opened",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.opened_at:%Y-%m-%d}"
 
+    def closes_by_itself(self) -> tuple[datetime.datetime, str] | None:
+        """Rule 3b: when an open in-person consultation closes by itself, and why:
+        CONSULTATION_IDLE_MINUTES after its last action (`"idle"`) or at the end of the
+        day it was opened (`"end_of_day"`), whichever comes first. None when it is not in
+        person or already closed."""
+        if not self.in_person or self.closed_at is not None:
+            return None
+        idle = self.last_activity_at + datetime.timedelta(
+            minutes=settings.CONSULTATION_IDLE_MINUTES
+        )
+        opened_day = timezone.localtime(self.opened_at).date()
+        end_of_day = timezone.make_aware(
+            datetime.datetime.combine(opened_day + datetime.timedelta(days=1), datetime.time())
+        )
+        if end_of_day <= idle:
+            return end_of_day, ClosedReason.END_OF_DAY
+        return idle, ClosedReason.IDLE
+
+    def closes_at(self) -> datetime.datetime | None:
+        closing = self.closes_by_itself()
+        return closing[0] if closing else None
+
+    def is_open_at(self, moment: datetime.datetime) -> bool:
+        if self.closed_at is not None:
+            return False
+        closing = self.closes_by_itself()
+        return closing is None or moment < closing[0]
+
     @property
     def is_open(self) -> bool:
-        return self.closed_at is None
+        """Open now: not closed by anyone, and not past the time it closes by itself."""
+        return self.is_open_at(timezone.now())
+
+    @property
+    def closing(self) -> tuple[datetime.datetime, str] | None:
+        """For screens: (when, why) it closed, whether recorded yet or only due (rule 3b:
+        the services record it at the next action, the worker within minutes); None while
+        open."""
+        if self.closed_at is not None:
+            return self.closed_at, self.closed_reason
+        closing = self.closes_by_itself()
+        if closing is not None and timezone.now() >= closing[0]:
+            return closing
+        return None
+
+    @property
+    def closing_reason_label(self) -> str:
+        closing = self.closing
+        return str(ClosedReason(closing[1]).label) if closing and closing[1] else ""
 
 
 class Decision(models.TextChoices):
@@ -133,6 +302,7 @@ class ApprovalReason(models.TextChoices):
     NOT_IN_PERSON = "not_in_person", _("求職者が対面していない相談")
     CONSULTATION_CLOSED = "consultation_closed", _("相談終了後の入力")
     RETRACT_REORDER = "retract_reorder", _("取消直後の別事業所への再入力")
+    MISMATCH_LOCK = "mismatch_lock", _("確認の不一致が重なったためロック")
 
 
 class ReferralLetter(models.Model):
@@ -182,6 +352,8 @@ class ReferralLetter(models.Model):
     )
     voided_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
     void_reason = models.TextField(_("取消の理由"), blank=True)
+    # Rule 3b: set at the third caught mismatch; from then on only an approval issues it.
+    locked_at = models.DateTimeField(_("ロック日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("紹介状")
@@ -238,8 +410,20 @@ class ReferralLetter(models.Model):
 
 
 class ConfirmationMethod(models.TextChoices):
-    IN_PERSON = "in_person", _("対面で読み上げと再入力")
+    IN_PERSON = "in_person", _("対面（求職者用画面で本人が確認）")
     APPROVAL = "approval", _("統括官の承認")
+    # Confirmations made before the second wave, kept under what they really were: the
+    # clerk typed both halves, and the supervisor's source was not recorded.
+    IN_PERSON_CLERK = "in_person_clerk", _("対面（職員が両方を入力、旧方式）")
+    APPROVAL_UNSOURCED = "approval_unsourced", _("統括官の承認（聴取方法の記録なし、旧方式）")
+
+
+class ApprovalSource(models.TextChoices):
+    """Where the supervisor heard the seeker's choice (rule 4)."""
+
+    CALLBACK = "callback", _("登録の電話番号に折り返して本人から聞いた")
+    SEEKER_PRESENT = "seeker_present", _("求職者が窓口にいて本人から聞いた")
+    WRITTEN = "written", _("求職者本人からの書面・メッセージ")
 
 
 class Confirmation(models.Model):
@@ -258,7 +442,7 @@ class Confirmation(models.Model):
         related_name="confirmation",
         verbose_name=_("紹介状"),
     )
-    method = models.CharField(_("確認の方法"), max_length=16, choices=ConfirmationMethod.choices)
+    method = models.CharField(_("確認の方法"), max_length=24, choices=ConfirmationMethod.choices)
     maker = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("作成した職員")
     )
@@ -287,6 +471,19 @@ class Confirmation(models.Model):
     posting = models.ForeignKey(JobPosting, on_delete=models.PROTECT, related_name="+")
     entered_posting_digits = models.CharField(max_length=4, blank=True)
     stated_posting_number = models.CharField(max_length=20, blank=True)
+    # In person: the seeker's own answer on the display that this confirmation rests on.
+    display_answer = models.OneToOneField(
+        "DisplayReadback",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="confirmation",
+        verbose_name=_("求職者用画面での本人の確認"),
+    )
+    # By approval: where the supervisor heard the seeker's choice.
+    source = models.CharField(
+        _("聴取の方法"), max_length=16, choices=ApprovalSource.choices, blank=True
+    )
     confirmed_at = models.DateTimeField(_("確認日時"))
 
     class Meta:
@@ -296,20 +493,43 @@ class Confirmation(models.Model):
             models.CheckConstraint(
                 condition=_in("method", ConfirmationMethod), name="confirmation_method_valid"
             ),
-            # Each method carries its evidence: the re-typed digits and a seeker, or a
-            # supervisor's blind statement.
+            # Each method carries its evidence: in person, the seeker's answer on the display
+            # and the re-typed digits; by approval, a supervisor's statement and where it
+            # was heard. The first wave's rows keep their own methods and evidence.
             models.CheckConstraint(
                 condition=Q(
                     method="in_person",
                     confirmer_seeker__isnull=False,
                     confirmer_staff__isnull=True,
                     entered_posting_digits__regex=r"^[0-9]{4}$",
+                    display_answer__isnull=False,
+                    source="",
                 )
                 | (
                     Q(
                         method="approval",
                         confirmer_seeker__isnull=True,
                         confirmer_staff__isnull=False,
+                        display_answer__isnull=True,
+                    )
+                    & ~Q(stated_posting_number="")
+                    & _in("source", ApprovalSource)
+                )
+                | Q(
+                    method="in_person_clerk",
+                    confirmer_seeker__isnull=False,
+                    confirmer_staff__isnull=True,
+                    entered_posting_digits__regex=r"^[0-9]{4}$",
+                    display_answer__isnull=True,
+                    source="",
+                )
+                | (
+                    Q(
+                        method="approval_unsourced",
+                        confirmer_seeker__isnull=True,
+                        confirmer_staff__isnull=False,
+                        display_answer__isnull=True,
+                        source="",
                     )
                     & ~Q(stated_posting_number="")
                 ),
@@ -324,6 +544,146 @@ class Confirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.confirmed_at:%Y-%m-%d %H:%M}"
+
+
+class ReadbackAnswer(models.TextChoices):
+    CONFIRMED = "confirmed", _("求職者が確認した")
+    BIRTH_DATE_MISMATCH = "birth_date_mismatch", _("生年月日が一致しなかった")
+    DECLINED = "declined", _("求職者が「違う」を選んだ")
+
+
+class DisplayReadback(models.Model):
+    """One read-back a clerk sent to a counter display, and the seeker's answer on it
+    (rule 3). The display shows it for READBACK_SECONDS at most; a confirmed answer is good
+    for an in-person confirmation of the same referral for SEEKER_ANSWER_MINUTES. What the
+    seeker typed is never kept, only whether it matched."""
+
+    Answer = ReadbackAnswer
+    READBACK_SECONDS = 120
+    SEEKER_ANSWER_MINUTES = 10
+
+    display = models.ForeignKey(
+        CounterDisplay,
+        on_delete=models.PROTECT,
+        related_name="readbacks",
+        verbose_name=_("求職者用画面"),
+    )
+    referral = models.ForeignKey(
+        ReferralLetter,
+        on_delete=models.PROTECT,
+        related_name="readbacks",
+        verbose_name=_("紹介状"),
+    )
+    sent_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("表示した職員")
+    )
+    sent_at = models.DateTimeField(_("表示日時"))
+    # When the display first drew it (the seeker's name was then on the screen).
+    shown_at = models.DateTimeField(_("画面に表示"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
+    answer = models.CharField(
+        _("求職者の回答"), max_length=24, choices=ReadbackAnswer.choices, blank=True
+    )
+    # Taken off the display unanswered: a newer read-back replaced it.
+    cleared_at = models.DateTimeField(_("表示の取り消し"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("求職者用画面での確認")
+        verbose_name_plural = pgettext_lazy("plural", "求職者用画面での確認")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True, answer="")
+                | (Q(answered_at__isnull=False) & _in("answer", ReadbackAnswer)),
+                name="displayreadback_answer_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | Q(cleared_at__isnull=True),
+                name="displayreadback_answered_or_cleared",
+            ),
+            # One read-back waiting on a display at a time.
+            models.UniqueConstraint(
+                fields=["display"],
+                condition=Q(answered_at__isnull=True, cleared_at__isnull=True),
+                name="displayreadback_one_waiting_per_display",
+            ),
+        ]
+        indexes = [models.Index(fields=["referral", "-sent_at"], name="readback_referral_sent")]
+
+    def __str__(self) -> str:
+        label = _("求職者用画面での確認")
+        return f"{label} #{self.pk}"
+
+
+class ApprovalStatement(models.Model):
+    """A supervisor's statement of the posting the seeker asked for, and where it was heard
+    (rule 4): step 1 of the approval screen. The approve step needs a matching one by the
+    same supervisor for the same referral within STATEMENT_MINUTES."""
+
+    Source = ApprovalSource
+    STATEMENT_MINUTES = 10
+
+    referral = models.ForeignKey(
+        ReferralLetter,
+        on_delete=models.PROTECT,
+        related_name="statements",
+        verbose_name=_("紹介状"),
+    )
+    supervisor = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("述べた統括官")
+    )
+    stated_posting_number = models.CharField(_("述べた求人番号"), max_length=20)
+    source = models.CharField(_("聴取の方法"), max_length=16, choices=ApprovalSource.choices)
+    stated_at = models.DateTimeField(_("日時"))
+    matched = models.BooleanField(_("一致"))
+
+    class Meta:
+        verbose_name = _("統括官の照合")
+        verbose_name_plural = pgettext_lazy("plural", "統括官の照合")
+        ordering = ["-stated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("source", ApprovalSource), name="approvalstatement_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(stated_posting_number=""), name="approvalstatement_number_given"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["referral", "supervisor", "-stated_at"], name="statement_referral_sup"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stated_posting_number} {self.stated_at:%Y-%m-%d %H:%M}"
+
+
+class DisplayPairingAttempt(models.Model):
+    """A pairing code typed into a display's browser: the guessing limit counts these rows
+    (across processes). What was typed is not kept."""
+
+    at = models.DateTimeField(_("日時"), db_index=True)
+    ip = models.CharField(_("接続元"), max_length=45, blank=True)
+    display = models.ForeignKey(
+        CounterDisplay,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ペアリングした画面"),
+    )
+
+    class Meta:
+        verbose_name = _("ペアリングの試行")
+        verbose_name_plural = pgettext_lazy("plural", "ペアリングの試行")
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["ip", "at"], name="pairing_attempt_ip_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class Disclosure(models.Model):
@@ -449,6 +809,25 @@ class AlertKind(models.TextChoices):
     MISDELIVERY_REPORT = "misdelivery_report", _("求人者からの誤送付の申告")
     CAUGHT_MISMATCH = "caught_mismatch", _("確認で止まった不一致")
     RETRACT_REORDER = "retract_reorder", _("取消直後の別事業所への再入力")
+    REFERRAL_LOCKED = "referral_locked", _("確認の不一致が重なり紹介をロック")
+
+
+class AlertSeverity(models.TextChoices):
+    """DESIGN.md rule 12."""
+
+    CRITICAL = "critical", _("重大")
+    WARNING = "warning", _("注意")
+    INFO = "info", _("情報")
+
+
+# The severity each kind of alert is raised with (rule 12).
+ALERT_SEVERITY = {
+    AlertKind.CODE_MISMATCH: AlertSeverity.CRITICAL,
+    AlertKind.MISDELIVERY_REPORT: AlertSeverity.CRITICAL,
+    AlertKind.REFERRAL_LOCKED: AlertSeverity.CRITICAL,
+    AlertKind.RETRACT_REORDER: AlertSeverity.WARNING,
+    AlertKind.CAUGHT_MISMATCH: AlertSeverity.INFO,
+}
 
 
 class Alert(models.Model):
@@ -460,6 +839,7 @@ class Alert(models.Model):
         Office, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("安定所")
     )
     kind = models.CharField(_("種類"), max_length=32, choices=AlertKind.choices)
+    severity = models.CharField(_("重大度"), max_length=16, choices=AlertSeverity.choices)
     created_at = models.DateTimeField(_("発生日時"), db_index=True)
     referral = models.ForeignKey(
         ReferralLetter,
@@ -491,6 +871,9 @@ class Alert(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=_in("kind", AlertKind), name="alert_kind_valid"),
+            models.CheckConstraint(
+                condition=_in("severity", AlertSeverity), name="alert_severity_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_by__isnull=False),
                 name="alert_resolved_has_who",

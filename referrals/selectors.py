@@ -36,10 +36,14 @@ from hellowork.models import (
     JobSeeker,
     StaffMember,
 )
+from referrals import display_credentials
 from referrals.models import (
     Alert,
+    ApprovalStatement,
     Consultation,
+    CounterDisplay,
     Disclosure,
+    DisplayReadback,
     Incident,
     IncidentTask,
     MisdeliveryReport,
@@ -221,7 +225,7 @@ def consultations_with_page_data(*, staff: StaffMember) -> QuerySet[Consultation
     shows, in a fixed number of queries however many postings and letters one holds."""
     return (
         consultations_for_staff(staff=staff)
-        .select_related("seeker", "staff__user", "office", "merged_into")
+        .select_related("seeker", "staff__user", "office", "merged_into", "display")
         .prefetch_related(
             Prefetch(
                 "interests",
@@ -261,6 +265,7 @@ def referrals_for_staff(*, staff: StaffMember) -> QuerySet[ReferralLetter]:
         "posting__establishment",
         "drafted_by__user",
         "previous_referral__posting__establishment",
+        "consultation__display",
     )
 
 
@@ -513,3 +518,126 @@ def staff_without_inspection(*, office_id: int, month: datetime.date) -> QuerySe
         .select_related("user")
         .order_by("role", "user__name", "pk")
     )
+
+
+# -- the seeker-facing display (rule 3) ----------------------------------------------------
+
+
+def displays_for_staff(*, staff: StaffMember) -> QuerySet[CounterDisplay]:
+    """The office's displays, active ones first, by label."""
+    return (
+        CounterDisplay.objects.filter(office_id=staff.office_id)
+        .select_related("created_by__user", "retired_by__user")
+        .order_by(F("retired_at").asc(nulls_first=True), "label", "pk")
+    )
+
+
+def active_displays_for_staff(*, staff: StaffMember) -> QuerySet[CounterDisplay]:
+    """Displays an in-person consultation of this staff member can be opened at."""
+    return CounterDisplay.objects.filter(
+        office_id=staff.office_id, paired_at__isnull=False, retired_at__isnull=True
+    ).order_by("label", "pk")
+
+
+def display_for_credential(value: str) -> CounterDisplay | None:
+    """The active display a browser's device credential names, or None for a missing,
+    forged, superseded (re-paired) or retired one: the same answer for all of them."""
+    unsigned = display_credentials.unsign(value or "")
+    if unsigned is None:
+        return None
+    display_id, secret = unsigned
+    display = (
+        CounterDisplay.objects.select_related("office")
+        .filter(pk=display_id, paired_at__isnull=False, retired_at__isnull=True)
+        .first()
+    )
+    if display is None or not display_credentials.secret_matches(
+        secret, display.device_secret_digest
+    ):
+        return None
+    return display
+
+
+def display_waiting_readback(*, display: CounterDisplay) -> DisplayReadback | None:
+    """What the display shows now: the read-back waiting on it, sent within the last
+    DisplayReadback.READBACK_SECONDS, with the referral's seeker, posting and
+    establishment; or None (the display then shows nothing)."""
+    since = timezone.now() - datetime.timedelta(seconds=DisplayReadback.READBACK_SECONDS)
+    return (
+        DisplayReadback.objects.filter(
+            display=display, answered_at__isnull=True, cleared_at__isnull=True, sent_at__gte=since
+        )
+        .select_related(
+            "referral__consultation__seeker",
+            "referral__posting__establishment",
+        )
+        .first()
+    )
+
+
+def latest_readback(*, referral: ReferralLetter) -> DisplayReadback | None:
+    """The last read-back sent for this referral, for the clerk's issuance screen (fetch
+    the referral through `referrals_for_staff` first)."""
+    return (
+        DisplayReadback.objects.filter(referral=referral)
+        .select_related("display")
+        .order_by("-sent_at", "-pk")
+        .first()
+    )
+
+
+# -- the supervisor's statement (rule 4) ---------------------------------------------------
+
+
+def fresh_statement(
+    *, referral: ReferralLetter, supervisor: StaffMember, statement_id: int
+) -> ApprovalStatement | None:
+    """The supervisor's own matching statement for this referral, made within the last
+    ApprovalStatement.STATEMENT_MINUTES: what the approve step rests on. None otherwise
+    (another supervisor's, a mismatch, too old, another referral's)."""
+    since = timezone.now() - datetime.timedelta(minutes=ApprovalStatement.STATEMENT_MINUTES)
+    return ApprovalStatement.objects.filter(
+        pk=statement_id,
+        referral=referral,
+        supervisor=supervisor,
+        matched=True,
+        stated_at__gte=since,
+    ).first()
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def posting_search(*, query: str, limit: int = 20) -> tuple[list[JobPosting], bool]:
+    """Open postings the way a seeker names them (rule 4): by 求人番号 (whole or in part,
+    with or without the hyphen, full-width allowed), by the establishment's name (NFKC,
+    spaces ignored) or kana (hiragana, katakana or half-width), by 事業所番号, or by job
+    title. Nothing for an empty query. Returns (at most `limit` postings, whether there
+    were more), by establishment kana then number."""
+    text = _compact(query)
+    if not text:
+        return [], False
+    digits = re.sub(r"[^0-9]", "", text)
+    kana = to_katakana(query)
+    condition = Q(establishment__name__icontains=text) | Q(title__icontains=text)
+    if kana:
+        condition |= Q(compact_kana__contains=kana)
+    if digits and re.fullmatch(r"[0-9-]+", text):
+        condition |= Q(compact_number__contains=digits) | Q(
+            compact_establishment_number__contains=digits
+        )
+    found: list[JobPosting] = list(
+        JobPosting.objects.filter(status=JobPosting.Status.OPEN)
+        .annotate(
+            compact_kana=Replace(
+                Replace("establishment__kana", Value(" "), Value("")), Value("　"), Value("")
+            ),
+            compact_number=Replace("number", Value("-"), Value("")),
+            compact_establishment_number=Replace("establishment__number", Value("-"), Value("")),
+        )
+        .filter(condition)
+        .select_related("establishment")
+        .order_by("establishment__kana", "number")[: limit + 1]
+    )
+    return found[:limit], len(found) > limit

@@ -5,6 +5,7 @@ from referrals.views import (
     approvals,
     consultations,
     dashboard,
+    displays,
     home,
     incidents,
     inspections,
@@ -34,6 +35,14 @@ urlpatterns = [
     path("referrals/<int:pk>/", letters.referral_detail, name="referral_detail"),
     path("referrals/<int:pk>/confirm/", letters.referral_confirm, name="referral_confirm"),
     path("referrals/<int:pk>/submit/", letters.referral_submit, name="referral_submit"),
+    path(
+        "referrals/<int:pk>/display/", letters.referral_display_show, name="referral_display_show"
+    ),
+    path(
+        "referrals/<int:pk>/display/status/",
+        letters.referral_display_status,
+        name="referral_display_status",
+    ),
     path("referrals/<int:pk>/void/", letters.referral_void, name="referral_void"),
     path("referrals/<int:pk>/letter/", letters.referral_letter, name="referral_letter"),
     path("referrals/<int:pk>/retract/", letters.referral_retract, name="referral_retract"),
@@ -68,4 +77,11 @@ urlpatterns = [
     path("dashboard/bureau/", dashboard.dashboard_bureau, name="dashboard_bureau"),
     path("dashboard/quarterly/", dashboard.quarterly_report, name="quarterly_report"),
     path("inspection/", inspections.self_inspection, name="self_inspection"),
+    path("displays/", displays.display_list, name="display_list"),
+    path(
+        "displays/<int:pk>/pairing-code/",
+        displays.display_pairing_code,
+        name="display_pairing_code",
+    ),
+    path("displays/<int:pk>/retire/", displays.display_retire, name="display_retire"),
 ]

@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 from faker import Faker
 
@@ -17,6 +18,8 @@ from hellowork.models import (
     User,
     UserKind,
 )
+from referrals import display_credentials
+from referrals.models import CounterDisplay
 
 factory.Faker._DEFAULT_LOCALE = "ja_JP"
 _names = Faker("ja_JP")
@@ -105,3 +108,21 @@ class JobSeekerFactory(DjangoModelFactory):
     kana = factory.LazyAttribute(lambda o: o.pair[1])
     birth_date = datetime.date(1990, 5, 17)
     office = factory.SubFactory(OfficeFactory)
+
+
+class CounterDisplayFactory(DjangoModelFactory):
+    """A seeker-facing display already paired (its browser's secret is "test-secret")."""
+
+    class Meta:
+        model = CounterDisplay
+
+    office = factory.SubFactory(OfficeFactory)
+    label = factory.Sequence(lambda n: f"第{n + 1}窓口")
+    created_at = factory.LazyFunction(timezone.now)
+    created_by = factory.SubFactory(
+        StaffMemberFactory, office=factory.SelfAttribute("..office"), role=StaffRole.SUPERVISOR
+    )
+    paired_at = factory.LazyFunction(timezone.now)
+    device_secret_digest = factory.LazyFunction(
+        lambda: display_credentials.digest("test-secret", purpose="device")
+    )

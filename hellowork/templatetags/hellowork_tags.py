@@ -35,3 +35,12 @@ def aside(value: Any) -> str:
     if value in (None, ""):
         return ""
     return format_html(gettext("（{}）"), value)
+
+
+@register.filter
+def masked_digits(number: str) -> str:
+    """A posting number with its last four digits hidden (07010-1234●●●●): the clerk types
+    them from the paper posting in the seeker's hand, not from the screen (DESIGN.md rule 3)."""
+    text = str(number or "")
+    digits = [i for i, ch in enumerate(text) if ch.isdigit()][-4:]
+    return "".join("●" if i in digits else ch for i, ch in enumerate(text))

@@ -1,6 +1,8 @@
 """Every write of the referral side (DESIGN.md section 5), in one package:
 
 - counter: consultations, decisions, referral letters (rules 1 to 7), views of personal data;
+- displays: the seeker-facing display, its pairing, the read-back and the seeker's answer
+  (rule 3);
 - retraction: rule 8;
 - employer: the my page (rules 7, 9, 10);
 - incidents: incidents, their tasks and report, alerts, escalation, the self-inspection;
@@ -14,16 +16,19 @@ survives the refusal. The contract's names are importable from here:
 `from referrals import services; services.referral_draft(...)`.
 """
 
-from referrals.services import counter, employer, incidents, retention, retraction
+from referrals.services import counter, displays, employer, incidents, retention, retraction
 from referrals.services.counter import (
     ACTIVE_STATUSES,
+    MISMATCH_LIMIT,
     RETRACT_REORDER_WINDOW,
     approval_reasons,
     approval_statement_check,
+    caught_mismatches_today,
     consultation_close,
     consultation_merge,
     consultation_note_update,
     consultation_open,
+    consultations_close_expired,
     interest_record,
     referral_approve,
     referral_confirm_in_session,
@@ -31,9 +36,22 @@ from referrals.services.counter import (
     referral_reject,
     referral_submit,
     referral_void,
+    seeker_answer_refusal,
     staff_list_record,
     staff_search_record,
     staff_view_record,
+)
+from referrals.services.displays import (
+    Pairing,
+    display_pair,
+    display_pairing_redeem,
+    display_pairing_renew,
+    display_readback_shown,
+    display_retire,
+    display_seeker_confirm,
+    display_seeker_decline,
+    display_seen,
+    display_show,
 )
 from referrals.services.employer import (
     NOTE_MAX_LENGTH,
@@ -62,13 +80,16 @@ from referrals.services.retraction import (
 __all__ = [
     "ACTIVE_STATUSES",
     "ERASED_SNAPSHOT_FIELDS",
+    "MISMATCH_LIMIT",
     "NOTE_MAX_LENGTH",
     "RETRACTION_REASON_MAX_LENGTH",
     "RETRACT_REORDER_WINDOW",
     "START_DATE_HORIZON",
     "CodeCheckAnswer",
+    "Pairing",
     "approval_reasons",
     "approval_statement_check",
+    "caught_mismatches_today",
     "checked_members",
     "code_check",
     "code_not_registered_message",
@@ -76,10 +97,21 @@ __all__ = [
     "consultation_merge",
     "consultation_note_update",
     "consultation_open",
+    "consultations_close_expired",
     "counter",
     "default_data_items",
     "disclosure_view_record",
     "disclosures_list_view_record",
+    "display_pair",
+    "display_pairing_redeem",
+    "display_pairing_renew",
+    "display_readback_shown",
+    "display_retire",
+    "display_seeker_confirm",
+    "display_seeker_decline",
+    "display_seen",
+    "display_show",
+    "displays",
     "employer",
     "employer_notifications_send",
     "employer_withdrawal_notices_send",
@@ -99,6 +131,7 @@ __all__ = [
     "retraction",
     "retraction_approve",
     "retraction_reject",
+    "seeker_answer_refusal",
     "selection_result_record",
     "staff_list_record",
     "staff_search_record",

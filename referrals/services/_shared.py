@@ -17,7 +17,9 @@ from hellowork.models import (
 )
 from referrals import selectors
 from referrals.models import (
+    ALERT_SEVERITY,
     Alert,
+    AlertKind,
     Consultation,
     Disclosure,
     MisdeliveryReport,
@@ -73,6 +75,23 @@ def _locked_referral(referral: ReferralLetter) -> ReferralLetter:
     )
 
 
+def _locked_referral_and_consultation(referral: ReferralLetter) -> ReferralLetter:
+    """The referral and its consultation, both locked, the consultation first (the order
+    every consultation-then-referral writer such as the merge takes: no deadlock). The
+    returned referral's `.consultation` is the locked row."""
+    consultation_id = (
+        ReferralLetter.objects.filter(pk=referral.pk)
+        .values_list("consultation_id", flat=True)
+        .get()
+    )
+    consultation = _locked_consultation(Consultation(pk=consultation_id))
+    locked = _locked_referral(referral)
+    if locked.consultation_id != consultation.pk:  # merged meanwhile: the merge has committed
+        consultation = _locked_consultation(Consultation(pk=locked.consultation_id))
+    locked.consultation = consultation
+    return locked
+
+
 def _raise_alert(
     *,
     kind: str,
@@ -82,9 +101,19 @@ def _raise_alert(
     detail: dict[str, Any] | None = None,
 ) -> Alert:
     alert = Alert.objects.create(
-        office=office, kind=kind, referral=referral, created_at=timezone.now(), detail=detail or {}
+        office=office,
+        kind=kind,
+        severity=ALERT_SEVERITY[AlertKind(kind)],
+        referral=referral,
+        created_at=timezone.now(),
+        detail=detail or {},
     )
-    audit.record("alert.raised", actor=actor, target=alert, detail={"kind": kind, **(detail or {})})
+    audit.record(
+        "alert.raised",
+        actor=actor,
+        target=alert,
+        detail={"kind": kind, "severity": alert.severity, **(detail or {})},
+    )
     return alert
 
 

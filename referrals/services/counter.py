@@ -5,9 +5,10 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from hellowork import audit
@@ -19,20 +20,28 @@ from hellowork.models import (
 )
 from referrals import codes
 from referrals.models import (
+    Alert,
     AlertKind,
     ApprovalReason,
+    ApprovalSource,
+    ApprovalStatement,
+    ClosedReason,
     Confirmation,
     ConfirmationMethod,
     Consultation,
+    CounterDisplay,
     Decision,
     Disclosure,
+    DisplayReadback,
     PostingInterest,
+    ReadbackAnswer,
     ReferralLetter,
     ReferralStatus,
 )
 from referrals.services._shared import (
     _locked_consultation,
     _locked_referral,
+    _locked_referral_and_consultation,
     _raise_alert,
     _require_active_staff,
     _require_checker,
@@ -40,6 +49,8 @@ from referrals.services._shared import (
 )
 
 RETRACT_REORDER_WINDOW = datetime.timedelta(minutes=30)
+# Rule 3b: the seeker's caught mismatches in one day that lock the referral.
+MISMATCH_LIMIT = 3
 ACTIVE_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, ReferralStatus.ISSUED)
 
 
@@ -88,36 +99,128 @@ def staff_list_record(*, staff: StaffMember, screen: str, seeker_ids: list[int])
 # -- consultations ---------------------------------------------------------------------
 
 
+def _expire_if_due(consultation: Consultation, now: datetime.datetime) -> bool:
+    """Rule 3b, checked by every service that acts in a consultation (not only by the
+    worker): an in-person consultation past its idle time or its day is closed, as of the
+    moment it closed. Call with the consultation locked. True when it was closed now."""
+    closing = consultation.closes_by_itself()
+    if closing is None or now < closing[0]:
+        return False
+    consultation.closed_at, consultation.closed_reason = closing
+    consultation.save(update_fields=["closed_at", "closed_reason"])
+    audit.record(
+        "consultation.closed_by_itself",
+        actor=None,
+        target=consultation,
+        detail={"reason": str(closing[1]), "closed_at": closing[0].isoformat()},
+    )
+    return True
+
+
+def _touch(consultation: Consultation, now: datetime.datetime) -> None:
+    """An action in an open consultation restarts its idle time (rule 3b)."""
+    if consultation.closed_at is None and consultation.last_activity_at < now:
+        consultation.last_activity_at = now
+        consultation.save(update_fields=["last_activity_at"])
+
+
+def consultations_close_expired(*, now: datetime.datetime | None = None) -> int:
+    """The worker's sweep (escalate_overdue): closes every in-person consultation whose
+    time has passed, so lists and figures match what the services already enforce.
+    Returns how many it closed."""
+    now = now or timezone.now()
+    idle_since = now - datetime.timedelta(minutes=settings.CONSULTATION_IDLE_MINUTES)
+    today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    candidates = Consultation.objects.filter(
+        Q(last_activity_at__lte=idle_since) | Q(opened_at__lt=today_start),
+        in_person=True,
+        closed_at__isnull=True,
+    ).values_list("pk", flat=True)
+    closed = 0
+    for pk in list(candidates):
+        with transaction.atomic():
+            consultation = Consultation.objects.select_for_update().get(pk=pk)
+            closed += _expire_if_due(consultation, now)
+    return closed
+
+
+def _require_active_display(display: CounterDisplay | None, staff: StaffMember) -> CounterDisplay:
+    if display is None:
+        raise ValidationError(
+            {
+                "display": _(
+                    "対面の相談は、求職者用画面を選んで開いてください。求職者用画面のない窓口では"
+                    "「対面でない」で開き、統括官の承認に回します。"
+                )
+            }
+        )
+    display = CounterDisplay.objects.get(pk=display.pk)
+    if display.office_id != staff.office_id:
+        raise PermissionDenied(_("別の安定所の求職者用画面は使えません。"))
+    if not display.is_active:
+        raise ValidationError(
+            {"display": _("この求職者用画面は使用停止中か、まだペアリングされていません。")}
+        )
+    return display
+
+
 @transaction.atomic
-def consultation_open(*, seeker: JobSeeker, staff: StaffMember, in_person: bool) -> Consultation:
-    """The open consultation of that seeker with that clerk today, or a new one."""
+def consultation_open(
+    *,
+    seeker: JobSeeker,
+    staff: StaffMember,
+    in_person: bool,
+    display: CounterDisplay | None = None,
+) -> Consultation:
+    """The open consultation of that seeker with that clerk today, or a new one.
+
+    In person (rule 3), `display` is required: an active seeker-facing display of the staff
+    member's office, kept on the consultation; a consultation in person is resumed only at
+    the same display and only while it has not closed by itself (rule 3b). Not in person,
+    no display is taken. Refuses (ValidationError) a missing, retired or unpaired display,
+    and (PermissionDenied) another office's."""
     _require_active_staff(staff)
+    if in_person:
+        display = _require_active_display(display, staff)
+    elif display is not None:
+        raise ValidationError({"display": _("対面でない相談では求職者用画面を使いません。")})
     JobSeeker.objects.select_for_update().filter(pk=seeker.pk).first()  # one open at a time
     now = timezone.now()
     today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    existing = (
-        Consultation.objects.filter(
-            seeker=seeker,
-            staff=staff,
-            in_person=in_person,
-            closed_at__isnull=True,
-            opened_at__gte=today_start,
-        )
-        .order_by("-opened_at")
-        .first()
+    candidates = Consultation.objects.select_for_update().filter(
+        seeker=seeker,
+        staff=staff,
+        in_person=in_person,
+        display=display,
+        closed_at__isnull=True,
+        merged_into__isnull=True,
+        opened_at__gte=today_start,
     )
-    if existing is not None:
+    for existing in candidates.order_by("-opened_at"):
+        if _expire_if_due(existing, now):
+            continue
         # Reopening is traced too: who came back to this seeker's consultation, when.
+        _touch(existing, now)
         audit.record("consultation.resumed", actor=staff.user, target=existing)
         return existing
     consultation = Consultation.objects.create(
-        seeker=seeker, staff=staff, office=staff.office, in_person=in_person, opened_at=now
+        seeker=seeker,
+        staff=staff,
+        office=staff.office,
+        in_person=in_person,
+        display=display,
+        opened_at=now,
+        last_activity_at=now,
     )
     audit.record(
         "consultation.opened",
         actor=staff.user,
         target=consultation,
-        detail={"seeker_id": seeker.pk, "in_person": in_person},
+        detail={
+            "seeker_id": seeker.pk,
+            "in_person": in_person,
+            "display_id": display.pk if display else None,
+        },
     )
     return consultation
 
@@ -127,10 +230,12 @@ def consultation_close(*, consultation: Consultation, staff: StaffMember) -> Con
     """The seeker has left: drafts of this consultation can only go on through approval."""
     consultation = _locked_consultation(consultation)
     _require_office(staff, consultation.office)
-    if consultation.closed_at is not None:
+    now = timezone.now()
+    if consultation.closed_at is not None or not consultation.is_open_at(now):
         raise ValidationError(_("この相談は既に終了しています。"))
-    consultation.closed_at = timezone.now()
-    consultation.save(update_fields=["closed_at"])
+    consultation.closed_at = now
+    consultation.closed_reason = ClosedReason.STAFF
+    consultation.save(update_fields=["closed_at", "closed_reason"])
     audit.record("consultation.closed", actor=staff.user, target=consultation)
     return consultation
 
@@ -194,8 +299,10 @@ def consultation_merge(
         target.note = f"{target.note}\n{source.note}".strip()
         target.save(update_fields=["note"])
     source.merged_into = target
-    source.closed_at = source.closed_at or max(now, source.opened_at)
-    source.save(update_fields=["merged_into", "closed_at"])
+    if source.closed_at is None:
+        source.closed_at = max(now, source.opened_at)
+        source.closed_reason = ClosedReason.MERGED
+    source.save(update_fields=["merged_into", "closed_at", "closed_reason"])
     audit.record(
         "consultation.merged",
         actor=staff.user,
@@ -212,36 +319,70 @@ def consultation_merge(
 # -- the seeker's decisions ------------------------------------------------------------
 
 
-@transaction.atomic
+def _closed_refusal(consultation: Consultation, what: str) -> ValidationError:
+    if consultation.closed_reason in (ClosedReason.IDLE, ClosedReason.END_OF_DAY):
+        closed = _("この相談は %(at)s に自動で終了しました（%(why)s）。") % {
+            "at": formats.date_format(timezone.localtime(consultation.closed_at), "H:i"),
+            "why": consultation.get_closed_reason_display(),
+        }
+    else:
+        closed = _("相談は終了しています。")
+    return ValidationError(f"{closed}{what}")
+
+
 def interest_record(
     *, consultation: Consultation, posting: JobPosting, decision: str, staff: StaffMember
 ) -> PostingInterest:
-    """The seeker's decision on a posting discussed: apply, declined or considering."""
-    consultation = _locked_consultation(consultation)
-    _require_office(staff, consultation.office)
+    """The seeker's decision on a posting discussed: apply, declined or considering.
+    Refused in a consultation that is closed, merged away or (rule 3b) has closed by
+    itself; an `apply` on a closed posting is refused."""
     if decision not in Decision.values:
         raise ValidationError(_("意向は「応募する」「応募しない」「検討中」から選んでください。"))
-    if consultation.merged_into_id is not None:
-        raise ValidationError(_("統合済みの相談には記録できません。統合先の相談を開いてください。"))
-    if consultation.closed_at is not None:
-        raise ValidationError(
-            _("相談は終了しています。求職者の意向は、求職者と話している相談で記録してください。")
-        )
+    refusal = None
+    with transaction.atomic():
+        consultation = _locked_consultation(consultation)
+        _require_office(staff, consultation.office)
+        if consultation.merged_into_id is not None:
+            raise ValidationError(
+                _("統合済みの相談には記録できません。統合先の相談を開いてください。")
+            )
+        now = timezone.now()
+        _expire_if_due(consultation, now)
+        if consultation.closed_at is not None:
+            refusal = _closed_refusal(
+                consultation,
+                _("求職者の意向は、求職者と話している相談で記録してください。"),
+            )
+        else:
+            interest = _record_interest(consultation, posting, decision, staff, now)
+    if refusal is not None:
+        raise refusal  # the closing above is committed: it stays on record
+    return interest
+
+
+def _record_interest(
+    consultation: Consultation,
+    posting: JobPosting,
+    decision: str,
+    staff: StaffMember,
+    now: datetime.datetime,
+) -> PostingInterest:
     posting = JobPosting.objects.get(pk=posting.pk)
     if decision == Decision.APPLY and posting.status != JobPosting.Status.OPEN:
         raise ValidationError(_("この求人は募集を終了しています。"))
     interest, created = PostingInterest.objects.select_for_update().get_or_create(
         consultation=consultation,
         posting=posting,
-        defaults={"decision": decision, "recorded_by": staff, "recorded_at": timezone.now()},
+        defaults={"decision": decision, "recorded_by": staff, "recorded_at": now},
     )
     previous = None
     if not created:
         previous = interest.decision
         interest.decision = decision
         interest.recorded_by = staff
-        interest.recorded_at = timezone.now()
+        interest.recorded_at = now
         interest.save(update_fields=["decision", "recorded_by", "recorded_at"])
+    _touch(consultation, now)
     audit.record(
         "interest.recorded",
         actor=staff.user,
@@ -282,11 +423,14 @@ def referral_draft(
     *, consultation: Consultation, posting: JobPosting, staff: StaffMember
 ) -> ReferralLetter:
     """A draft for a posting the seeker wants to apply to (rule 2). It never creates a
-    consultation (rule 1). Drafted without the seeker, after the consultation closed, or
-    right after this clerk voided a referral of this seeker for another establishment
-    (rule 5), it can only be issued by a supervisor's approval."""
+    consultation (rule 1). Drafted without the seeker, after the consultation closed (by the
+    clerk or by itself, rule 3b), right after this clerk voided a referral of this seeker
+    for another establishment (rule 5), or on a day the seeker's confirmations were locked
+    (rule 3b), it can only be issued by a supervisor's approval."""
     consultation = _locked_consultation(consultation)
     _require_office(staff, consultation.office)
+    now = timezone.now()
+    _expire_if_due(consultation, now)
     if consultation.merged_into_id is not None:
         raise ValidationError(
             _("統合済みの相談では紹介状を作成できません。統合先の相談を開いてください。")
@@ -310,12 +454,13 @@ def referral_draft(
     ).exists():
         raise ValidationError(_("この求職者には、この求人の紹介状が既にあります。"))
 
-    now = timezone.now()
     reasons = []
     if not consultation.in_person:
         reasons.append(ApprovalReason.NOT_IN_PERSON)
     if consultation.closed_at is not None:
         reasons.append(ApprovalReason.CONSULTATION_CLOSED)
+    if caught_mismatches_today(seeker_id=consultation.seeker_id, now=now) >= MISMATCH_LIMIT:
+        reasons.append(ApprovalReason.MISMATCH_LOCK)
     previous = (
         ReferralLetter.objects.filter(
             consultation__seeker=consultation.seeker,
@@ -348,6 +493,7 @@ def referral_draft(
             "approval_reasons": referral.approval_reasons,
         },
     )
+    _touch(consultation, now)
     if previous is not None:
         _raise_alert(
             kind=AlertKind.RETRACT_REORDER,
@@ -363,30 +509,87 @@ def referral_draft(
     return referral
 
 
-def approval_reasons(referral: ReferralLetter) -> list[str]:
-    """Why this referral cannot be confirmed at the counter, now."""
+def caught_mismatches_today(*, seeker_id: int, now: datetime.datetime) -> int:
+    """Rule 3b's count: the caught mismatches on any referral of this seeker since the start
+    of today (display, digits and statements added up). Counted per seeker and day, not per
+    letter, so voiding a locked draft and drafting it again starts no fresh count."""
+    today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return Alert.objects.filter(
+        kind=AlertKind.CAUGHT_MISMATCH,
+        referral__consultation__seeker_id=seeker_id,
+        created_at__gte=today_start,
+    ).count()
+
+
+def approval_reasons(
+    referral: ReferralLetter, *, now: datetime.datetime | None = None
+) -> list[str]:
+    """Why this referral cannot be confirmed at the counter, now: its reasons at drafting,
+    plus a consultation not in person, closed by the clerk or by itself (rule 3b), and a
+    lock (rule 3b) on the letter or on the seeker's day. ApprovalReason values."""
+    now = now or timezone.now()
     reasons = list(referral.approval_reasons)
     consultation = referral.consultation
-    if not consultation.in_person and ApprovalReason.NOT_IN_PERSON not in reasons:
-        reasons.append(ApprovalReason.NOT_IN_PERSON)
-    if consultation.closed_at is not None and ApprovalReason.CONSULTATION_CLOSED not in reasons:
-        reasons.append(ApprovalReason.CONSULTATION_CLOSED)
+
+    def add(reason: ApprovalReason) -> None:
+        if reason not in reasons:
+            reasons.append(reason)
+
+    if not consultation.in_person:
+        add(ApprovalReason.NOT_IN_PERSON)
+    if not consultation.is_open_at(now):
+        add(ApprovalReason.CONSULTATION_CLOSED)
+    if referral.status == ReferralStatus.DRAFT and (
+        referral.locked_at is not None
+        or caught_mismatches_today(seeker_id=consultation.seeker_id, now=now) >= MISMATCH_LIMIT
+    ):
+        add(ApprovalReason.MISMATCH_LOCK)
     return [str(reason) for reason in reasons]
 
 
 def _record_caught_mismatch(
-    *, referral: ReferralLetter, actor: StaffMember, action: str, fields: list[str]
+    *,
+    referral: ReferralLetter,
+    actor: StaffMember | None,
+    action: str,
+    fields: list[str],
+    detail: dict[str, Any] | None = None,
 ) -> None:
-    """Rules 3 and 4: a near miss the check stopped. Which fields disagreed is kept, never
-    what was typed (that could be personal data)."""
-    detail = {"fields": fields, "posting_number": referral.posting.number}
-    audit.record(action, actor=actor.user, target=referral, detail=detail)
+    """Rules 3, 3b and 4: a near miss the check stopped. Which fields disagreed is kept,
+    never what was typed (that could be personal data). The seeker's third of the day locks
+    the referral: from then on only an approval issues it, and a critical alert goes out at
+    once. `actor` is None for the seeker's own answer on a display (no user login).
+    Call with the referral locked."""
+    user = actor.user if actor is not None else None
+    detail = {"fields": fields, "posting_number": referral.posting.number, **(detail or {})}
+    audit.record(action, actor=user, target=referral, detail=detail)
+    office = referral.consultation.office
     _raise_alert(
         kind=AlertKind.CAUGHT_MISMATCH,
-        office=referral.consultation.office,
-        actor=actor.user,
+        office=office,
+        actor=user,
         referral=referral,
         detail={"action": action, **detail},
+    )
+    now = timezone.now()
+    count = caught_mismatches_today(seeker_id=referral.consultation.seeker_id, now=now)
+    if count < MISMATCH_LIMIT or referral.locked_at is not None:
+        return
+    referral.locked_at = now
+    fields_to_save = ["locked_at"]
+    if ApprovalReason.MISMATCH_LOCK not in referral.approval_reasons:
+        referral.approval_reasons = [*referral.approval_reasons, str(ApprovalReason.MISMATCH_LOCK)]
+        fields_to_save.append("approval_reasons")
+    referral.save(update_fields=fields_to_save)
+    audit.record(
+        "referral.locked", actor=user, target=referral, detail={"caught_mismatches": count}
+    )
+    _raise_alert(
+        kind=AlertKind.REFERRAL_LOCKED,
+        office=office,
+        actor=user,
+        referral=referral,
+        detail={"caught_mismatches": count, "seeker_id": referral.consultation.seeker_id},
     )
 
 
@@ -442,72 +645,137 @@ def _digits_of(value: str) -> str:
     return "".join(ch for ch in value if ch.isascii() and ch.isdigit())
 
 
+def seeker_answer_refusal(
+    referral: ReferralLetter, now: datetime.datetime
+) -> tuple[DisplayReadback | None, str]:
+    """Rule 3's first half: the seeker's own answer on the consultation's display. Returns
+    the confirmed read-back the issuance may rest on, or None and why not (a message for
+    the clerk): no answer yet, the last answer was not a confirmation, it is older than
+    DisplayReadback.SEEKER_ANSWER_MINUTES, it came from another display than the
+    consultation's, or the display has been retired since."""
+    consultation = referral.consultation
+    latest = (
+        DisplayReadback.objects.filter(referral=referral, answered_at__isnull=False)
+        .select_related("display")
+        .order_by("-answered_at", "-pk")
+        .first()
+    )
+    if latest is None:
+        return None, _(
+            "求職者本人の確認がまだです。求職者用画面に表示し、求職者に「この求人に応募する」を"
+            "押して生年月日を入力してもらってください。"
+        )
+    if latest.answer != ReadbackAnswer.CONFIRMED:
+        return None, _(
+            "求職者用画面での最後の回答は確認ではありませんでした。内容を求職者と確かめ、"
+            "もう一度求職者用画面に表示してください。"
+        )
+    if latest.display_id != consultation.display_id:
+        return None, _("この相談の求職者用画面での確認ではありません。")
+    if not latest.display.is_active:
+        return None, _("求職者用画面が使用停止されました。統括官の承認に回してください。")
+    valid = datetime.timedelta(minutes=DisplayReadback.SEEKER_ANSWER_MINUTES)
+    assert latest.answered_at is not None  # filtered above
+    if latest.answered_at + valid < now:
+        return None, _(
+            "求職者の確認から%(minutes)d分を過ぎました。もう一度求職者用画面に表示してください。"
+        ) % {"minutes": DisplayReadback.SEEKER_ANSWER_MINUTES}
+    return latest, ""
+
+
 def referral_confirm_in_session(
     *,
     referral: ReferralLetter,
     staff: StaffMember,
     posting_digits: str,
-    seeker_birth_date: datetime.date,
 ) -> ReferralLetter:
-    """Rule 3: with the seeker at the counter, the clerk re-types the last four digits of
-    the posting number (read out by the seeker from the posting in hand) and the birth
-    date (said by the seeker). Both must match; a mismatch is recorded and refused."""
+    """Rule 3: issues an in-person referral on two answers from two people. The seeker's
+    comes first, on the consultation's display (`display_seeker_confirm`: "apply to this
+    job" and the birth date, within the last DisplayReadback.SEEKER_ANSWER_MINUTES); the
+    clerk's is `posting_digits`, the last four digits of the posting number typed from the
+    paper posting in the seeker's hand (a string; full-width digits allowed).
+
+    Refused without a record: a malformed entry, a referral not in draft, one that needs
+    approval (not in person, the consultation closed by the clerk or by itself, a void and
+    re-entry, a lock: rules 3b, 4, 5), no valid answer of the seeker. Refused and recorded
+    as a caught mismatch (committed first): digits that do not match."""
     typed = normalize(posting_digits or "")
     if len(typed) != 4 or not typed.isascii() or not typed.isdigit():
         raise ValidationError({"posting_digits": _("求人番号の下4桁を数字4つで入力してください。")})
-    if not isinstance(seeker_birth_date, datetime.date):
-        raise ValidationError({"seeker_birth_date": _("生年月日を入力してください。")})
 
     with transaction.atomic():
-        referral = _locked_referral(referral)
-        _require_office(staff, referral.consultation.office)
+        referral = _locked_referral_and_consultation(referral)
+        consultation = referral.consultation
+        _require_office(staff, consultation.office)
         if referral.status != ReferralStatus.DRAFT:
             raise ValidationError(
                 _("この紹介状は「%(status)s」のため確認できません。")
                 % {"status": referral.get_status_display()}
             )
-        if approval_reasons(referral):
-            raise ValidationError(
-                _("この紹介は窓口で確認できません。統括官の承認に回してください。")
-            )
-        _require_still_wanted(referral)
-        seeker = referral.consultation.seeker
-        mismatched = []
-        if _digits_of(referral.posting.number)[-4:] != typed:
-            mismatched.append("posting_digits")
-        if seeker.birth_date != seeker_birth_date:
-            mismatched.append("seeker_birth_date")
-        if not mismatched:
-            confirmation = Confirmation.objects.create(
+        now = timezone.now()
+        _expire_if_due(consultation, now)
+        refusal = _counter_refusal(referral, now)
+        if refusal is None:
+            _require_still_wanted(referral)
+            answer, why_not = seeker_answer_refusal(referral, now)
+            if answer is None:
+                raise ValidationError(why_not)
+            if _digits_of(referral.posting.number)[-4:] == typed:
+                confirmation = Confirmation.objects.create(
+                    referral=referral,
+                    method=ConfirmationMethod.IN_PERSON,
+                    maker=referral.drafted_by,
+                    operator=staff,
+                    confirmer_seeker=consultation.seeker,
+                    posting=referral.posting,
+                    entered_posting_digits=typed,
+                    display_answer=answer,
+                    confirmed_at=now,
+                )
+                audit.record(
+                    "referral.confirmed",
+                    actor=staff.user,
+                    target=referral,
+                    detail={
+                        "method": ConfirmationMethod.IN_PERSON,
+                        "confirmation_id": confirmation.pk,
+                        "display_id": answer.display_id,
+                        "readback_id": answer.pk,
+                    },
+                )
+                _touch(consultation, now)
+                _issue(referral, confirmation, staff)
+                return referral
+            _touch(consultation, now)
+            _record_caught_mismatch(
                 referral=referral,
-                method=ConfirmationMethod.IN_PERSON,
-                maker=referral.drafted_by,
-                operator=staff,
-                confirmer_seeker=seeker,
-                posting=referral.posting,
-                entered_posting_digits=typed,
-                confirmed_at=timezone.now(),
+                actor=staff,
+                action="referral.confirmation_refused",
+                fields=["posting_digits"],
             )
-            audit.record(
-                "referral.confirmed",
-                actor=staff.user,
-                target=referral,
-                detail={"method": ConfirmationMethod.IN_PERSON, "confirmation_id": confirmation.pk},
+            refusal = ValidationError(
+                {
+                    "posting_digits": _(
+                        "求人番号の下4桁が一致しません。求人票を求職者と確認してください。"
+                    )
+                }
             )
-            _issue(referral, confirmation, staff)
-            return referral
-        _record_caught_mismatch(
-            referral=referral,
-            actor=staff,
-            action="referral.confirmation_refused",
-            fields=mismatched,
-        )
-    # Committed above: the near miss stays on record although the confirmation is refused.
-    messages = {
-        "posting_digits": _("求人番号の下4桁が一致しません。求人票を求職者と確認してください。"),
-        "seeker_birth_date": _("生年月日が一致しません。求職者ご本人か確認してください。"),
-    }
-    raise ValidationError({field: messages[field] for field in mismatched})
+    # Committed above: the near miss (or the consultation's closing) stays on record
+    # although the confirmation is refused.
+    raise refusal
+
+
+def _counter_refusal(referral: ReferralLetter, now: datetime.datetime) -> ValidationError | None:
+    """Why this referral cannot be confirmed at the counter now (rules 3b, 4 and 5), as the
+    refusal to raise, or None."""
+    reasons = approval_reasons(referral, now=now)
+    if not reasons:
+        return None
+    labels = _("、").join(str(ApprovalReason(reason).label) for reason in reasons)
+    return ValidationError(
+        _("この紹介は窓口で確認できません（%(reasons)s）。統括官の承認に回してください。")
+        % {"reasons": labels}
+    )
 
 
 @transaction.atomic
@@ -534,11 +802,24 @@ def referral_submit(*, referral: ReferralLetter, staff: StaffMember) -> Referral
     return referral
 
 
+def _clean_source(source: str) -> str:
+    if source not in ApprovalSource.values:
+        raise ValidationError(
+            {
+                "source": _(
+                    "求職者の希望をどこで聞いたかを選んでください（折り返しの電話、窓口、本人の書面）。"
+                )
+            }
+        )
+    return source
+
+
 def _check_statement(
     referral: ReferralLetter, supervisor: StaffMember, stated_posting_number: str
-) -> bool:
-    """Permission, state and the blind statement. False (and a recorded caught mismatch)
-    when the stated posting is not the referral's; ValidationError when malformed."""
+) -> tuple[str, bool]:
+    """Permission, state and the statement: (the stated number, normalised; whether it is
+    the referral's posting). A mismatch is recorded as a caught mismatch; a malformed
+    number is a ValidationError."""
     _require_checker(supervisor, referral)
     if referral.status != ReferralStatus.PENDING_APPROVAL:
         raise ValidationError(
@@ -556,41 +837,76 @@ def _check_statement(
             action="referral.statement_refused",
             fields=["stated_posting_number"],
         )
-        return False
-    return True
+        return stated, False
+    return stated, True
 
 
 def _statement_mismatch() -> ValidationError:
     return ValidationError(
         {
             "stated_posting_number": _(
-                "述べられた求人番号は、作成された紹介状の求人と一致しません。紹介状は承認待ちのままです。"
-                "作成した職員と求職者の意向を確認してください。"
+                "求職者から聞いた求人は、作成された紹介状の求人と一致しません。紹介状は承認待ちのままです。"
+                "作成した職員に確認し、必要なら差し戻してください。"
             )
         }
     )
 
 
 def approval_statement_check(
-    *, referral: ReferralLetter, supervisor: StaffMember, stated_posting_number: str
-) -> None:
-    """The first step of the blind approval screen: the supervisor's statement of the
-    posting the seeker asked for, compared with the draft. A mismatch is recorded."""
+    *,
+    referral: ReferralLetter,
+    supervisor: StaffMember,
+    stated_posting_number: str,
+    source: str,
+) -> ApprovalStatement:
+    """Step 1 of the approval screen (rule 4): the posting the supervisor heard the seeker
+    ask for (`stated_posting_number`, e.g. "07010-12345678", full-width allowed) and where
+    it was heard (`source`: "callback", "seeker_present" or "written"), compared with the
+    draft. Kept as an ApprovalStatement either way; the approve step needs a matching one
+    by the same supervisor within ApprovalStatement.STATEMENT_MINUTES. A mismatch is a
+    caught mismatch, committed, then refused."""
+    source = _clean_source(source)
     with transaction.atomic():
         referral = _locked_referral(referral)
-        matched = _check_statement(referral, supervisor, stated_posting_number)
+        stated, matched = _check_statement(referral, supervisor, stated_posting_number)
+        statement = ApprovalStatement.objects.create(
+            referral=referral,
+            supervisor=supervisor,
+            stated_posting_number=stated,
+            source=source,
+            stated_at=timezone.now(),
+            matched=matched,
+        )
+        if matched:
+            audit.record(
+                "referral.statement_matched",
+                actor=supervisor.user,
+                target=referral,
+                detail={"statement_id": statement.pk, "source": source},
+            )
     if not matched:
         raise _statement_mismatch()
+    return statement
 
 
 def referral_approve(
-    *, referral: ReferralLetter, supervisor: StaffMember, stated_posting_number: str
+    *,
+    referral: ReferralLetter,
+    supervisor: StaffMember,
+    stated_posting_number: str,
+    source: str,
 ) -> ReferralLetter:
-    """Rule 4: a supervisor or manager of the office, not the maker, states blind which
-    posting the seeker asked for; on a match the referral is issued."""
+    """Rule 4: a supervisor or manager of the referral's office, not its maker, who heard
+    from the seeker (`source`: "callback", "seeker_present" or "written") which posting
+    the seeker asked for (`stated_posting_number`); the number is compared here too, and
+    on a match the referral is issued with a Confirmation that keeps the source. A mismatch
+    is a caught mismatch, committed, then refused. The approval screen calls this only
+    after a matching `approval_statement_check` by the same supervisor."""
+    source = _clean_source(source)
     with transaction.atomic():
         referral = _locked_referral(referral)
-        if _check_statement(referral, supervisor, stated_posting_number):
+        stated, matched = _check_statement(referral, supervisor, stated_posting_number)
+        if matched:
             _require_still_wanted(referral)
             confirmation = Confirmation.objects.create(
                 referral=referral,
@@ -599,14 +915,15 @@ def referral_approve(
                 operator=supervisor,
                 confirmer_staff=supervisor,
                 posting=referral.posting,
-                stated_posting_number=referral.posting.number,
+                stated_posting_number=stated,
+                source=source,
                 confirmed_at=timezone.now(),
             )
             audit.record(
                 "referral.approved",
                 actor=supervisor.user,
                 target=referral,
-                detail={"confirmation_id": confirmation.pk},
+                detail={"confirmation_id": confirmation.pk, "source": source},
             )
             _issue(referral, confirmation, supervisor)
             return referral

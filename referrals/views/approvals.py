@@ -1,9 +1,14 @@
-"""The supervisor queue and the blind approval screen (rule 4).
+"""The supervisor queue and the approval screen (rule 4): the supervisor hears it from the
+seeker.
 
-Step 1 shows the seeker, the flags and the seeker's recorded intent, never the posting
-the clerk chose; the supervisor states the posting number. Step 2, only after a matching
-statement, shows the names for the read-back and the approve button. A retract-and-
-reorder flag says "previous: X" in step 1 and "now: Y" only in step 2.
+Step 1 (the statement) shows nothing the clerk recorded about the seeker's choice: no
+recorded interests, no consultation note, no draft. It shows who the seeker is, the
+registered phone and e-mail to call back, why approval is needed (a void and re-entry
+only as a fact, naming no establishment), where the supervisor heard the seeker
+(`source`) and a search over all open postings; nothing is listed before the supervisor
+types. Step 2, only after a matching statement, shows the names for the read-back,
+"previous: X, now: Y" for a void and re-entry, and the approve button, which needs that
+statement (same supervisor, same referral, within ApprovalStatement.STATEMENT_MINUTES).
 """
 
 from typing import Any
@@ -21,7 +26,7 @@ from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from referrals import selectors, services
 from referrals.forms import ApproveForm, ReasonForm, StatementForm
-from referrals.models import ApprovalReason, Decision, ReferralLetter
+from referrals.models import ApprovalReason, ApprovalStatement, ReferralLetter
 from referrals.views.common import supervisor_required
 
 
@@ -59,24 +64,38 @@ def _context(referral: ReferralLetter, **extra: Any) -> dict[str, Any]:
         "seeker": consultation.seeker,
         "consultation": consultation,
         "reasons": [ApprovalReason(reason).label for reason in referral.approval_reasons],
-        "intents": consultation.interests.filter(decision=Decision.APPLY).select_related(
-            "posting__establishment"
-        ),
         **extra,
     }
 
 
 def _statement_page(
-    request: StaffRequest, referral: ReferralLetter, *, status: int = 200, **forms_: forms.Form
+    request: StaffRequest,
+    referral: ReferralLetter,
+    *,
+    status: int = 200,
+    statement_form: StatementForm | None = None,
+    reject_form: forms.Form | None = None,
 ) -> HttpResponse:
     seeker_id = referral.consultation.seeker_id
     services.staff_view_record(
         staff=request.staff, seeker=referral.consultation.seeker, screen="approval", target=referral
     )
+    form = statement_form or StatementForm(seeker_id=seeker_id)
+    query = (
+        form.cleaned_data.get("q", "") if form.is_bound and hasattr(form, "cleaned_data") else ""
+    )
+    postings, more = selectors.posting_search(query=query) if query else ([], False)
+    stated = form.data.get("stated_posting_number", "") if form.is_bound else ""
+    if len(postings) == 1 and not stated:
+        stated = postings[0].number  # one hit: already chosen, the supervisor confirms it
     context = _context(
         referral,
-        statement_form=forms_.get("statement_form") or StatementForm(seeker_id=seeker_id),
-        reject_form=forms_.get("reject_form") or ReasonForm(seeker_id=seeker_id),
+        statement_form=form,
+        searched=bool(query),
+        postings=postings,
+        more_postings=more,
+        stated=stated,
+        reject_form=reject_form or ReasonForm(seeker_id=seeker_id),
     )
     return render(request, "referrals/approval_statement.html", context, status=status)
 
@@ -84,7 +103,7 @@ def _statement_page(
 def _readback_page(
     request: StaffRequest,
     referral: ReferralLetter,
-    stated: str,
+    statement: ApprovalStatement,
     *,
     status: int = 200,
     **forms_: forms.Form,
@@ -92,11 +111,12 @@ def _readback_page(
     seeker_id = referral.consultation.seeker_id
     context = _context(
         referral,
+        statement=statement,
         posting=referral.posting,
         establishment=referral.posting.establishment,
         hold_minutes=settings.DISCLOSURE_HOLD_MINUTES,
         approve_form=forms_.get("approve_form")
-        or ApproveForm(seeker_id=seeker_id, initial={"stated_posting_number": stated}),
+        or ApproveForm(seeker_id=seeker_id, initial={"statement": statement.pk}),
         reject_form=forms_.get("reject_form") or ReasonForm(seeker_id=seeker_id),
     )
     return render(request, "referrals/approval_readback.html", context, status=status)
@@ -110,19 +130,24 @@ def approval_detail(request: StaffRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _statement_page(request, referral)
     form = StatementForm(request.POST, seeker_id=referral.consultation.seeker_id)
-    if form.is_valid():
-        stated = form.cleaned_data["stated_posting_number"]
-        with refusals_onto(form):
-            services.approval_statement_check(
-                referral=referral, supervisor=request.staff, stated_posting_number=stated
-            )
-            services.staff_view_record(
-                staff=request.staff,
-                seeker=referral.consultation.seeker,
-                screen="approval_readback",
-                target=referral,
-            )
-            return _readback_page(request, referral, stated)
+    if not form.is_valid() or not form.stating:
+        # A search (or a form to correct): the same step, with the postings found.
+        status = 200 if form.is_valid() else 400
+        return _statement_page(request, referral, status=status, statement_form=form)
+    with refusals_onto(form):
+        statement = services.approval_statement_check(
+            referral=referral,
+            supervisor=request.staff,
+            stated_posting_number=form.cleaned_data["stated_posting_number"],
+            source=form.cleaned_data["source"],
+        )
+        services.staff_view_record(
+            staff=request.staff,
+            seeker=referral.consultation.seeker,
+            screen="approval_readback",
+            target=referral,
+        )
+        return _readback_page(request, referral, statement)
     return _statement_page(request, referral, status=400, statement_form=form)
 
 
@@ -130,26 +155,47 @@ def approval_detail(request: StaffRequest, pk: int) -> HttpResponse:
 @supervisor_required
 @require_POST
 def approval_approve(request: StaffRequest, pk: int) -> HttpResponse:
+    """Step 2: approves on the supervisor's own matching statement, made within the last
+    ApprovalStatement.STATEMENT_MINUTES. Without one (a skipped step, another
+    supervisor's, too old, tampered), back to step 1."""
     referral = _pending(request, pk)
     form = ApproveForm(request.POST, seeker_id=referral.consultation.seeker_id)
-    if form.is_valid():
-        with refusals_onto(form):
-            services.referral_approve(
-                referral=referral,
-                supervisor=request.staff,
-                stated_posting_number=form.cleaned_data["stated_posting_number"],
+    statement = (
+        selectors.fresh_statement(
+            referral=referral,
+            supervisor=request.staff,
+            statement_id=form.cleaned_data["statement"],
+        )
+        if form.is_valid()
+        else None
+    )
+    if statement is None:
+        for message in form.non_field_errors():
+            messages.error(request, str(message))
+        messages.error(
+            request,
+            _(
+                "承認の前に、求職者から聞いた求人を述べて照合してください"
+                "（照合から%(minutes)d分以内）。"
             )
-            referral.refresh_from_db()
-            messages.success(
-                request,
-                _("承認しました。紹介コード %(code)s の紹介状を発行しました。")
-                % {"code": referral.code},
-            )
-            return redirect("approval_queue")
-    # A stale or tampered approve form goes back to the blind statement.
-    for message in form.non_field_errors() + form.errors.get("stated_posting_number", []):
-        messages.error(request, str(message))
-    return _statement_page(request, referral, status=400)
+            % {"minutes": ApprovalStatement.STATEMENT_MINUTES},
+        )
+        return _statement_page(request, referral, status=400)
+    with refusals_onto(form):
+        services.referral_approve(
+            referral=referral,
+            supervisor=request.staff,
+            stated_posting_number=statement.stated_posting_number,
+            source=statement.source,
+        )
+        referral.refresh_from_db()
+        messages.success(
+            request,
+            _("承認しました。紹介コード %(code)s の紹介状を発行しました。")
+            % {"code": referral.code},
+        )
+        return redirect("approval_queue")
+    return _readback_page(request, referral, statement, status=400, approve_form=form)
 
 
 @staff_required

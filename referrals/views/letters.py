@@ -1,6 +1,9 @@
 """The referral's own screens: the issuance screen (紹介状発行画面, rule 3), submit, void,
 and the printable letter."""
 
+import datetime
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -16,11 +19,52 @@ from hellowork.formtools import add_errors, refusals_onto
 from referrals import selectors, services
 from referrals.forms import ActionForm, ConfirmInSessionForm, ReasonForm, RetractForm
 from referrals.letters import letter_for_referral
-from referrals.models import ApprovalReason, Incident, ReferralLetter
+from referrals.models import (
+    ApprovalReason,
+    DisplayReadback,
+    Incident,
+    ReadbackAnswer,
+    ReferralLetter,
+)
 
 
 def _scoped(request: StaffRequest, pk: int) -> ReferralLetter:
     return get_object_or_404(selectors.referrals_for_staff(staff=request.staff), pk=pk)
+
+
+def seeker_check(referral: ReferralLetter, now: datetime.datetime) -> dict[str, Any]:
+    """Where rule 3's first half stands for the issuance screen: `state` is "not_sent",
+    "waiting" (on the display), "confirmed", "stale" (confirmed too long ago), "mismatch",
+    "declined", "expired" (no answer in time) or "cleared" (replaced by another read-back);
+    with the read-back and the seeker's caught mismatches today against the limit."""
+    readback = selectors.latest_readback(referral=referral)
+    state = "not_sent"
+    if readback is not None:
+        if readback.answered_at is not None:
+            if readback.answer != ReadbackAnswer.CONFIRMED:
+                state = {
+                    ReadbackAnswer.BIRTH_DATE_MISMATCH: "mismatch",
+                    ReadbackAnswer.DECLINED: "declined",
+                }[ReadbackAnswer(readback.answer)]
+            else:
+                answer, _why = services.seeker_answer_refusal(referral, now)
+                state = "confirmed" if answer is not None else "stale"
+        elif readback.cleared_at is not None:
+            state = "cleared"
+        elif readback.sent_at + datetime.timedelta(seconds=DisplayReadback.READBACK_SECONDS) < now:
+            state = "expired"
+        else:
+            state = "waiting"
+    return {
+        "state": state,
+        "readback": readback,
+        "mismatches": services.caught_mismatches_today(
+            seeker_id=referral.consultation.seeker_id, now=now
+        ),
+        "mismatch_limit": services.MISMATCH_LIMIT,
+        "answer_minutes": DisplayReadback.SEEKER_ANSWER_MINUTES,
+        "readback_seconds": DisplayReadback.READBACK_SECONDS,
+    }
 
 
 def _page(
@@ -34,14 +78,18 @@ def _page(
     )
     seeker_id = referral.consultation.seeker_id
     disclosure = getattr(referral, "disclosure", None)
-    reasons = services.approval_reasons(referral)
+    now = timezone.now()
+    reasons = services.approval_reasons(referral, now=now)
     context = {
         "referral": referral,
         "seeker": referral.consultation.seeker,
         "posting": referral.posting,
         "establishment": referral.posting.establishment,
         "disclosure": disclosure,
-        "now": timezone.now(),
+        "now": now,
+        "consultation": referral.consultation,
+        # Rule 3: the clerk types the last four digits from the paper posting, not the screen.
+        "mask_posting_digits": referral.status == "draft",
         "hold_minutes": settings.DISCLOSURE_HOLD_MINUTES,
         "reasons": [ApprovalReason(reason).label for reason in reasons],
         "needs_approval": bool(reasons),
@@ -52,6 +100,8 @@ def _page(
         "retract_form": forms_.get("retract_form") or RetractForm(seeker_id=seeker_id),
         "retraction_requests": list(selectors.retraction_requests_of(referral=referral)),
         "incident": Incident.objects.filter(referral=referral).first(),
+        "check": seeker_check(referral, now) if referral.status == "draft" and not reasons else {},
+        "show_form": forms_.get("show_form") or ActionForm(seeker_id=seeker_id),
     }
     services.staff_view_record(
         staff=request.staff, seeker=referral.consultation.seeker, screen="referral", target=referral
@@ -76,18 +126,58 @@ def referral_confirm(request: StaffRequest, pk: int) -> HttpResponse:
                 referral=referral,
                 staff=request.staff,
                 posting_digits=form.cleaned_data["posting_digits"],
-                seeker_birth_date=form.cleaned_data["seeker_birth_date"],
             )
         except ValidationError as error:
             add_errors(form, error)
             # The clerk re-types after a refusal: nothing typed stays on screen.
             cleared = request.POST.copy()
-            cleared["posting_digits"] = cleared["seeker_birth_date"] = ""
+            cleared["posting_digits"] = ""
             form.data = cleared
         else:
             messages.success(request, _("確認できました。紹介状を発行しました。"))
             return redirect("referral_detail", pk=pk)
     return _page(request, pk, status=400, confirm_form=form)
+
+
+@staff_required
+@require_POST
+def referral_display_show(request: StaffRequest, pk: int) -> HttpResponse:
+    """Rule 3: the read-back goes to the consultation's seeker-facing display."""
+    referral = _scoped(request, pk)
+    form = ActionForm(request.POST, seeker_id=referral.consultation.seeker_id)
+    if form.is_valid():
+        with refusals_onto(form):
+            services.display_show(referral=referral, staff=request.staff)
+            return redirect("referral_detail", pk=pk)
+    return _page(request, pk, status=400, show_form=form)
+
+
+@staff_required
+@require_GET
+def referral_display_status(request: StaffRequest, pk: int) -> HttpResponse:
+    """What the issuance screen asks every few seconds while the seeker answers on the
+    display: 204 while the read-back it shows (`?showing=<id>`) is still waiting, else the
+    seeker-check panel as it is now. Shows no personal data beyond the page it is part of."""
+    referral = _scoped(request, pk)
+    now = timezone.now()
+    if referral.status != "draft":
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
+    check = seeker_check(referral, now)
+    showing = request.GET.get("showing", "")
+    if check["state"] == "waiting" and showing == str(check["readback"].pk):
+        return HttpResponse(status=204)
+    seeker_id = referral.consultation.seeker_id
+    context = {
+        "referral": referral,
+        "consultation": referral.consultation,
+        "check": check,
+        "confirm_form": ConfirmInSessionForm(seeker_id=seeker_id),
+        "show_form": ActionForm(seeker_id=seeker_id),
+        "submit_form": ActionForm(seeker_id=seeker_id),
+    }
+    return render(request, "referrals/_seeker_check.html", context)
 
 
 @staff_required

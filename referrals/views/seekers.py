@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -5,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hellowork.access import StaffRequest, staff_required
+from hellowork.formtools import refusals_onto
 from hellowork.models import JobSeeker
 from referrals import selectors, services
 from referrals.forms import OpenConsultationForm, SeekerSearchForm
@@ -28,7 +31,26 @@ def seeker_search(request: StaffRequest) -> HttpResponse:
     )
 
 
-def _seeker_page(request: StaffRequest, seeker: JobSeeker, form: OpenConsultationForm, status: int):
+# The display this clerk's desk uses, remembered for the session: picked once (rule 3).
+DISPLAY_SESSION_KEY = "counter_display_id"
+
+
+def _open_form(request: StaffRequest, seeker: JobSeeker, data: Any = None) -> OpenConsultationForm:
+    displays = selectors.active_displays_for_staff(staff=request.staff)
+    remembered = request.session.get(DISPLAY_SESSION_KEY)
+    initial: dict[str, Any] = {}
+    if data is None:
+        chosen = next((d for d in displays if d.pk == remembered), None)
+        if chosen is not None:
+            initial = {"in_person": "1", "display": chosen.pk}
+        elif len(displays) == 1:
+            initial = {"in_person": "1", "display": displays[0].pk}
+    return OpenConsultationForm(data, seeker_id=seeker.pk, displays=displays, initial=initial)
+
+
+def _seeker_page(
+    request: StaffRequest, seeker: JobSeeker, form: OpenConsultationForm, status: int
+) -> HttpResponse:
     services.staff_view_record(staff=request.staff, seeker=seeker, screen="seeker")
     consultations = (
         selectors.consultations_for_staff(staff=request.staff)
@@ -48,18 +70,25 @@ def _seeker_page(request: StaffRequest, seeker: JobSeeker, form: OpenConsultatio
 @require_GET
 def seeker_detail(request: StaffRequest, pk: int) -> HttpResponse:
     seeker = get_object_or_404(JobSeeker.objects.select_related("office"), pk=pk)
-    return _seeker_page(request, seeker, OpenConsultationForm(seeker_id=seeker.pk), 200)
+    return _seeker_page(request, seeker, _open_form(request, seeker), 200)
 
 
 @staff_required
 @require_POST
 def consultation_open(request: StaffRequest, pk: int) -> HttpResponse:
     seeker = get_object_or_404(JobSeeker.objects.select_related("office"), pk=pk)
-    form = OpenConsultationForm(request.POST, seeker_id=seeker.pk)
-    if not form.is_valid():
-        return _seeker_page(request, seeker, form, 400)
-    consultation = services.consultation_open(
-        seeker=seeker, staff=request.staff, in_person=form.cleaned_data["in_person"]
-    )
-    messages.success(request, _("相談を開きました。"))
-    return redirect("consultation_detail", pk=consultation.pk)
+    form = _open_form(request, seeker, request.POST)
+    if form.is_valid():
+        display = form.cleaned_data["display"]
+        with refusals_onto(form):
+            consultation = services.consultation_open(
+                seeker=seeker,
+                staff=request.staff,
+                in_person=form.cleaned_data["in_person"],
+                display=display,
+            )
+            if display is not None:
+                request.session[DISPLAY_SESSION_KEY] = display.pk
+            messages.success(request, _("相談を開きました。"))
+            return redirect("consultation_detail", pk=consultation.pk)
+    return _seeker_page(request, seeker, form, 400)

@@ -68,8 +68,10 @@ def browser():
         chromium.close()
 
 
-def new_page(browser, *, width=1280, height=900, locale="ja-JP"):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+def new_page(browser, *, width=1280, height=900, locale="ja-JP", has_touch=False):
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale=locale, has_touch=has_touch
+    )
     context.set_default_timeout(10_000)
     return context.new_page()
 

@@ -1,9 +1,11 @@
-"""The counter journeys that matter, in a real browser, by keyboard alone."""
+"""The counter journeys that matter, in a real browser: the clerk by keyboard alone, the
+seeker on the desk's display by touch alone, every page checked with axe-core."""
 
 import re
 
 import pytest
 
+from referrals import display_credentials, services
 from referrals.models import Alert, ReferralLetter
 from tests.browser.conftest import Journey, log_in, new_page
 from tests.factories import TEST_PASSWORD
@@ -33,17 +35,58 @@ def record(journey, posting, decision_index: int) -> None:
     journey.press(journey.button("記録する"))
 
 
-def confirm(journey, digits: str, birth: str) -> None:
-    journey.type_into(journey.page.locator("#id_posting_digits"), digits)
-    journey.type_into(journey.page.locator("#id_seeker_birth_date"), birth)
-    journey.press(journey.button("確認して紹介状を発行"))
+class Display(Journey):
+    """The seeker-facing display: a tablet used by touch alone (taps, never the keyboard)."""
+
+    def tap_keys(self, digits: str) -> None:
+        for digit in digits:
+            self.page.locator(f"[data-keypad] [data-key='{digit}']").tap()
+
+    def tap(self, name: str) -> None:
+        self.page.get_by_role("button", name=name, exact=True).tap()
 
 
-def test_a_clerk_issues_a_letter_with_the_seeker_at_the_counter(
-    clerk_journey, seeker_a, posting_c, posting_d
+def paired_display(browser, base_url, supervisor) -> Display:
+    """A supervisor registers the desk's display; its tablet types the code by touch."""
+    registered = services.display_pair(supervisor=supervisor, label="第1窓口")
+    page = new_page(browser, width=1024, height=768, has_touch=True)
+    display = Display(page, base_url)
+    display.visit("/display/")
+    assert "ペアリング" in display.text()
+    display.tap_keys(registered.pairing_code)
+    with page.expect_navigation():
+        display.tap("ペアリングする")
+    display.check()
+    assert "お待ちください" in display.text()
+    assert page.context.cookies()[0]["name"] in (display_credentials.COOKIE_NAME, "csrftoken")
+    return display
+
+
+def seeker_answers(display: Display, birth: tuple[str, str, str], *, shoot: str = "") -> None:
+    """The seeker reads the read-back, taps "apply", types the birth date on the keypad."""
+    display.page.get_by_text("この求人に応募しますか").wait_for()
+    display.check()
+    if shoot:
+        display.shoot(shoot)
+    display.tap("この求人に応募する")
+    year, month, day = birth
+    display.tap_keys(year)  # the year field is full at 4 digits and moves on by itself
+    display.tap_keys(month)
+    if len(month) < 2:
+        display.page.locator("[data-keypad] [data-key='next']").tap()
+    display.tap_keys(day)
+    with display.page.expect_navigation():
+        display.tap("応募する（確認）")
+    display.check()
+
+
+def test_a_clerk_issues_a_letter_with_the_seeker_at_the_display(
+    browser, live_server, clerk_journey, bob, seeker_a, posting_c, posting_d
 ):
+    display = paired_display(browser, live_server.url, bob)
     journey = clerk_journey
-    open_consultation(journey, seeker_a, in_person=True)
+    open_consultation(journey, seeker_a, in_person=True)  # the only display: already chosen
+    assert "第1窓口" in journey.text()
     record(journey, posting_c, 0)  # 応募する
     record(journey, posting_d, 1)  # 応募しない
     journey.shoot("counter-consultation")
@@ -51,18 +94,42 @@ def test_a_clerk_issues_a_letter_with_the_seeker_at_the_counter(
     journey.press(journey.button("紹介状を作成"))
 
     page_text = journey.text()
-    for shown in [seeker_a.name, "株式会社あさひ物流", "0704-100001-3", posting_c.number]:
+    for shown in [seeker_a.name, "株式会社あさひ物流", "0704-100001-3", "07040-1234●●●●"]:
         assert shown in page_text
-    assert "1990" not in page_text  # the birth date is never on screen
+    assert "1990" not in page_text and posting_c.number not in page_text
     journey.shoot("counter-issuance")
+    assert display.text().count(seeker_a.name) == 0  # nothing until the clerk sends it
 
-    confirm(journey, "5679", "1990-05-17")  # one digit wrong
-    assert "下4桁が一致しません" in journey.text()
+    journey.press(journey.button("求職者用画面に表示"))
+    assert "求職者の操作を待っています" in journey.text()
+    journey.shoot("counter-issuance-waiting")
+    # A wrong birth date on the display is caught: the clerk's screen says so by itself.
+    seeker_answers(display, ("1990", "5", "18"))
+    assert "窓口の職員にお声がけください" in display.text()
+    journey.page.get_by_text("生年月日が、登録と一致しませんでした").wait_for()
     assert Alert.objects.filter(kind="caught_mismatch").count() == 1
-    confirm(journey, "5678", "平成2年5月17日")
+    journey.check()
+
+    journey.press(journey.button("もう一度求職者用画面に表示"))
+    seeker_answers(display, ("1990", "05", "17"), shoot="display-readback")
+    assert "ありがとうございました" in display.text()
+    display.shoot("display-thanks")
+    assert seeker_a.name not in display.text()
+    # The clerk's screen turns to the digits by itself, the field in focus.
+    digits = journey.page.locator("#id_posting_digits")
+    digits.wait_for()
+    journey.check()
+    journey.shoot("counter-issuance-digits")
+    journey.type_into(digits, "5679")  # one digit wrong
+    journey.press(journey.button("確認して紹介状を発行"))
+    assert "下4桁が一致しません" in journey.text()
+    assert Alert.objects.filter(kind="caught_mismatch").count() == 2
+    journey.type_into(journey.page.locator("#id_posting_digits"), "5678")
+    journey.press(journey.button("確認して紹介状を発行"))
     referral = ReferralLetter.objects.get()
     assert referral.status == "issued"
     assert referral.code in journey.text()
+    assert referral.confirmation.display_answer.display.label == "第1窓口"
 
     journey.press(journey.link("紹介状を印刷"))
     assert referral.code in journey.text()
@@ -70,9 +137,24 @@ def test_a_clerk_issues_a_letter_with_the_seeker_at_the_counter(
     journey.shoot("counter-letter")
     # The letter prints on one A4 page.
     assert pdf_pages(journey.page.pdf(format="A4", prefer_css_page_size=True)) == 1
+    # The display cleared itself after the answer.
+    display.page.get_by_text("お待ちください").wait_for()
+    assert seeker_a.name not in display.text()
+    display.page.context.close()
 
 
-def test_a_referral_entered_without_the_seeker_is_approved_blind(
+def state(supervisor: Journey, posting, *, source_index: int, query: str) -> None:
+    """Step 1 of the approval by keyboard: where it was heard, a search, the posting."""
+    supervisor.choose(supervisor.page.locator(f"#id_source_{source_index}"))
+    supervisor.type_into(supervisor.page.locator("#id_q"), query)
+    supervisor.press(supervisor.button("探す"))
+    supervisor.choose(
+        supervisor.page.locator(f"input[name='stated_posting_number'][value='{posting.number}']")
+    )
+    supervisor.press(supervisor.button("この求人で照合する"))
+
+
+def test_a_referral_entered_without_the_seeker_is_approved_on_the_seekers_word(
     browser, live_server, journey, alice, bob, seeker_a, posting_c, posting_d
 ):
     log_in(journey, side="counter", username="alice", password=TEST_PASSWORD)
@@ -88,21 +170,21 @@ def test_a_referral_entered_without_the_seeker_is_approved_blind(
     supervisor.press(supervisor.link("承認待ち"))
     supervisor.shoot("counter-approval-queue")
     supervisor.press(supervisor.link("確認する"))
-    assert "承認して紹介状を発行" not in supervisor.text()
+    statement = supervisor.text()
+    assert "承認して紹介状を発行" not in statement
+    assert "あさひ物流" not in statement and posting_c.number not in statement
     supervisor.shoot("counter-approval-statement")
-    supervisor.type_into(supervisor.page.locator("#id_stated_posting_number"), posting_d.number)
-    supervisor.press(supervisor.button("照合する"))
+    # The seeker on the phone says "Asahi Butsuryu": two look-alikes; the wrong one is caught.
+    state(supervisor, posting_d, source_index=0, query="アサヒブツリュウ")
     assert "一致しません" in supervisor.text()
     assert ReferralLetter.objects.get().status == "pending_approval"
-    supervisor.type_into(
-        supervisor.page.locator("#id_stated_posting_number"), "０７０４０－１２３４５６７８"
-    )
-    supervisor.press(supervisor.button("照合する"))
+    state(supervisor, posting_c, source_index=0, query="07040-1234")
     assert "株式会社あさひ物流" in supervisor.text()
     supervisor.shoot("counter-approval-readback")
     supervisor.press(supervisor.button("承認して紹介状を発行"))
     referral = ReferralLetter.objects.get()
     assert referral.status == "issued"
+    assert referral.confirmation.source == "callback"
     assert referral.code in supervisor.text()
     supervisor.page.context.close()
 
@@ -110,13 +192,18 @@ def test_a_referral_entered_without_the_seeker_is_approved_blind(
 def test_the_koriyama_replay_is_stopped_at_the_screens(
     browser, live_server, journey, alice, bob, seeker_a, posting_c, posting_d
 ):
+    display = paired_display(browser, live_server.url, bob)
     log_in(journey, side="counter", username="alice", password=TEST_PASSWORD)
     open_consultation(journey, seeker_a, in_person=True)
     record(journey, posting_c, 0)
     record(journey, posting_d, 1)
     journey.press(journey.button("紹介状を作成"))
-    confirm(journey, "5678", "19900517")
+    journey.press(journey.button("求職者用画面に表示"))
+    seeker_answers(display, ("1990", "05", "17"))
+    journey.type_into(journey.page.locator("#id_posting_digits"), "5678")
+    journey.press(journey.button("確認して紹介状を発行"))
     first = ReferralLetter.objects.get()
+    assert first.status == "issued"
     # The clerk voids the letter to tidy the records, within the hold: nothing reached C.
     journey.page.locator("details summary").first.focus()
     journey.page.keyboard.press("Enter")
@@ -135,19 +222,20 @@ def test_the_koriyama_replay_is_stopped_at_the_screens(
     assert journey.page.locator("#id_posting_number").count() == 0  # no decisions after closing
     journey.press(journey.button("紹介状を作成"))  # C again
     assert "統括官の承認が必要です" in journey.text()
+    assert journey.page.get_by_role("button", name="求職者用画面に表示").count() == 0
     journey.press(journey.button("統括官の承認に回す"))
 
     supervisor = Journey(new_page(browser), live_server.url)
     log_in(supervisor, side="counter", username="bob", password=TEST_PASSWORD)
     supervisor.visit("/counter/approvals/")
     supervisor.press(supervisor.link("確認する"))
-    supervisor.type_into(supervisor.page.locator("#id_stated_posting_number"), posting_d.number)
-    supervisor.press(supervisor.button("照合する"))
+    state(supervisor, posting_d, source_index=1, query=posting_d.number)
     assert "一致しません" in supervisor.text()
-    supervisor.type_into(supervisor.page.locator("#id_stated_posting_number"), posting_c.number)
-    supervisor.press(supervisor.button("照合する"))
+    state(supervisor, posting_c, source_index=1, query=posting_c.number)
     supervisor.press(supervisor.button("承認して紹介状を発行"))
     second = ReferralLetter.objects.exclude(pk=first.pk).get()
     assert second.status == "issued" and second.code != first.code
+    assert second.confirmation.source == "seeker_present"
     assert not ReferralLetter.objects.filter(posting=posting_d).exists()
     supervisor.page.context.close()
+    display.page.context.close()

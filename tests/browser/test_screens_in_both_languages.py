@@ -75,10 +75,11 @@ def test_the_main_screens(browser, live_server, world, language):
     supervisor.shoot(f"counter-approval-queue-{language}")
     supervisor.visit(f"/counter/approvals/{waiting.pk}/")
     supervisor.shoot(f"counter-approval-statement-{language}")
-    supervisor.type_into(
-        supervisor.page.locator("#id_stated_posting_number"), waiting.posting.number
-    )
-    supervisor.press(supervisor.page.locator("form.panel button[type=submit]").first)
+    supervisor.choose(supervisor.page.locator("#id_source_0"))
+    supervisor.type_into(supervisor.page.locator("#id_q"), waiting.posting.number)
+    supervisor.press(supervisor.page.locator("button[value=search]"))
+    supervisor.shoot(f"counter-approval-search-{language}")
+    supervisor.press(supervisor.page.locator("button[value=state]"))
     supervisor.shoot(f"counter-approval-readback-{language}")
     for path, name in [
         ("/counter/alerts/", "counter-alerts"),

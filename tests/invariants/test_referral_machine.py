@@ -43,6 +43,7 @@ from referrals.models import (
     Alert,
     Consultation,
     Disclosure,
+    DisplayReadback,
     Incident,
     PostingInterest,
     ReferralLetter,
@@ -130,6 +131,15 @@ class ReferralMachine(RuleBasedStateMachine):
                 (fukushima, "求職 三郎", "キュウショク サブロウ"),
             ]
         ]
+        # Seeker-facing displays: one per office's desk, and a retired one at Koriyama.
+        self.displays = [
+            factories.CounterDisplayFactory(office=koriyama, label="第1窓口"),
+            factories.CounterDisplayFactory(office=fukushima, label="第1窓口"),
+            factories.CounterDisplayFactory(office=koriyama, label="旧窓口"),
+        ]
+        retired = self.displays[-1]
+        retired.retired_at, retired.retired_by = timezone.now(), retired.created_by
+        retired.save()
         self.members = [
             factories.EmployerMemberFactory(
                 establishment=establishment, is_primary=True, user__name=f"採用担当 {i}号"
@@ -148,7 +158,10 @@ class ReferralMachine(RuleBasedStateMachine):
         for seeker, staff, in_person, postings, issue in plans:
             clerk = pick(self.staff, staff)
             consultation = services.consultation_open(
-                seeker=pick(self.seekers, seeker), staff=clerk, in_person=in_person
+                seeker=pick(self.seekers, seeker),
+                staff=clerk,
+                in_person=in_person,
+                display=self.desk_of(clerk.office_id) if in_person else None,
             )
             for posting_index in postings:
                 posting = pick(self.postings, posting_index)
@@ -161,11 +174,16 @@ class ReferralMachine(RuleBasedStateMachine):
                         consultation=consultation, posting=posting, staff=clerk
                     )
                     if issue:
+                        services.display_show(referral=referral, staff=clerk)
+                        services.display_seeker_confirm(
+                            display=consultation.display,
+                            referral=referral,
+                            seeker_birth_date=consultation.seeker.birth_date,
+                        )
                         services.referral_confirm_in_session(
                             referral=referral,
                             staff=clerk,
                             posting_digits=posting.number.replace("-", "")[-4:],
-                            seeker_birth_date=consultation.seeker.birth_date,
                         )
                 except REFUSED:
                     pass  # a closed posting, a second letter for one posting: fine
@@ -178,6 +196,9 @@ class ReferralMachine(RuleBasedStateMachine):
             self.atomic.__exit__(None, None, None)
 
     # -- helpers --------------------------------------------------------------------
+
+    def desk_of(self, office_id):
+        return next(d for d in self.displays if d.office_id == office_id and d.retired_at is None)
 
     def consultations(self):
         return list(Consultation.objects.order_by("pk"))
@@ -233,16 +254,29 @@ class ReferralMachine(RuleBasedStateMachine):
     # -- the counter ----------------------------------------------------------------
 
     @precondition(lambda self: Consultation.objects.count() < 6)  # a small world, deeply explored
-    @rule(seeker=index, staff=index, in_person=st.booleans())
-    def open_consultation(self, seeker, staff, in_person):
-        self.call(
+    @rule(
+        seeker=index,
+        staff=index,
+        in_person=st.booleans(),
+        display=st.sampled_from(["own desk", "own desk", "any", "none"]),
+    )
+    def open_consultation(self, seeker, staff, in_person, display):
+        by = pick(self.staff, staff)
+        chosen = {
+            "own desk": self.desk_of(by.office_id),
+            "any": pick(self.displays, seeker + staff),  # another office's, or a retired one
+            "none": None,
+        }[display]
+        done = self.call(
             "consultation_open",
             lambda: services.consultation_open(
-                seeker=pick(self.seekers, seeker),
-                staff=pick(self.staff, staff),
-                in_person=in_person,
+                seeker=pick(self.seekers, seeker), staff=by, in_person=in_person, display=chosen
             ),
         )
+        if done is not None and in_person:
+            chosen.refresh_from_db()
+            assert chosen.office_id == by.office_id
+            assert chosen.retired_at is None, "a consultation opened at a retired display"
 
     @precondition(lambda self: Consultation.objects.exists())
     @rule(
@@ -285,37 +319,76 @@ class ReferralMachine(RuleBasedStateMachine):
         assert Consultation.objects.count() == consultations_before, "drafting made a consultation"
 
     @precondition(lambda self: ReferralLetter.objects.exists())
-    @rule(
-        referral=index,
-        staff=index,
-        aim=st.booleans(),
-        right_digits=st.booleans(),
-        right_birth=st.booleans(),
-    )
-    def confirm(self, referral, staff, aim, right_digits, right_birth):
+    @rule(referral=index, staff=index, aim=st.booleans())
+    def show_on_the_display(self, referral, staff, aim):
         referral = pick(self.referrals(), referral)
         office = referral.consultation.office_id
         by = self.colleague(office, staff) if aim else pick(self.staff, staff)
-        seeker = referral.consultation.seeker
+        self.call("display_show", lambda: services.display_show(referral=referral, staff=by))
+
+    @precondition(lambda self: ReferralLetter.objects.exists())
+    @rule(
+        referral=index,
+        display=index,
+        aim=st.booleans(),
+        answer=st.sampled_from(["right birth date", "right birth date", "wrong", "not this"]),
+    )
+    def seeker_answers(self, referral, display, aim, answer):
+        """The seeker at the consultation's display, or someone at any display, answers."""
+        referral = pick(self.referrals(), referral)
+        consultation = referral.consultation
+        at = consultation.display if aim and consultation.display else pick(self.displays, display)
+        at.refresh_from_db()
+        born = consultation.seeker.birth_date
+        if answer == "not this":
+            action = lambda: services.display_seeker_decline(display=at, referral=referral)  # noqa: E731
+        else:
+            typed = born if answer == "right birth date" else born + datetime.timedelta(days=1)
+            action = lambda: services.display_seeker_confirm(  # noqa: E731
+                display=at, referral=referral, seeker_birth_date=typed
+            )
+        done = self.call("display_seeker_answer", action, records_refusal=True)
+        if done is not None:
+            assert answer == "right birth date", "a wrong answer on the display was accepted"
+            assert at.pk == consultation.display_id, "another desk's display answered"
+
+    @precondition(lambda self: ReferralLetter.objects.exists())
+    @rule(referral=index, staff=index, aim=st.booleans(), right_digits=st.booleans())
+    def confirm(self, referral, staff, aim, right_digits):
+        referral = pick(self.referrals(), referral)
+        office = referral.consultation.office_id
+        by = self.colleague(office, staff) if aim else pick(self.staff, staff)
         digits = referral.posting.number.replace("-", "")[-4:]
         if not right_digits:
             digits = f"{(int(digits) + 1) % 10_000:04d}"
-        birth = seeker.birth_date if right_birth else seeker.birth_date + datetime.timedelta(days=1)
         key = (referral.consultation_id, referral.posting_id)
         wanted = self.decisions.get(key) == "apply"
         done = self.call(
             "referral_confirm_in_session",
             lambda: services.referral_confirm_in_session(
-                referral=referral,
-                staff=by,
-                posting_digits=digits,
-                seeker_birth_date=birth,
+                referral=referral, staff=by, posting_digits=digits
             ),
             records_refusal=True,
         )
         if done is not None:
-            assert right_digits and right_birth, "a wrong re-entry issued a letter"
+            assert right_digits, "a wrong re-entry issued a letter"
             assert wanted, "a letter was issued without the seeker's apply"
+
+    @rule(display=index, supervisor=index)
+    def retire_a_display(self, display, supervisor):
+        display = pick(self.displays, display)
+        by = self.colleague(display.office_id, supervisor, checker=True)
+        done = self.call(
+            "display_retire", lambda: services.display_retire(display=display, supervisor=by)
+        )
+        display.refresh_from_db()
+        if done is not None:
+            # The desk gets a new display, as a supervisor would register and pair one.
+            self.displays.append(
+                factories.CounterDisplayFactory(
+                    office_id=display.office_id, label=f"新窓口{display.pk}", created_by=by
+                )
+            )
 
     @precondition(lambda self: ReferralLetter.objects.exists())
     @rule(referral=index, staff=index, aim=st.booleans())
@@ -331,8 +404,9 @@ class ReferralMachine(RuleBasedStateMachine):
         supervisor=index,
         aim=st.booleans(),
         statement=st.sampled_from(["right", "right", "other posting", "full width", "garbage"]),
+        source=st.sampled_from(["callback", "seeker_present", "written", "", "hearsay"]),
     )
-    def approve(self, referral, supervisor, aim, statement):
+    def approve(self, referral, supervisor, aim, statement, source):
         referral = pick(self.referrals(), referral)
         makers = (referral.drafted_by_id, referral.submitted_by_id)
         checker = self.checker(referral, supervisor, aim, not_ids=makers)
@@ -350,12 +424,16 @@ class ReferralMachine(RuleBasedStateMachine):
         done = self.call(
             "referral_approve",
             lambda: services.referral_approve(
-                referral=referral, supervisor=checker, stated_posting_number=stated
+                referral=referral,
+                supervisor=checker,
+                stated_posting_number=stated,
+                source=source,
             ),
             records_refusal=True,
         )
         if done is not None:
             assert normalize(stated) == number, "an approval issued on a wrong statement"
+            assert source in ("callback", "seeker_present", "written"), "no source, yet approved"
             assert wanted, "an approval issued a letter without the seeker's apply"
 
     @precondition(lambda self: ReferralLetter.objects.filter(status="pending_approval").exists())
@@ -454,7 +532,7 @@ class ReferralMachine(RuleBasedStateMachine):
                 ),
             )
 
-    @rule(minutes=st.sampled_from([1, 5, 9, 11, 31, 60 * 24]))
+    @rule(minutes=st.sampled_from([1, 2, 5, 9, 11, 29, 31, 60 * 24]))
     def time_passes(self, minutes):
         self.traveller.shift(datetime.timedelta(minutes=minutes))
 
@@ -553,16 +631,51 @@ class ReferralMachine(RuleBasedStateMachine):
             assert confirmation.referral_id == referral.pk
             assert confirmation.confirmer_staff_id != confirmation.maker_id
             if confirmation.method == "in_person":
-                assert confirmation.confirmer_seeker_id == referral.consultation.seeker_id
+                consultation = referral.consultation
+                assert confirmation.confirmer_seeker_id == consultation.seeker_id
                 assert (
                     confirmation.entered_posting_digits
                     == referral.posting.number.replace("-", "")[-4:]
                 )
+                # 3: the seeker's own confirmation of this referral, on the consultation's
+                # display, within the 10 minutes before, not taken back since.
+                answer = confirmation.display_answer
+                assert answer.referral_id == referral.pk and answer.answer == "confirmed"
+                assert answer.display_id == consultation.display_id
+                assert answer.answered_at <= confirmation.confirmed_at
+                assert confirmation.confirmed_at - answer.answered_at <= datetime.timedelta(
+                    minutes=10
+                )
+                later = DisplayReadback.objects.filter(
+                    referral=referral,
+                    answered_at__gt=answer.answered_at,
+                    answered_at__lte=confirmation.confirmed_at,
+                )
+                assert not later.exists(), "issued on an answer the seeker later took back"
+                # 3b: in a consultation still open, on its own day, not locked.
+                assert consultation.closed_at is None or (
+                    consultation.closed_at >= confirmation.confirmed_at
+                )
+                assert timezone.localdate(confirmation.confirmed_at) == timezone.localdate(
+                    consultation.opened_at
+                ), "an in-person confirmation on another day than the consultation's"
+                assert referral.locked_at is None or referral.locked_at > confirmation.confirmed_at
+                day_start = timezone.localtime(confirmation.confirmed_at).replace(
+                    hour=0, minute=0, second=0, microsecond=0
+                )
+                misses = Alert.objects.filter(
+                    kind="caught_mismatch",
+                    referral__consultation__seeker_id=consultation.seeker_id,
+                    created_at__gte=day_start,
+                    created_at__lt=confirmation.confirmed_at,
+                ).count()
+                assert misses < services.MISMATCH_LIMIT, "issued in person after the lock"
             else:
                 checker = confirmation.confirmer_staff
                 assert checker.role in ("supervisor", "manager")
                 assert checker.office_id == referral.consultation.office_id
                 assert confirmation.stated_posting_number == referral.posting.number
+                assert confirmation.source in ("callback", "seeker_present", "written")
             # 2: to the establishment of the referred posting
             assert disclosure.establishment_id == referral.posting.establishment_id
 
@@ -602,6 +715,14 @@ class ReferralMachine(RuleBasedStateMachine):
         checked, broken = audit.verify()
         assert broken is None, broken
         assert checked == AuditEvent.objects.count()
+
+    @invariant()
+    def a_locked_referral_has_its_critical_alert(self):
+        for referral in ReferralLetter.objects.filter(locked_at__isnull=False):
+            assert Alert.objects.filter(
+                kind="referral_locked", referral=referral, severity="critical"
+            ).exists()
+            assert "mismatch_lock" in referral.approval_reasons
 
     @invariant()
     def every_consultation_has_one_seeker(self):

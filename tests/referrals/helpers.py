@@ -3,12 +3,29 @@
 import datetime
 
 from referrals import services
+from referrals.models import CounterDisplay
+from tests import factories
 
 BIRTH = datetime.date(1990, 5, 17)
 
 
-def consult(seeker, staff, *, in_person=True, apply=(), declined=()):
-    consultation = services.consultation_open(seeker=seeker, staff=staff, in_person=in_person)
+def desk_display(office) -> CounterDisplay:
+    """The office's first active seeker-facing display, made (paired) if there is none."""
+    display = (
+        CounterDisplay.objects.filter(office=office, paired_at__isnull=False, retired_at=None)
+        .order_by("pk")
+        .first()
+    )
+    return display or factories.CounterDisplayFactory(office=office)
+
+
+def consult(seeker, staff, *, in_person=True, apply=(), declined=(), display=None):
+    """A consultation; in person at `display` (default: the office's desk display)."""
+    if in_person and display is None:
+        display = desk_display(staff.office)
+    consultation = services.consultation_open(
+        seeker=seeker, staff=staff, in_person=in_person, display=display if in_person else None
+    )
     for posting in apply:
         services.interest_record(
             consultation=consultation, posting=posting, decision="apply", staff=staff
@@ -20,14 +37,29 @@ def consult(seeker, staff, *, in_person=True, apply=(), declined=()):
     return consultation
 
 
+def digits_of(posting) -> str:
+    return posting.number.replace("-", "")[-4:]
+
+
+def seeker_confirms(referral, staff, *, birth_date=None):
+    """The clerk sends the read-back; the seeker confirms on the display with their own
+    birth date (or `birth_date`). Returns the read-back."""
+    referral.refresh_from_db()
+    readback = services.display_show(referral=referral, staff=staff)
+    services.display_seeker_confirm(
+        display=readback.display,
+        referral=referral,
+        seeker_birth_date=birth_date or referral.consultation.seeker.birth_date,
+    )
+    return readback
+
+
 def issue_in_person(seeker, staff, posting):
     consultation = consult(seeker, staff, apply=[posting])
     referral = services.referral_draft(consultation=consultation, posting=posting, staff=staff)
+    seeker_confirms(referral, staff)
     services.referral_confirm_in_session(
-        referral=referral,
-        staff=staff,
-        posting_digits=posting.number.replace("-", "")[-4:],
-        seeker_birth_date=seeker.birth_date,
+        referral=referral, staff=staff, posting_digits=digits_of(posting)
     )
     referral.refresh_from_db()
     return referral
@@ -37,6 +69,18 @@ def pending(seeker, staff, posting):
     consultation = consult(seeker, staff, in_person=False, apply=[posting])
     referral = services.referral_draft(consultation=consultation, posting=posting, staff=staff)
     services.referral_submit(referral=referral, staff=staff)
+    referral.refresh_from_db()
+    return referral
+
+
+def approve(referral, supervisor, *, source="callback"):
+    """A supervisor approves, having heard the posting from the seeker."""
+    services.referral_approve(
+        referral=referral,
+        supervisor=supervisor,
+        stated_posting_number=referral.posting.number,
+        source=source,
+    )
     referral.refresh_from_db()
     return referral
 

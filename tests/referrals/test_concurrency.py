@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 
 from referrals import services
-from referrals.models import Confirmation, Disclosure, ReferralLetter
+from referrals.models import Alert, Confirmation, Disclosure, DisplayReadback, ReferralLetter
 from tests import factories
-from tests.referrals.helpers import BIRTH, consult, pending
+from tests.referrals.helpers import consult, desk_display, pending, seeker_confirms
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -50,7 +50,10 @@ def test_supervisors_approving_at_once_give_one_approval_and_one_disclosure(
     outcomes = race(
         [
             lambda s=s: services.referral_approve(
-                referral=referral, supervisor=s, stated_posting_number=posting_c.number
+                referral=referral,
+                supervisor=s,
+                stated_posting_number=posting_c.number,
+                source="callback",
             )
             for s in supervisors
         ]
@@ -65,8 +68,9 @@ def test_supervisors_approving_at_once_give_one_approval_and_one_disclosure(
 def test_a_double_submitted_confirmation_issues_once(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
     referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    seeker_confirms(referral, alice)
     confirm = lambda: services.referral_confirm_in_session(  # noqa: E731
-        referral=referral, staff=alice, posting_digits="5678", seeker_birth_date=BIRTH
+        referral=referral, staff=alice, posting_digits="5678"
     )
     outcomes = race([confirm, confirm, confirm])
     assert outcomes.count("ok") == 1
@@ -80,7 +84,10 @@ def test_a_void_racing_an_approval_leaves_one_consistent_outcome(alice, bob, see
     outcomes = race(
         [
             lambda: services.referral_approve(
-                referral=referral, supervisor=bob, stated_posting_number=posting_c.number
+                referral=referral,
+                supervisor=bob,
+                stated_posting_number=posting_c.number,
+                source="callback",
             ),
             lambda: services.referral_void(referral=referral, staff=alice, reason="辞退"),
         ]
@@ -99,12 +106,55 @@ def test_concurrent_audit_appends_keep_one_chain(alice, koriyama):
     from hellowork import audit
 
     seekers = [factories.JobSeekerFactory(office=koriyama) for _ in range(6)]
+    desk = desk_display(koriyama)
     outcomes = race(
         [
-            lambda s=s: services.consultation_open(seeker=s, staff=alice, in_person=True)
+            lambda s=s: services.consultation_open(
+                seeker=s, staff=alice, in_person=True, display=desk
+            )
             for s in seekers
         ]
     )
     assert outcomes.count("ok") == 6
     checked, broken = audit.verify()
     assert broken is None and checked >= 6
+
+
+def test_wrong_digits_typed_at_once_still_lock_at_the_third(alice, seeker_a, posting_c):
+    consultation = consult(seeker_a, alice, apply=[posting_c])
+    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    seeker_confirms(referral, alice)
+    wrong = lambda: services.referral_confirm_in_session(  # noqa: E731
+        referral=referral, staff=alice, posting_digits="0000"
+    )
+    outcomes = race([wrong, wrong, wrong])
+    assert all(isinstance(o, ValidationError) for o in outcomes)
+    referral.refresh_from_db()
+    assert referral.locked_at is not None
+    assert Alert.objects.filter(kind="referral_locked", referral=referral).count() == 1
+    with pytest.raises(ValidationError, match="承認"):
+        services.referral_confirm_in_session(referral=referral, staff=alice, posting_digits="5678")
+
+
+def test_the_seeker_and_a_newer_read_back_at_once_leave_one_answer(
+    alice, seeker_a, posting_c, posting_d
+):
+    consultation = consult(seeker_a, alice, apply=[posting_c, posting_d])
+    first = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    second = services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+    readback = services.display_show(referral=first, staff=alice)
+    outcomes = race(
+        [
+            lambda: services.display_seeker_confirm(
+                display=readback.display, referral=first, seeker_birth_date=seeker_a.birth_date
+            ),
+            lambda: services.display_show(referral=second, staff=alice),
+        ]
+    )
+    assert outcomes[1] == "ok"
+    readback.refresh_from_db()
+    # Either the seeker answered first (then the read-back was answered, not cleared) or the
+    # newer one took it off first (then the answer was refused): never both.
+    assert (readback.answered_at is None) != (readback.cleared_at is None)
+    assert (outcomes[0] == "ok") == (readback.answer == "confirmed")
+    assert DisplayReadback.objects.filter(answered_at=None, cleared_at=None).count() == 1

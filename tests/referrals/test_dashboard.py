@@ -25,7 +25,7 @@ from referrals.models import (
 from referrals.services import incidents
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import consult, issue_in_person, pending, retract
+from tests.referrals.helpers import consult, issue_in_person, pending, retract, seeker_confirms
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 
@@ -58,7 +58,10 @@ def history(no_hold, alice, bob, carol, erin, koriyama, fukushima, posting_c, po
         first_wrong = issue_in_person(seeker(koriyama), alice, posting_d)
         waiting = pending(seeker(koriyama), alice, posting_c)
         services.referral_approve(
-            referral=waiting, supervisor=bob, stated_posting_number=posting_c.number
+            referral=waiting,
+            supervisor=bob,
+            stated_posting_number=posting_c.number,
+            source="callback",
         )
     with time_machine.travel(at(3, 11), tick=False):
         retract(first_wrong, requester=alice, supervisor=bob)  # tasks overdue by the 15th
@@ -69,13 +72,9 @@ def history(no_hold, alice, bob, carol, erin, koriyama, fukushima, posting_c, po
             posting=posting_c,
             staff=alice,
         )
+        seeker_confirms(draft, alice)
         with pytest.raises(Exception):  # noqa: B017 - the caught mismatch
-            services.referral_confirm_in_session(
-                referral=draft,
-                staff=alice,
-                posting_digits="0000",
-                seeker_birth_date=datetime.date(1990, 5, 17),
-            )
+            services.referral_confirm_in_session(referral=draft, staff=alice, posting_digits="0000")
     with time_machine.travel(at(15, 9), tick=False):
         issue_in_person(seeker(koriyama), alice, posting_c)
     with time_machine.travel(at(15, 10), tick=False):
@@ -83,7 +82,10 @@ def history(no_hold, alice, bob, carol, erin, koriyama, fukushima, posting_c, po
         waiting_today = pending(seeker(koriyama), alice, posting_c)
         with pytest.raises(Exception):  # noqa: B017 - the supervisor's blind statement is wrong
             services.referral_approve(
-                referral=waiting_today, supervisor=bob, stated_posting_number=posting_d.number
+                referral=waiting_today,
+                supervisor=bob,
+                stated_posting_number=posting_d.number,
+                source="callback",
             )
     with time_machine.travel(at(15, 11), tick=False):
         retract(wrong_today, requester=alice, supervisor=bob)

@@ -1,21 +1,19 @@
 """The 2025 Koriyama incident (shared/seed/000_ed9a7ebe1331ed05.txt), replayed through the
 services: every step that led to the misdelivery is now stopped or caught."""
 
-import datetime
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from referrals import selectors, services
 from referrals.models import Alert, Consultation, ReferralLetter
 from tests.factories import StaffMemberFactory
-
-BIRTH = datetime.date(1990, 5, 17)
+from tests.referrals.helpers import consult, seeker_confirms
 
 
 def test_the_koriyama_chain_is_stopped(alice, bob, seeker_a, posting_c, posting_d, koriyama):
     # 2025-04-04: clerk B (alice) consults seeker A in person; A wants C and declines D.
-    consultation = services.consultation_open(seeker=seeker_a, staff=alice, in_person=True)
+    # In person, at the desk's seeker-facing display.
+    consultation = consult(seeker_a, alice)
     services.interest_record(
         consultation=consultation, posting=posting_c, decision="apply", staff=alice
     )
@@ -29,9 +27,10 @@ def test_the_koriyama_chain_is_stopped(alice, bob, seeker_a, posting_c, posting_
     with pytest.raises(ValidationError, match="応募しない"):
         services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
 
-    services.referral_confirm_in_session(
-        referral=letter, staff=alice, posting_digits="5678", seeker_birth_date=BIRTH
-    )
+    # A reads C's name on the display, presses "apply" and types A's own birth date; the
+    # clerk types the last four digits from the posting in A's hand.
+    seeker_confirms(letter, alice)
+    services.referral_confirm_in_session(referral=letter, staff=alice, posting_digits="5678")
     letter.refresh_from_db()
     first_code = letter.code
     assert letter.status == "issued" and first_code
@@ -52,27 +51,37 @@ def test_the_koriyama_chain_is_stopped(alice, bob, seeker_a, posting_c, posting_
     # Even for C, the re-entry after the seeker left needs a supervisor.
     again = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
     assert "consultation_closed" in again.approval_reasons
+    # Alone at the desk, the clerk cannot use the display either, nor confirm.
     with pytest.raises(ValidationError, match="承認"):
-        services.referral_confirm_in_session(
-            referral=again, staff=alice, posting_digits="5678", seeker_birth_date=BIRTH
-        )
+        services.display_show(referral=again, staff=alice)
+    with pytest.raises(ValidationError, match="承認"):
+        services.referral_confirm_in_session(referral=again, staff=alice, posting_digits="5678")
     services.referral_submit(referral=again, staff=alice)
 
     # A clerk cannot approve, not even another clerk.
     other_clerk = StaffMemberFactory(office=koriyama)
     with pytest.raises(PermissionDenied):
         services.referral_approve(
-            referral=again, supervisor=other_clerk, stated_posting_number=posting_c.number
+            referral=again,
+            supervisor=other_clerk,
+            stated_posting_number=posting_c.number,
+            source="callback",
         )
     with pytest.raises(PermissionDenied):
         services.referral_approve(
-            referral=again, supervisor=alice, stated_posting_number=posting_c.number
+            referral=again,
+            supervisor=alice,
+            stated_posting_number=posting_c.number,
+            source="callback",
         )
 
     # The supervisor states blind; D's number (the posting on the desk) is refused and recorded.
     with pytest.raises(ValidationError):
         services.referral_approve(
-            referral=again, supervisor=bob, stated_posting_number=posting_d.number
+            referral=again,
+            supervisor=bob,
+            stated_posting_number=posting_d.number,
+            source="callback",
         )
     again.refresh_from_db()
     assert again.status == "pending_approval"
@@ -82,7 +91,10 @@ def test_the_koriyama_chain_is_stopped(alice, bob, seeker_a, posting_c, posting_
 
     # C's number, typed in full-width digits, issues a new code.
     services.referral_approve(
-        referral=again, supervisor=bob, stated_posting_number="０７０４０－１２３４５６７８"
+        referral=again,
+        supervisor=bob,
+        stated_posting_number="０７０４０－１２３４５６７８",
+        source="callback",
     )
     again.refresh_from_db()
     assert again.status == "issued"

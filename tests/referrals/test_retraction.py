@@ -427,7 +427,10 @@ def test_the_timeline_tells_how_an_approved_referral_was_confirmed(
 
     referral = pending(seeker_a, alice, posting_d)
     services.referral_approve(
-        referral=referral, supervisor=bob, stated_posting_number=posting_d.number
+        referral=referral,
+        supervisor=bob,
+        stated_posting_number=posting_d.number,
+        source="callback",
     )
     manager = factories.StaffMemberFactory(office=koriyama, role=StaffRole.MANAGER)
     referral.refresh_from_db()

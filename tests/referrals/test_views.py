@@ -1,13 +1,25 @@
 """The counter screens: each step through the browser's eyes, bad input, stale screens."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from hellowork.models import AuditEvent
-from referrals.models import Alert, Consultation, PostingInterest, ReferralLetter
+from referrals import services
+from referrals.models import (
+    Alert,
+    ApprovalStatement,
+    Consultation,
+    DisplayReadback,
+    PostingInterest,
+    ReferralLetter,
+)
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import consult, issue_in_person, pending
+from tests.referrals.helpers import consult, desk_display, issue_in_person, pending, seeker_confirms
 
 
 @pytest.fixture
@@ -39,13 +51,45 @@ def test_search_finds_nothing_politely(counter, seeker_a):
     assert "該当する求職者はいません" in response.text
 
 
-def test_opening_a_consultation_from_the_seeker_page(counter, seeker_a):
+def test_opening_a_consultation_in_person_at_a_display(counter, seeker_a, koriyama):
+    desk, other_desk = desk_display(koriyama), factories.CounterDisplayFactory(office=koriyama)
+    page = counter.get(reverse("seeker_detail", args=[seeker_a.pk])).text
+    assert desk.label in page and other_desk.label in page
     response = counter.post(
-        reverse("consultation_open", args=[seeker_a.pk]), {"seeker": seeker_a.pk, "in_person": "1"}
+        reverse("consultation_open", args=[seeker_a.pk]),
+        {"seeker": seeker_a.pk, "in_person": "1", "display": other_desk.pk},
     )
     consultation = Consultation.objects.get()
     assert response.url == reverse("consultation_detail", args=[consultation.pk])
-    assert consultation.in_person is True
+    assert consultation.in_person is True and consultation.display == other_desk
+    # The desk is remembered for the session: the next seeker's form has it chosen.
+    other = factories.JobSeekerFactory(office=koriyama)
+    form = counter.get(reverse("seeker_detail", args=[other.pk])).context["form"]
+    assert (form.initial["in_person"], form.initial["display"]) == ("1", other_desk.pk)
+
+
+def test_in_person_needs_an_active_display_of_the_office(counter, seeker_a, koriyama, fukushima):
+    retired = factories.CounterDisplayFactory(office=koriyama)
+    retired.retired_at, retired.retired_by = timezone.now(), retired.created_by
+    retired.save()
+    elsewhere = factories.CounterDisplayFactory(office=fukushima)
+    # Without any display the page says what to do instead: not in person, then approval.
+    page = counter.get(reverse("seeker_detail", args=[seeker_a.pk])).text
+    assert "使用できる求職者用画面がありません" in page
+    for display in ["", retired.pk, elsewhere.pk, "abc"]:
+        response = counter.post(
+            reverse("consultation_open", args=[seeker_a.pk]),
+            {"seeker": seeker_a.pk, "in_person": "1", "display": display},
+        )
+        assert response.status_code == 400, display
+        assert "求職者用画面" in response.text
+    assert not Consultation.objects.exists()
+    not_in_person = counter.post(
+        reverse("consultation_open", args=[seeker_a.pk]),
+        {"seeker": seeker_a.pk, "in_person": "0", "display": ""},
+    )
+    assert not_in_person.status_code == 302
+    assert Consultation.objects.get().display is None
 
 
 def test_opening_needs_a_mode(counter, seeker_a):
@@ -104,13 +148,16 @@ def test_the_issuance_screen_reads_back_and_never_shows_the_birth_date(
         seeker_a.kana,
         "株式会社あさひ物流",
         "0704-100001-3",
-        "07040-12345678",
+        "07040-1234●●●●",  # the last four digits come from the paper posting
         "倉庫内作業員",
+        "求職者用画面に表示",
     ]:
         assert shown in page
     assert "求人者マイページに送られます" in page
-    for hidden in ["1990", "05-17", "5月17日", "平成2年"]:
+    for hidden in ["1990", "05-17", "5月17日", "平成2年", "07040-12345678", "5678"]:
         assert hidden not in page
+    # The digits field appears only after the seeker confirmed on the display.
+    assert 'name="posting_digits"' not in page
 
 
 def test_the_issuance_screen_says_when_nothing_is_sent(counter, alice, seeker_a, koriyama):
@@ -145,15 +192,37 @@ def test_confirming_at_the_counter(counter, consultation, posting_c, seeker_a):
         {"seeker": seeker_a.pk, "posting": posting_c.pk},
     ).url
     referral = ReferralLetter.objects.get()
+    # Digits before the seeker's answer: refused, and not a mismatch.
+    early = counter.post(
+        reverse("referral_confirm", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "posting_digits": "5678"},
+    )
+    assert early.status_code == 400 and "求職者本人の確認がまだです" in early.text
+    assert not Alert.objects.exists()
+    shown = counter.post(
+        reverse("referral_display_show", args=[referral.pk]), {"seeker": seeker_a.pk}
+    )
+    assert shown.url == draft
+    waiting = counter.get(draft).text
+    assert "求職者の操作を待っています" in waiting and 'hx-trigger="every 2s"' in waiting
+    readback = DisplayReadback.objects.get()
+    status_url = reverse("referral_display_status", args=[referral.pk])
+    assert counter.get(status_url, {"showing": readback.pk}).status_code == 204
+    services.display_seeker_confirm(
+        display=consultation.display, referral=referral, seeker_birth_date=seeker_a.birth_date
+    )
+    # The waiting screen asks for its panel and gets the digits field.
+    status = counter.get(status_url, {"showing": readback.pk})
+    assert status.status_code == 200 and 'name="posting_digits"' in status.text
     wrong = counter.post(
         reverse("referral_confirm", args=[referral.pk]),
-        {"seeker": seeker_a.pk, "posting_digits": "5679", "seeker_birth_date": "1990-05-17"},
+        {"seeker": seeker_a.pk, "posting_digits": "5679"},
     )
     assert wrong.status_code == 400 and "下4桁が一致しません" in wrong.text
     assert Alert.objects.filter(kind="caught_mismatch").count() == 1
     right = counter.post(
         reverse("referral_confirm", args=[referral.pk]),
-        {"seeker": seeker_a.pk, "posting_digits": "５６７８", "seeker_birth_date": "1990-05-17"},
+        {"seeker": seeker_a.pk, "posting_digits": "５６７８"},
     )
     assert right.url == draft
     referral.refresh_from_db()
@@ -162,20 +231,17 @@ def test_confirming_at_the_counter(counter, consultation, posting_c, seeker_a):
 
 
 @pytest.mark.parametrize(
-    "data",
-    [
-        {"posting_digits": "5678", "seeker_birth_date": "not a date"},
-        {"posting_digits": "5678", "seeker_birth_date": "2999-01-01"},
-        {"posting_digits": "", "seeker_birth_date": "1990-05-17"},
-        {"posting_digits": "56", "seeker_birth_date": "1990-05-17"},
-    ],
+    "data", [{"posting_digits": ""}, {"posting_digits": "56"}, {"posting_digits": "５６７８９"}]
 )
-def test_malformed_re_entries_change_nothing(counter, consultation, posting_c, seeker_a, data):
+def test_malformed_re_entries_change_nothing(
+    counter, alice, consultation, posting_c, seeker_a, data
+):
     counter.post(
         reverse("referral_draft", args=[consultation.pk]),
         {"seeker": seeker_a.pk, "posting": posting_c.pk},
     )
     referral = ReferralLetter.objects.get()
+    seeker_confirms(referral, alice)
     response = counter.post(
         reverse("referral_confirm", args=[referral.pk]), {"seeker": seeker_a.pk, **data}
     )
@@ -195,7 +261,8 @@ def test_a_stale_screen_cannot_act_on_another_seeker(
     )
     referral = ReferralLetter.objects.get()
     posts = [
-        ("referral_confirm", {"posting_digits": "5678", "seeker_birth_date": "1990-05-17"}),
+        ("referral_confirm", {"posting_digits": "5678"}),
+        ("referral_display_show", {}),
         ("referral_submit", {}),
         ("referral_void", {"reason": "x"}),
     ]
@@ -213,46 +280,109 @@ def test_a_stale_screen_cannot_act_on_another_seeker(
         assert "別の求職者" in response.text
     referral.refresh_from_db()
     consultation.refresh_from_db()
-    assert referral.status == "draft"
+    assert referral.status == "draft" and not DisplayReadback.objects.exists()
     assert consultation.closed_at is None and consultation.note == ""
     assert PostingInterest.objects.get(posting=posting_c).decision == "apply"
 
 
-def test_submit_then_blind_approval(alice, bob, seeker_a, posting_c, posting_d):
-    referral = pending(seeker_a, alice, posting_c)
+def test_submit_then_the_supervisor_hears_it_from_the_seeker(
+    alice, bob, seeker_a, posting_c, posting_d
+):
+    consultation = consult(seeker_a, alice, in_person=False, apply=[posting_c])
+    services.consultation_note_update(
+        consultation=consultation, staff=alice, note="電話: あさひ物流の倉庫内作業を希望"
+    )
+    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    services.referral_submit(referral=referral, staff=alice)
+    seeker_a.phone, seeker_a.email = "090-1234-5678", "hanako@example.jp"
+    seeker_a.save()
     supervisor = client_for(bob.user)
     queue = supervisor.get(reverse("approval_queue")).text
     assert seeker_a.name in queue
-    statement = supervisor.get(reverse("approval_detail", args=[referral.pk])).text
-    # Blind: the draft's establishment appears only among the recorded intents, not as the choice.
+    url = reverse("approval_detail", args=[referral.pk])
+    statement = supervisor.get(url).text
     assert "承認 1/2" in statement and "承認して紹介状を発行" not in statement
+    # The registered contact points to call back; nothing the clerk recorded about the choice.
+    assert "090-1234-5678" in statement and "hanako@example.jp" in statement
+    for clerks_record in ["あさひ物流", "朝日物流", posting_c.number, "倉庫内作業", "電話:"]:
+        assert clerks_record not in statement, clerks_record
+    # Nothing is listed before the supervisor types; the search finds postings by kana.
+    found = supervisor.post(
+        url, {"seeker": seeker_a.pk, "action": "search", "q": "あさひぶつりゅう"}
+    )
+    assert found.status_code == 200
+    assert posting_c.number in found.text and posting_d.number in found.text  # the same kana
+    # A statement needs where it was heard.
+    no_source = supervisor.post(
+        url,
+        {"seeker": seeker_a.pk, "action": "state", "stated_posting_number": posting_c.number},
+    )
+    assert no_source.status_code == 400 and "どこで聞いた" in no_source.text
+    assert not ApprovalStatement.objects.exists()
     wrong = supervisor.post(
-        reverse("approval_detail", args=[referral.pk]),
-        {"seeker": seeker_a.pk, "stated_posting_number": posting_d.number},
+        url,
+        {
+            "seeker": seeker_a.pk,
+            "action": "state",
+            "source": "callback",
+            "stated_posting_number": posting_d.number,
+        },
     )
     assert wrong.status_code == 400 and "一致しません" in wrong.text
     right = supervisor.post(
-        reverse("approval_detail", args=[referral.pk]),
-        {"seeker": seeker_a.pk, "stated_posting_number": "０７０４０－１２３４５６７８"},
+        url,
+        {
+            "seeker": seeker_a.pk,
+            "action": "state",
+            "source": "callback",
+            "stated_posting_number": "０７０４０－１２３４５６７８",
+        },
     )
     assert right.status_code == 200 and "承認して紹介状を発行" in right.text
     assert "株式会社あさひ物流" in right.text
+    statement = ApprovalStatement.objects.get(matched=True)
     done = supervisor.post(
         reverse("approval_approve", args=[referral.pk]),
-        {"seeker": seeker_a.pk, "stated_posting_number": "07040-12345678"},
+        {"seeker": seeker_a.pk, "statement": statement.pk},
     )
     assert done.url == reverse("approval_queue")
     referral.refresh_from_db()
     assert referral.status == "issued"
+    assert referral.confirmation.source == "callback"
 
 
-def test_a_tampered_approve_form_issues_nothing(alice, bob, seeker_a, posting_c, posting_d):
+def test_the_approve_step_needs_the_supervisors_own_fresh_statement(
+    alice, bob, seeker_a, posting_c, posting_d, koriyama
+):
     referral = pending(seeker_a, alice, posting_c)
-    response = client_for(bob.user).post(
-        reverse("approval_approve", args=[referral.pk]),
-        {"seeker": seeker_a.pk, "stated_posting_number": posting_d.number},
+    other = factories.StaffMemberFactory(office=koriyama, role="supervisor")
+    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=11), tick=False):
+        old = services.approval_statement_check(
+            referral=referral,
+            supervisor=bob,
+            stated_posting_number=posting_c.number,
+            source="callback",
+        )
+    others = services.approval_statement_check(
+        referral=referral,
+        supervisor=other,
+        stated_posting_number=posting_c.number,
+        source="written",
     )
-    assert response.status_code == 400
+    supervisor = client_for(bob.user)
+    for statement in ["", "999999", old.pk, others.pk]:
+        response = supervisor.post(
+            reverse("approval_approve", args=[referral.pk]),
+            {"seeker": seeker_a.pk, "statement": statement},
+        )
+        assert response.status_code == 400, statement
+        assert "承認 1/2" in response.text
+    # The first wave's form (a number, no statement) is refused the same way.
+    tampered = supervisor.post(
+        reverse("approval_approve", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "stated_posting_number": posting_c.number, "source": "callback"},
+    )
+    assert tampered.status_code == 400
     referral.refresh_from_db()
     assert referral.status == "pending_approval"
 
@@ -282,7 +412,12 @@ def test_the_maker_sees_no_approve_link_for_their_own_referral(bob, seeker_a, po
     assert "自分の作成" in supervisor.get(reverse("approval_queue")).text
     response = supervisor.post(
         reverse("approval_detail", args=[referral.pk]),
-        {"seeker": seeker_a.pk, "stated_posting_number": posting_c.number},
+        {
+            "seeker": seeker_a.pk,
+            "action": "state",
+            "source": "seeker_present",
+            "stated_posting_number": posting_c.number,
+        },
     )
     assert response.status_code == 403
 
@@ -336,7 +471,9 @@ def test_merging_two_consultations(counter, alice, seeker_a, posting_c):
         staff=alice,
         office=alice.office,
         in_person=True,
+        display=issued.consultation.display,
         opened_at=issued.created_at,
+        last_activity_at=issued.created_at,
     )
     page = counter.get(reverse("consultation_detail", args=[twin.pk])).text
     assert "この相談に統合" in page
@@ -376,45 +513,25 @@ def test_no_counter_page_is_stored(counter, consultation):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_the_birth_date_can_be_typed_as_said_in_the_japanese_era(
-    counter, consultation, posting_c, seeker_a
-):
-    counter.post(
-        reverse("referral_draft", args=[consultation.pk]),
-        {"seeker": seeker_a.pk, "posting": posting_c.pk},
-    )
-    referral = ReferralLetter.objects.get()
-    counter.post(
-        reverse("referral_confirm", args=[referral.pk]),
-        {
-            "seeker": seeker_a.pk,
-            "posting_digits": "5678",
-            "seeker_birth_date": "平成２年５月１７日",
-        },
-    )
-    referral.refresh_from_db()
-    assert referral.status == "issued"
-
-
 def test_after_a_refusal_the_typed_values_are_cleared(counter, consultation, posting_c, seeker_a):
     counter.post(
         reverse("referral_draft", args=[consultation.pk]),
         {"seeker": seeker_a.pk, "posting": posting_c.pk},
     )
     referral = ReferralLetter.objects.get()
+    seeker_confirms(referral, consultation.staff)
     response = counter.post(
         reverse("referral_confirm", args=[referral.pk]),
-        {"seeker": seeker_a.pk, "posting_digits": "9876", "seeker_birth_date": "1991-02-03"},
+        {"seeker": seeker_a.pk, "posting_digits": "9876"},
     )
     assert response.status_code == 400
-    assert "9876" not in response.text and "1991-02-03" not in response.text
+    assert "9876" not in response.text
 
 
 def test_the_employers_result_and_its_correction_show_on_the_counter(
     counter, alice, dave, seeker_a, posting_c, settings
 ):
     settings.DISCLOSURE_HOLD_MINUTES = 0
-    from referrals import services
 
     referral = issue_in_person(seeker_a, alice, posting_c)
     page = counter.get(reverse("referral_detail", args=[referral.pk])).text

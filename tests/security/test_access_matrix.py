@@ -7,6 +7,11 @@ whatever the view looks up. Everybody else is created after every id was moved f
 so no candidate id can ever name the attacker's own records. New URLs are covered without
 editing this test: it walks the resolver.
 
+The seeker-facing display (/display/) holds no login: every identity here is asked there
+too, and two more: a browser holding the victim desk's superseded credential (the desk was
+paired again since) and one holding a retired display's, while a read-back of the victim
+waits on that desk. None of them may see it.
+
 Expected: anonymous users are sent to a login page; an account of the wrong kind gets 403;
 an employer of another establishment and staff of another office get 404 for any record
 (403 where the whole screen is for supervisors); nobody gets a 500; and the victim's
@@ -25,10 +30,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from referrals import services
+from referrals import display_credentials, services
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import issue_in_person, pending
+from tests.referrals.helpers import consult, issue_in_person, pending
 
 VICTIM_IDS = 500_000  # the victim's rows get ids 500001, 500002, ...
 ATTACKER_IDS = 900_000
@@ -102,12 +107,18 @@ def victim(settings, koriyama):
     services.selection_result_record(
         disclosure=issued.disclosure, member=member, result="not_hired", conditions_differ=False
     )
+    # A read-back of the victim waiting on the victim's desk display.
+    posting = factories.JobPostingFactory(establishment=establishment)
+    consultation = consult(seeker, alice, apply=[posting])
+    draft = services.referral_draft(consultation=consultation, posting=posting, staff=alice)
+    services.display_show(referral=draft, staff=alice)
     return {
         "seeker": seeker,
         "member": member,
         "disclosure": issued.disclosure,
         "referral": issued,
         "pending": waiting,
+        "desk": consultation.display,
         "secrets": [seeker.name, seeker.kana, seeker.number, member.user.email],
     }
 
@@ -122,11 +133,32 @@ def attackers(victim, fukushima):
     employer = factories.EmployerMemberFactory(
         establishment=factories.EstablishmentFactory(office=fukushima), is_primary=True
     )
+    # The victim desk's old credential: the desk was paired again (a new secret) since.
+    desk = victim["desk"]
+    superseded = Client()
+    superseded.cookies[display_credentials.COOKIE_NAME] = display_credentials.sign(
+        display_id=desk.pk, secret="test-secret"
+    )
+    desk.device_secret_digest = display_credentials.digest("new-tablet", purpose="device")
+    desk.save()
+    retired_display = factories.CounterDisplayFactory(office=victim["desk"].office)
+    services.display_retire(display=retired_display, supervisor=retired_display.created_by)
+    retired = Client()
+    retired.cookies[display_credentials.COOKIE_NAME] = display_credentials.sign(
+        display_id=retired_display.pk, secret="test-secret"
+    )
+    other_office = Client()
+    other_office.cookies[display_credentials.COOKIE_NAME] = display_credentials.sign(
+        display_id=factories.CounterDisplayFactory(office=fukushima).pk, secret="test-secret"
+    )
     return {
         "anonymous": Client(),
         "employer": client_for(employer.user),
         "clerk": client_for(clerk.user),
         "supervisor": client_for(supervisor.user),
+        "display_superseded": superseded,
+        "display_retired": retired,
+        "display_of_another_office": other_office,
     }
 
 
@@ -158,10 +190,14 @@ def expected(identity: str, name: str, path: str, has_params: bool) -> set[int]:
     bare = name.split(":")[-1]
     if bare in PUBLIC:
         return ANY
+    if path.startswith("/display/"):
+        # Without a valid credential: the pairing page, 403 for the parts a display asks
+        # for by itself; a valid one of another office: its own (empty) screen.
+        return {200, 204, 302, 400, 403, 405}
     if path.startswith("/admin/"):
         return {302}  # nobody here is an administrator: to the login
     side = "counter" if path.startswith("/counter/") else "mypage"
-    if identity == "anonymous":
+    if identity == "anonymous" or identity.startswith("display"):
         return {302}
     if identity == "employer":
         if side == "counter":
@@ -188,12 +224,14 @@ def test_every_route_refuses_everyone_it_should(victim, attackers):
                     status = response.status_code
                     assert status != 500, (identity, method, path)
                     assert status in expected_statuses, (identity, method, path, status)
-                    if status == 302 and identity == "anonymous" and expected_statuses == {302}:
+                    if (
+                        status == 302
+                        and (identity == "anonymous" or identity.startswith("display"))
+                        and expected_statuses == {302}
+                    ):
                         assert "/login/" in response["Location"], (path, response["Location"])
                     body = response.content.decode(errors="replace")
-                    if not (
-                        identity != "anonymous" and identity != "employer" and name in NATIONAL
-                    ):
+                    if not (identity in ("clerk", "supervisor") and name in NATIONAL):
                         for secret in victim["secrets"]:
                             assert secret not in body, (identity, method, path, secret)
                     checked += 1

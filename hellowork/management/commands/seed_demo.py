@@ -10,7 +10,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         logins = build_demo()
-        demo_built.send(sender=self.__class__)
+        # Apps above hellowork add their own demo (the counter's displays and history) and
+        # may return lines to print, such as the displays' pairing codes.
+        extra_lines: list[str] = []
+        for _receiver, lines in demo_built.send(sender=self.__class__):
+            if isinstance(lines, list):
+                extra_lines.extend(str(line) for line in lines)
         counts = {
             "offices": Office.objects.count(),
             "staff": StaffMember.objects.count(),
@@ -36,3 +41,5 @@ class Command(BaseCommand):
         for login, name, what in logins.employers:
             self.stdout.write(f"  {login:<36} {name}  {what}")
         self.stdout.write(f"\nSystem administrator at http://127.0.0.1:8000/admin/: {logins.admin}")
+        for line in extra_lines:
+            self.stdout.write(line)

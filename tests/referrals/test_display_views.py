@@ -1,0 +1,231 @@
+"""The seeker-facing display's pages (/display/) and the supervisors' page of displays: what a
+paired display shows and takes, what anyone else gets, bad input, query counts."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from hellowork.models import AuditEvent
+from referrals import display_credentials, services
+from referrals.models import Alert, CounterDisplay
+from tests import factories
+from tests.conftest import client_for
+from tests.referrals.helpers import consult
+
+
+def display_client(display: CounterDisplay, secret: str = "test-secret") -> Client:  # noqa: S107
+    client = Client()
+    client.cookies[display_credentials.COOKIE_NAME] = display_credentials.sign(
+        display_id=display.pk, secret=secret
+    )
+    return client
+
+
+@pytest.fixture
+def readback(alice, seeker_a, posting_c):
+    consultation = consult(seeker_a, alice, apply=[posting_c])
+    draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    return services.display_show(referral=draft, staff=alice)
+
+
+@pytest.fixture
+def tablet(readback):
+    return display_client(readback.display)
+
+
+def test_pairing_from_the_browser_sets_a_long_lived_strict_cookie(bob):
+    registered = services.display_pair(supervisor=bob, label="第1窓口")
+    browser = Client()
+    page = browser.get(reverse("display_home"))
+    assert page.status_code == 200 and "ペアリングコード" in page.text
+    response = browser.post(reverse("display_pair"), {"code": registered.pairing_code})
+    assert response.status_code == 302
+    cookie = response.cookies[display_credentials.COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/display/"
+    assert int(cookie["max-age"]) >= 365 * 24 * 60 * 60
+    screen = browser.get(reverse("display_home"))
+    assert "お待ちください" in screen.text and "第1窓口" in screen.text
+    assert "no-store" in screen["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "code", ["", "1234", "abcdefgh", "1" * 40, "<script>", "１２３４－５６７８"]
+)
+def test_a_wrong_pairing_code_says_so_and_pairs_nothing(bob, code):
+    services.display_pair(supervisor=bob, label="第1窓口")
+    response = Client().post(reverse("display_pair"), {"code": code})
+    assert response.status_code == 400
+    assert "error-summary" in response.text
+    assert display_credentials.COOKIE_NAME not in response.cookies
+    assert not CounterDisplay.objects.filter(paired_at__isnull=False).exists()
+
+
+def test_the_display_shows_nothing_until_the_clerk_sends_a_read_back(alice, seeker_a, koriyama):
+    consultation = consult(seeker_a, alice)
+    tablet = display_client(consultation.display)
+    page = tablet.get(reverse("display_home")).text
+    assert seeker_a.name not in page and "お待ちください" in page
+    assert tablet.get(reverse("display_screen")).status_code == 204  # still nothing
+
+
+def test_the_read_back_in_large_type_and_the_keypad(tablet, readback, seeker_a):
+    page = tablet.get(reverse("display_home")).text
+    for shown in [
+        seeker_a.name,
+        seeker_a.kana,
+        "株式会社あさひ物流",
+        "0704-100001-3",
+        "07040-12345678",
+        "倉庫内作業員",
+        "求人者マイページに送られます",
+        "この求人に応募する",
+        "data-keypad",
+    ]:
+        assert shown in page, shown
+    assert "1990" not in page  # the birth date is never shown
+    # Asked again while the same read-back waits: 204, nothing changes under the fingers.
+    same = tablet.get(reverse("display_screen"), {"showing": readback.pk})
+    assert same.status_code == 204
+    assert AuditEvent.objects.filter(action="display.readback_shown").count() == 1
+
+
+def test_the_seeker_confirms_with_the_keypad_in_any_era(tablet, readback, alice, seeker_a):
+    response = tablet.post(
+        reverse("display_answer"),
+        {
+            "readback": readback.pk,
+            "answer": "apply",
+            "era": "heisei",
+            "year": "２",
+            "month": "5",
+            "day": "17",
+        },
+    )
+    assert response.status_code == 302 and response["Location"].endswith("?answered=confirmed")
+    thanks = tablet.get(response["Location"]).text
+    assert "ありがとうございました" in thanks and seeker_a.name not in thanks
+    readback.refresh_from_db()
+    assert readback.answer == "confirmed"
+    services.referral_confirm_in_session(
+        referral=readback.referral, staff=alice, posting_digits="5678"
+    )
+
+
+def test_a_wrong_birth_date_asks_for_the_clerk(tablet, readback):
+    response = tablet.post(
+        reverse("display_answer"),
+        {"readback": readback.pk, "answer": "apply", "year": "1990", "month": "5", "day": "18"},
+    )
+    assert response["Location"].endswith("?answered=mismatch")
+    page = tablet.get(response["Location"]).text
+    assert "窓口の職員にお声がけください" in page and "1990" not in page
+    assert Alert.objects.filter(kind="caught_mismatch").count() == 1
+
+
+def test_not_this_job(tablet, readback):
+    response = tablet.post(
+        reverse("display_answer"), {"readback": readback.pk, "answer": "decline"}
+    )
+    assert response["Location"].endswith("?answered=declined")
+    readback.refresh_from_db()
+    assert readback.answer == "declined"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"answer": "apply", "year": "1990", "month": "2", "day": "30"},
+        {"answer": "apply", "year": "", "month": "5", "day": "17"},
+        {"answer": "apply", "year": "2999", "month": "1", "day": "1"},
+        {"answer": "apply", "era": "showa", "year": "99", "month": "1", "day": "1"},
+        {"answer": "apply", "year": "19９0x", "month": "5", "day": "17"},
+        {"answer": "maybe", "year": "1990", "month": "5", "day": "17"},
+    ],
+)
+def test_a_date_that_does_not_exist_is_asked_again_and_counts_nothing(tablet, readback, data):
+    response = tablet.post(reverse("display_answer"), {"readback": readback.pk, **data})
+    assert response.status_code == 400
+    assert "error-summary" in response.text
+    readback.refresh_from_db()
+    assert readback.answered_at is None
+    assert not Alert.objects.exists()
+
+
+def test_a_display_can_answer_only_its_own_read_back(readback, koriyama, seeker_a):
+    other = display_client(factories.CounterDisplayFactory(office=koriyama))
+    page = other.get(reverse("display_home")).text
+    assert seeker_a.name not in page
+    response = other.post(
+        reverse("display_answer"),
+        {"readback": readback.pk, "answer": "apply", "year": "1990", "month": "5", "day": "17"},
+    )
+    assert response["Location"].endswith("?answered=expired")
+    readback.refresh_from_db()
+    assert readback.answered_at is None
+
+
+def test_a_retired_or_superseded_credential_sees_the_pairing_page(readback, bob, seeker_a):
+    display = readback.display
+    old = display_client(display)
+    display.device_secret_digest = display_credentials.digest("new", purpose="device")
+    display.save()
+    for client in [old, Client()]:
+        page = client.get(reverse("display_home")).text
+        assert seeker_a.name not in page and "ペアリング" in page
+        assert client.get(reverse("display_screen")).status_code == 403
+        assert client.post(reverse("display_answer"), {"readback": readback.pk}).status_code == 403
+    services.display_retire(display=display, supervisor=bob)
+    assert "ペアリング" in display_client(display, "new").get(reverse("display_home")).text
+
+
+def test_the_display_is_not_a_staff_session(tablet, readback):
+    assert tablet.get(reverse("counter_home")).status_code == 302  # to the staff login
+
+
+# -- the supervisors' page --------------------------------------------------------------
+
+
+def test_a_supervisor_registers_a_display_and_sees_its_code_once(bob):
+    supervisor = client_for(bob.user)
+    response = supervisor.post(reverse("display_list"), {"label": "第3窓口"})
+    assert response.status_code == 200
+    display = CounterDisplay.objects.get(label="第3窓口")
+    code = response.context["code"]
+    assert len(code) == 9 and code[4] == "-"
+    assert "/display/" in response.text
+    listing = supervisor.get(reverse("display_list")).text
+    assert "第3窓口" in listing and code not in listing and "ペアリング待ち" in listing
+    services.display_pairing_redeem(code=code, ip="127.0.0.1")
+    assert "使用中" in supervisor.get(reverse("display_list")).text
+    supervisor.post(reverse("display_retire", args=[display.pk]))
+    display.refresh_from_db()
+    assert display.retired_at is not None
+
+
+def test_a_clerk_cannot_open_the_displays_page(alice):
+    assert client_for(alice.user).get(reverse("display_list")).status_code == 403
+
+
+def test_an_empty_label_changes_nothing(bob):
+    response = client_for(bob.user).post(reverse("display_list"), {"label": " "})
+    assert response.status_code == 400 and "error-summary" in response.text
+    assert not CounterDisplay.objects.exists()
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_displays_page_queries_do_not_grow(bob, koriyama, rows, django_assert_max_num_queries):
+    for n in range(rows):
+        display = factories.CounterDisplayFactory(office=koriyama, label=f"窓口{n}")
+        if n % 2:
+            display.retired_at, display.retired_by = display.created_at, display.created_by
+            display.save()
+    supervisor = client_for(bob.user)
+    with django_assert_max_num_queries(8):
+        assert supervisor.get(reverse("display_list")).status_code == 200
+
+
+def test_the_readback_waiting_page_and_the_poll_cost_a_fixed_number_of_queries(
+    tablet, readback, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        assert tablet.get(reverse("display_screen"), {"showing": readback.pk}).status_code == 204
