@@ -159,7 +159,7 @@ def main() -> None:
         "audit_events": AuditEvent.objects.count(),
         "issuance_per_s": issued.services_per_s,
         "raw_per_s": issued.raw_per_s,
-        "raw_4tx_per_s": issued.raw_4tx_per_s,
+        "raw_split_per_s": issued.raw_split_per_s,
         "issuance_ratio": round(issued.services_per_s / issued.raw_per_s, 3),
         "audit_appends_per_s": chain_ceiling,
         "load_rps": mix.rps,

@@ -62,13 +62,17 @@ def write_data(path: Path, employers: list[Employer], clerks: list[Clerk], threa
                     "session": clerk.session,
                     "csrf": clerk.csrf,
                     "consultations": clerk.consultations,
+                    "display": str(clerk.display_id),
+                    "display_cookie": clerk.display_cookie,
                     "issues": [
                         {
                             "seeker": str(p.seeker_id),
                             "number": p.posting_number,
                             "posting": str(p.posting_id),
                             "digits": p.digits,
-                            "birth": p.birth_date.isoformat(),
+                            "year": str(p.birth_date.year),
+                            "month": str(p.birth_date.month),
+                            "day": str(p.birth_date.day),
                         }
                         for p in clerk.issues
                     ],

@@ -1,11 +1,12 @@
 -- The load's request mix for wrk (bench/load.py writes the data file and reads the result).
 --
--- Each wrk thread drives one connection (wrk -t N -c N), so an issue's five requests
+-- Each wrk thread drives one connection (wrk -t N -c N), so an issue's eight requests
 -- follow one another on it. Each draw picks the applicant list (41%), an applicant's
 -- page (41%), a counter consultation page (14.6%) or starts an in-person issue (3.4%),
--- whose five requests (open the consultation, record "apply", draft, the issuance
--- screen, confirm) then follow. Of all requests that makes 36% list, 36% applicant, 13%
--- consultation and 15% issue.
+-- whose eight requests (open the consultation at the desk's display, record "apply",
+-- draft, the issuance screen, send the read-back to the display, the display's screen,
+-- the seeker's answer on it, the clerk's digits) then follow. Of all requests that makes
+-- 32% list, 32% applicant, 11% consultation and 25% issue.
 --
 -- BENCH_MODE=healthz sends GET /healthz with the same session cookies instead (the
 -- framework floor); healthz_anon sends it without cookies.
@@ -56,11 +57,17 @@ local function post(path, fields)
   }, form(fields))
 end
 
+-- The desk's display: its own cookie (no session), the same CSRF secret for brevity.
+local function display_cookie()
+  return "hellowork_display=" .. me.clerk.display_cookie .. "; csrftoken=" .. me.clerk.csrf
+end
+
 local function issue_request()
   c_issue = c_issue + 1
   if step == 1 then
     expect = 302
-    return post("/counter/seekers/" .. current.seeker .. "/consultations/", { in_person = "1" })
+    return post("/counter/seekers/" .. current.seeker .. "/consultations/",
+      { in_person = "1", display = me.clerk.display })
   elseif step == 2 then
     expect = 302
     return post("/counter/consultations/" .. consultation .. "/interests/",
@@ -73,10 +80,22 @@ local function issue_request()
     return wrk.format("GET", "/counter/referrals/" .. referral .. "/", {
       ["Cookie"] = "sessionid=" .. me.clerk.session .. "; csrftoken=" .. me.clerk.csrf,
     })
+  elseif step == 5 then
+    expect = 302
+    return post("/counter/referrals/" .. referral .. "/display/", {})
+  elseif step == 6 then
+    expect = 200
+    return wrk.format("GET", "/display/screen/", { ["Cookie"] = display_cookie() })
+  elseif step == 7 then
+    expect = 302
+    return wrk.format("POST", "/display/answer/", {
+      ["Cookie"] = display_cookie(),
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+    }, form({ csrfmiddlewaretoken = me.clerk.csrf, readback = readback, answer = "apply",
+              era = "western", year = current.year, month = current.month, day = current.day }))
   else
     expect = 302
-    return post("/counter/referrals/" .. referral .. "/confirm/",
-      { posting_digits = current.digits, seeker_birth_date = current.birth })
+    return post("/counter/referrals/" .. referral .. "/confirm/", { posting_digits = current.digits })
   end
 end
 
@@ -139,8 +158,10 @@ function response(status, headers, body)
     consultation = last_id(headers["Location"])
   elseif step == 3 then
     referral = last_id(headers["Location"])
+  elseif step == 6 then
+    readback = body and string.match(body, 'name="readback" value="(%d+)"')
   end
-  if step == 5 then
+  if step == 8 then
     issued = issued + 1
     step = nil
   else

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db.models import Count, Q
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -23,7 +24,8 @@ from bench.generate import FEATURED_SERIAL
 from hellowork import otp
 from hellowork.middleware import IdleTimeoutMiddleware
 from hellowork.models import EmployerMember, JobPosting, JobSeeker, StaffMember, User
-from referrals.models import Consultation, Disclosure, ReferralLetter
+from referrals import display_credentials
+from referrals.models import Consultation, CounterDisplay, Disclosure, ReferralLetter
 from referrals.selectors import visible_now
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -62,7 +64,30 @@ class Clerk:
     session: str
     csrf: str  # the CSRF cookie's secret, also sent as the form token
     consultations: list[int]
+    display_id: int  # the desk's seeker-facing display (rule 3)
+    display_cookie: str  # its browser's device credential
     issues: list["Pair"] = field(default_factory=list)
+
+
+def paired_display(staff: StaffMember) -> tuple[int, str]:
+    """The office's display, paired for the load's "tablet": (id, credential cookie). A new
+    secret replaces the generator's placeholder, as a pairing would."""
+    display = CounterDisplay.objects.filter(
+        office_id=staff.office_id, paired_at__isnull=False, retired_at__isnull=True
+    ).first()
+    if display is None:
+        display = CounterDisplay.objects.create(
+            office_id=staff.office_id,
+            label="bench",
+            created_at=timezone.now(),
+            created_by=staff,
+            paired_at=timezone.now(),
+            device_secret_digest="0" * 64,
+        )
+    secret = secrets.token_urlsafe(32)
+    display.device_secret_digest = display_credentials.digest(secret, purpose="device")
+    display.save(update_fields=["device_secret_digest"])
+    return display.pk, display_credentials.sign(display_id=display.pk, secret=secret)
 
 
 @dataclass(frozen=True)
@@ -141,8 +166,16 @@ def clerks(count: int, *, per_clerk: int = 20) -> list[Clerk]:
             .values_list("id", flat=True)
             .distinct()[:per_clerk]
         )
+        display_id, display_cookie = paired_display(clerk)
         result.append(
-            Clerk(clerk.pk, session_for(clerk.user), secrets.token_hex(16), consultations)
+            Clerk(
+                clerk.pk,
+                session_for(clerk.user),
+                secrets.token_hex(16),
+                consultations,
+                display_id,
+                display_cookie,
+            )
         )
     return result
 

@@ -22,6 +22,7 @@ from hellowork.models import Office, StaffMember
 from referrals import selectors
 from referrals.models import (
     Alert,
+    ApprovalSource,
     ConfirmationMethod,
     Disclosure,
     Incident,
@@ -37,7 +38,12 @@ from referrals.models import (
 SERIES: list[tuple[str, Promise]] = [
     ("issued_in_person", gettext_lazy("紹介状の発行（対面で確認）")),
     ("issued_by_approval", gettext_lazy("紹介状の発行（統括官の承認）")),
+    # Where the approving supervisor heard the seeker (rule 4): a share of the line above.
+    ("approval_callback", gettext_lazy("うち承認: 登録の電話番号への折り返し")),
+    ("approval_seeker_present", gettext_lazy("うち承認: 求職者が窓口で")),
+    ("approval_written", gettext_lazy("うち承認: 本人の書面・メッセージ")),
     ("caught_mismatch", gettext_lazy("確認で止まった不一致")),
+    ("referral_locked", gettext_lazy("不一致が重なりロックした紹介")),
     ("retract_reorder", gettext_lazy("取消直後の別事業所への再入力")),
     ("code_mismatch", gettext_lazy("紹介コード照会の不一致")),
     ("misdelivery_report", gettext_lazy("求人者からの誤送付の申告")),
@@ -69,14 +75,39 @@ def daily_counts(*, office_ids: list[int], first: datetime.date, last: datetime.
         )
         .values(office=F("consultation__office_id"), day=TruncDate("issued_at"))
         .annotate(
-            in_person=Count("pk", filter=Q(confirmation__method=ConfirmationMethod.IN_PERSON)),
-            approval=Count("pk", filter=Q(confirmation__method=ConfirmationMethod.APPROVAL)),
+            # The first wave's methods count with the method they were then.
+            in_person=Count(
+                "pk",
+                filter=Q(
+                    confirmation__method__in=[
+                        ConfirmationMethod.IN_PERSON,
+                        ConfirmationMethod.IN_PERSON_CLERK,
+                    ]
+                ),
+            ),
+            approval=Count(
+                "pk",
+                filter=Q(
+                    confirmation__method__in=[
+                        ConfirmationMethod.APPROVAL,
+                        ConfirmationMethod.APPROVAL_UNSOURCED,
+                    ]
+                ),
+            ),
+            **{
+                f"approval_{source}": Count("pk", filter=Q(confirmation__source=source))
+                for source in ApprovalSource.values
+            },
         )
         .order_by()
     )
     for row in issued:
-        add(row["office"], row["day"], "issued_in_person", row["in_person"])
-        add(row["office"], row["day"], "issued_by_approval", row["approval"])
+        values: dict[str, Any] = dict(row)
+        add(values["office"], values["day"], "issued_in_person", values["in_person"])
+        add(values["office"], values["day"], "issued_by_approval", values["approval"])
+        for source in ApprovalSource.values:
+            key = f"approval_{source}"
+            add(values["office"], values["day"], key, values[key])
     alerts = (
         Alert.objects.filter(office_id__in=office_ids, created_at__gte=start, created_at__lt=end)
         .values("office_id", "kind", day=TruncDate("created_at"))

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hellowork.fields import SpokenDateField
 from hellowork.identifiers import IdentifierFormField, normalize
@@ -82,8 +83,8 @@ class OpenConsultationForm(SeekerBoundForm):
             self.add_error(
                 "display",
                 _(
-                    "対面の相談は、求職者用画面を選んでください。画面のない窓口では「対面でない」を"
-                    "選び、統括官の承認に回します。"
+                    "対面の相談は、求職者用画面を選んで開いてください。求職者用画面のない窓口では"
+                    "「対面でない」で開き、統括官の承認に回します。"
                 ),
             )
         if cleaned.get("in_person") is False:
@@ -183,9 +184,9 @@ class DisplayAnswerForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    year = forms.CharField(label=_("年"), max_length=4, required=False)
-    month = forms.CharField(label=_("月"), max_length=2, required=False)
-    day = forms.CharField(label=_("日"), max_length=2, required=False)
+    year = forms.CharField(label=pgettext_lazy("birth date", "年"), max_length=4, required=False)
+    month = forms.CharField(label=pgettext_lazy("birth date", "月"), max_length=2, required=False)
+    day = forms.CharField(label=pgettext_lazy("birth date", "日"), max_length=2, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

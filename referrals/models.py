@@ -44,7 +44,10 @@ class CounterDisplay(models.Model):
     label = models.CharField(_("窓口の名前"), max_length=40)
     created_at = models.DateTimeField(_("登録日時"))
     created_by = models.ForeignKey(
-        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録した職員")
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("画面を登録した職員"),
     )
     # The one-time pairing code, as a keyed digest; emptied when a browser redeems it.
     pairing_code_digest = models.CharField(max_length=64, blank=True)
@@ -415,7 +418,7 @@ class ConfirmationMethod(models.TextChoices):
     # Confirmations made before the second wave, kept under what they really were: the
     # clerk typed both halves, and the supervisor's source was not recorded.
     IN_PERSON_CLERK = "in_person_clerk", _("対面（職員が両方を入力、旧方式）")
-    APPROVAL_UNSOURCED = "approval_unsourced", _("統括官の承認（聴取方法の記録なし、旧方式）")
+    APPROVAL_UNSOURCED = "approval_unsourced", _("統括官の承認（聴取の方法の記録なし、旧方式）")
 
 
 class ApprovalSource(models.TextChoices):
@@ -577,7 +580,7 @@ class DisplayReadback(models.Model):
     sent_by = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("表示した職員")
     )
-    sent_at = models.DateTimeField(_("表示日時"))
+    sent_at = models.DateTimeField(_("送信日時"))
     # When the display first drew it (the seeker's name was then on the screen).
     shown_at = models.DateTimeField(_("画面に表示"), null=True, blank=True)
     answered_at = models.DateTimeField(_("回答日時"), null=True, blank=True)

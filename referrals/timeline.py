@@ -20,11 +20,14 @@ from referrals.models import (
     Alert,
     AlertKind,
     ApprovalReason,
+    ApprovalSource,
     CodeCheck,
     CodeCheckReason,
     ConfirmationMethod,
     ContactMethod,
+    CounterDisplay,
     Disclosure,
+    DisplayReadback,
     Incident,
     IncidentTaskKind,
     MisdeliveryReport,
@@ -40,7 +43,7 @@ class Entry:
     label: str
     detail: str = ""
     actor: str = ""  # the person's name, or "" for the system
-    side: str = "system"  # "staff", "employer" or "system"
+    side: str = "system"  # "staff", "employer", "seeker" (on the display) or "system"
     kind: str = ""  # "view" (an employer saw the applicant), "alert", "retraction", "task"
 
 
@@ -50,6 +53,12 @@ LABELS: dict[str, Promise] = {
     "referral.rejected": gettext_lazy("統括官が差し戻し"),
     "referral.confirmation_refused": gettext_lazy("再入力が一致せず、確認を止めた"),
     "referral.statement_refused": gettext_lazy("統括官の照合が一致せず、承認を止めた"),
+    "referral.statement_matched": gettext_lazy("統括官が求職者から聞いた求人が一致"),
+    "display.readback_sent": pgettext_lazy("event", "求職者用画面に表示"),
+    "display.readback_shown": gettext_lazy("求職者用画面が内容を表示"),
+    "referral.seeker_confirmed": gettext_lazy("求職者が求職者用画面で確認"),
+    "referral.display_refused": gettext_lazy("求職者用画面での確認が一致せず、止めた"),
+    "referral.locked": gettext_lazy("不一致が重なり、窓口での発行を停止"),
     "referral.confirmed": gettext_lazy("確認（対面）"),
     "referral.approved": gettext_lazy("確認（統括官の承認）"),
     "referral.issued": gettext_lazy("紹介状を発行"),
@@ -91,6 +100,7 @@ PAGES: dict[str, Promise] = {
 FIELDS: dict[str, Promise] = {
     "posting_digits": gettext_lazy("求人番号の下4桁"),
     "seeker_birth_date": gettext_lazy("生年月日"),
+    "seeker_declined": gettext_lazy("求職者が「違う」を選択"),
     "stated_posting_number": gettext_lazy("統括官が述べた求人番号"),
 }
 
@@ -102,6 +112,8 @@ KINDS = {
     "misdelivery.reported": "alert",
     "referral.confirmation_refused": "alert",
     "referral.statement_refused": "alert",
+    "referral.display_refused": "alert",
+    "referral.locked": "alert",
     "referral.retraction_requested": "retraction",
     "referral.retracted": "retraction",
     "disclosure.retracted": "retraction",
@@ -130,7 +142,11 @@ def _when(value: str | None) -> str:
     return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
 
 
-def _detail(event: AuditEvent) -> str:
+def _display(d: dict[str, Any], displays: dict[int, str]) -> str:
+    return displays.get(d.get("display_id") or 0, "")
+
+
+def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
     d = event.detail or {}
     match event.action:
         case "referral.drafted":
@@ -144,14 +160,35 @@ def _detail(event: AuditEvent) -> str:
                     _label(ApprovalReason, r) for r in d.get("approval_reasons", [])
                 )
             }
+        case "display.readback_sent" | "display.readback_shown" | "referral.seeker_confirmed":
+            return _("求職者用画面: %(label)s") % {"label": _display(d, displays)}
+        case "referral.display_refused":
+            return _("求職者用画面: %(label)s、一致しなかった項目: %(fields)s") % {
+                "label": _display(d, displays),
+                "fields": _("、").join(str(FIELDS.get(f, f)) for f in d.get("fields", [])),
+            }
+        case "referral.locked":
+            return _("この求職者の今日の不一致: %(count)d回（以後は統括官の承認だけで発行）") % {
+                "count": d.get("caught_mismatches", 0)
+            }
+        case "referral.statement_matched":
+            return _label(ApprovalSource, d.get("source"))
         case "referral.confirmation_refused" | "referral.statement_refused":
             return _("一致しなかった項目: %(fields)s") % {
                 "fields": _("、").join(str(FIELDS.get(f, f)) for f in d.get("fields", []))
             }
         case "referral.confirmed":
-            return _("求職者本人が読み上げ・申告し、職員が再入力して照合")
+            if "display_id" not in d:  # the first wave's method: the clerk typed both halves
+                return _("職員が求人番号の下4桁と生年月日を再入力して照合（旧方式）")
+            return _(
+                "求職者本人が求職者用画面（%(label)s）で確認し、職員が求人票の下4桁を再入力して照合"
+            ) % {"label": _display(d, displays)}
         case "referral.approved":
-            return _("統括官が、作成者の選んだ求人を見ずに求人番号を述べて照合")
+            if "source" not in d:
+                return _("統括官が求人番号を述べて照合（聴取の方法の記録なし、旧方式）")
+            return _("統括官が求職者本人から聞いた求人で照合（%(source)s）") % {
+                "source": _label(ApprovalSource, d.get("source"))
+            }
         case "referral.issued":
             return _("紹介コード %(code)s（%(method)s）") % {
                 "code": d.get("code", ""),
@@ -206,13 +243,15 @@ def _actor(user: User | None) -> tuple[str, str]:
     return user.name, "staff"
 
 
-def _entry(event: AuditEvent) -> Entry:
+def _entry(event: AuditEvent, displays: dict[int, str]) -> Entry:
     actor, side = _actor(event.actor)
     label = LABELS.get(event.action)
+    if event.actor is None and event.action.startswith(("referral.seeker", "referral.display")):
+        actor, side = _("求職者（求職者用画面）"), "seeker"
     return Entry(
         at=event.at,
         label=str(label) if label is not None else event.action,
-        detail=_detail(event),
+        detail=_detail(event, displays),
         actor=actor,
         side=side,
         kind=KINDS.get(event.action, ""),
@@ -232,6 +271,10 @@ def referral_timeline(*, referral: ReferralLetter, incident: Incident | None = N
     )
     targets |= _targets(
         CodeCheck, list(CodeCheck.objects.filter(referral=referral).values_list("pk", flat=True))
+    )
+    targets |= _targets(
+        DisplayReadback,
+        list(DisplayReadback.objects.filter(referral=referral).values_list("pk", flat=True)),
     )
     if incident is not None:
         targets |= _targets(Incident, [incident.pk])
@@ -258,7 +301,13 @@ def referral_timeline(*, referral: ReferralLetter, incident: Incident | None = N
         .order_by("at", "pk")
     )
     ordered = sorted([*events, *listed], key=lambda e: (e.at, e.pk))
-    keyed = [(event.at, index, _entry(event)) for index, event in enumerate(ordered)]
+    display_ids = {(e.detail or {}).get("display_id") for e in events}
+    displays = dict(
+        CounterDisplay.objects.filter(
+            pk__in=[pk for pk in display_ids if isinstance(pk, int)]
+        ).values_list("pk", "label")
+    )
+    keyed = [(event.at, index, _entry(event, displays)) for index, event in enumerate(ordered)]
     if (
         disclosure is not None
         and disclosure.recalled_at is None

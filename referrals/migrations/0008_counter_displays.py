@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("sent_at", models.DateTimeField(verbose_name="表示日時")),
+                ("sent_at", models.DateTimeField(verbose_name="送信日時")),
                 (
                     "shown_at",
                     models.DateTimeField(blank=True, null=True, verbose_name="画面に表示"),
@@ -228,7 +228,7 @@ class Migration(migrations.Migration):
                     ("in_person", "対面（求職者用画面で本人が確認）"),
                     ("approval", "統括官の承認"),
                     ("in_person_clerk", "対面（職員が両方を入力、旧方式）"),
-                    ("approval_unsourced", "統括官の承認（聴取方法の記録なし、旧方式）"),
+                    ("approval_unsourced", "統括官の承認（聴取の方法の記録なし、旧方式）"),
                 ],
                 max_length=24,
                 verbose_name="確認の方法",
@@ -286,7 +286,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="hellowork.staffmember",
-                verbose_name="登録した職員",
+                verbose_name="画面を登録した職員",
             ),
         ),
         migrations.AddField(

@@ -154,14 +154,14 @@ def _require_active_display(display: CounterDisplay | None, staff: StaffMember) 
                 )
             }
         )
-    display = CounterDisplay.objects.get(pk=display.pk)
-    if display.office_id != staff.office_id:
+    found = CounterDisplay.objects.filter(pk=display.pk).first()
+    if found is not None and found.office_id != staff.office_id:
         raise PermissionDenied(_("別の安定所の求職者用画面は使えません。"))
-    if not display.is_active:
+    if found is None or not found.is_active:
         raise ValidationError(
             {"display": _("この求職者用画面は使用停止中か、まだペアリングされていません。")}
         )
-    return display
+    return found
 
 
 @transaction.atomic
@@ -327,7 +327,7 @@ def _closed_refusal(consultation: Consultation, what: str) -> ValidationError:
         }
     else:
         closed = _("相談は終了しています。")
-    return ValidationError(f"{closed}{what}")
+    return ValidationError([closed, what])
 
 
 def interest_record(

@@ -118,12 +118,15 @@ def expected(office, first: datetime.date, last: datetime.date) -> Counter:
     counts: Counter = Counter()
     for referral in ReferralLetter.objects.select_related("confirmation", "consultation"):
         if referral.consultation.office_id == office.pk and within(referral.issued_at):
+            confirmation = referral.confirmation
             key = (
                 "issued_in_person"
-                if referral.confirmation.method == "in_person"
+                if confirmation.method in ("in_person", "in_person_clerk")
                 else "issued_by_approval"
             )
             counts[key] += 1
+            if confirmation.source:
+                counts[f"approval_{confirmation.source}"] += 1
     for alert in Alert.objects.all():
         if alert.office_id == office.pk and within(alert.created_at):
             counts[alert.kind] += 1
@@ -146,6 +149,7 @@ def test_the_figures_equal_the_rows(history, recall_and_reorder, koriyama, fukus
         assert figures.month[key] == expected(koriyama, month, today)[key], key
     # The scenario really has some of everything, and nothing of Fukushima leaks in.
     assert figures.month["issued_in_person"] >= 5 and figures.month["issued_by_approval"] == 1
+    assert figures.month["approval_callback"] == 1 and figures.month["approval_written"] == 0
     assert figures.today["caught_mismatch"] == 1 and figures.month["caught_mismatch"] == 2
     assert figures.today["retract_reorder"] == 1 and figures.today["recall"] == 1
     assert figures.today["retraction"] == 1 and figures.month["retraction"] == 2

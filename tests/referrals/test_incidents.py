@@ -231,9 +231,25 @@ def test_alerts_are_handled_by_supervisors_of_their_office(alert, alice, carol):
 
 
 def escalate():
+    """What the round escalated (the idle consultations it closed are tested elsewhere)."""
     out = io.StringIO()
     call_command("escalate_overdue", stdout=out)
-    return out.getvalue()
+    escalated, _closed = out.getvalue().split("; ")
+    return escalated + "\n"
+
+
+def test_the_round_closes_idle_in_person_consultations(alice, seeker_a, settings):
+    from tests.referrals.helpers import consult
+
+    settings.CONSULTATION_IDLE_MINUTES = 30
+    with time_machine.travel(T0, tick=False):
+        consultation = consult(seeker_a, alice)
+    with time_machine.travel(T0 + datetime.timedelta(minutes=31), tick=False):
+        out = io.StringIO()
+        call_command("escalate_overdue", stdout=out)
+        assert "closed 1 idle consultations" in out.getvalue()
+    consultation.refresh_from_db()
+    assert consultation.closed_reason == "idle"
 
 
 def test_an_overdue_task_escalates_once_by_e_mail(incident, manager, bob, seeker_a, settings):

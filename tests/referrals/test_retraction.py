@@ -407,6 +407,8 @@ def test_the_timeline_reads_in_order(wrong, alice, bob, erin):
     labels = [entry.label for entry in referral_timeline(referral=wrong, incident=incident)]
     order = [
         "紹介状を作成",
+        "求職者用画面に表示",
+        "求職者が求職者用画面で確認",
         "確認（対面）",
         "紹介状を発行",
         "求人者マイページへの開示を作成",
@@ -440,4 +442,33 @@ def test_the_timeline_tells_how_an_approved_referral_was_confirmed(
     assert "求職者が対面していない相談" in submitted.detail
     approved = next(entry for entry in timeline if entry.label == "確認（統括官の承認）")
     assert bob.user.name in approved.actor and "統括官" in approved.actor
-    assert "見ずに" in approved.detail
+    # Where the supervisor heard the seeker, never a claim that the statement was blind.
+    assert "登録の電話番号に折り返して" in approved.detail and "見ずに" not in approved.detail
+
+
+def test_the_timeline_names_the_display_and_the_seekers_own_answers(
+    no_hold, alice, bob, koriyama, seeker_a, posting_d
+):
+    from tests.referrals.helpers import consult, seeker_confirms
+
+    consultation = consult(seeker_a, alice, apply=[posting_d])
+    referral = services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+    readback = services.display_show(referral=referral, staff=alice)
+    with pytest.raises(ValidationError):
+        services.display_seeker_confirm(
+            display=readback.display,
+            referral=referral,
+            seeker_birth_date=seeker_a.birth_date.replace(year=1991),
+        )
+    seeker_confirms(referral, alice)
+    services.referral_confirm_in_session(referral=referral, staff=alice, posting_digits="4321")
+    referral.refresh_from_db()
+    incident = retract(referral, requester=alice, supervisor=bob)
+    timeline = referral_timeline(referral=referral, incident=incident)
+    label = consultation.display.label
+    refused = next(e for e in timeline if e.label == "求職者用画面での確認が一致せず、止めた")
+    assert label in refused.detail and "生年月日" in refused.detail
+    assert refused.side == "seeker" and refused.kind == "alert"
+    confirmed = next(e for e in timeline if e.label == "確認（対面）")
+    assert label in confirmed.detail and "求職者本人" in confirmed.detail
+    assert any(e.label == "求職者用画面が内容を表示" for e in timeline) is False  # no GET here

@@ -13,13 +13,14 @@ from html.parser import HTMLParser
 import pytest
 from django.apps import apps
 from django.db import transaction
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from referrals import services
+from referrals import display_credentials, services
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import consult, issue_in_person, pending
+from tests.referrals.helpers import consult, issue_in_person, pending, seeker_confirms
 
 HOSTILE = [
     "' OR 1=1 --",
@@ -52,7 +53,17 @@ HOSTILE = [
 # Text without lone surrogates (they cannot be sent as UTF-8 at all).
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
 VALUE = st.one_of(st.sampled_from(HOSTILE), TEXT)
-EXEMPT = {"AuditEvent", "Alert", "CodeCheck", "AccessAttempt", "AccessFailureLog", "Session"}
+# Rows a refusal writes by design: the trace, the alerts of caught mismatches, the counted
+# code checks and pairing attempts (their limits count them), the login lockout's rows.
+EXEMPT = {
+    "AuditEvent",
+    "Alert",
+    "CodeCheck",
+    "DisplayPairingAttempt",
+    "AccessAttempt",
+    "AccessFailureLog",
+    "Session",
+}
 
 
 class FormParser(HTMLParser):
@@ -68,7 +79,7 @@ class FormParser(HTMLParser):
         if tag == "form" and (attributes.get("method") or "get").lower() == "post":
             self._current = []
             self.forms.append((attributes.get("action") or "", self._current))
-        elif tag in ("input", "select", "textarea") and self._current is not None:
+        elif tag in ("input", "select", "textarea", "button") and self._current is not None:
             name = attributes.get("name")
             if name and name != "csrfmiddlewaretoken" and name not in self._current:
                 self._current.append(name)
@@ -102,6 +113,23 @@ def pages(settings, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama):
     consultation = consult(seeker_a, alice, apply=[posting])
     draft = services.referral_draft(consultation=consultation, posting=posting, staff=alice)
     waiting = pending(factories.JobSeekerFactory(office=koriyama), alice, posting_d)
+    # The desk's display with a read-back waiting (the seeker's keypad), one being paired,
+    # and a draft the seeker already confirmed (the clerk's digits field).
+    services.display_pair(supervisor=bob, label="第9窓口")
+    answered_posting = factories.JobPostingFactory(establishment__office=koriyama)
+    answered = services.referral_draft(
+        consultation=consult(
+            factories.JobSeekerFactory(office=koriyama), alice, apply=[answered_posting]
+        ),
+        posting=answered_posting,
+        staff=alice,
+    )
+    seeker_confirms(answered, alice)
+    readback = services.display_show(referral=draft, staff=alice)
+    tablet = Client()
+    tablet.cookies[display_credentials.COOKIE_NAME] = display_credentials.sign(
+        display_id=readback.display_id, secret="test-secret"
+    )
     counter, supervisor, employer = (
         client_for(alice.user),
         client_for(bob.user),
@@ -115,6 +143,10 @@ def pages(settings, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama):
         (counter, f"/counter/referrals/{draft.pk}/"),
         (counter, f"/counter/referrals/{issued.pk}/"),
         (supervisor, f"/counter/approvals/{waiting.pk}/"),
+        (counter, f"/counter/referrals/{answered.pk}/"),
+        (supervisor, "/counter/displays/"),
+        (tablet, "/display/"),
+        (Client(), "/display/"),
         (employer, f"/mypage/applicants/{public_id}/result/"),
         (employer, f"/mypage/applicants/{public_id}/misdelivery/"),
         (employer, "/mypage/code-check/"),
@@ -125,6 +157,13 @@ def pages(settings, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama):
 
 def test_every_page_of_the_fuzz_has_forms(pages):
     assert all(forms_on(client, path) for client, path in pages)
+    # The display's page really is the seeker's keypad, and the issuance screen the digits.
+    fields = {
+        action: set(names) for client, path in pages for action, names in forms_on(client, path)
+    }
+    assert {"readback", "answer", "era", "year", "month", "day"} <= fields["/display/answer/"]
+    assert "code" in fields["/display/pair/"]
+    assert any("posting_digits" in names for names in fields.values())
 
 
 @settings(
