@@ -16,7 +16,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 COOKIE_NAME = "hellowork_display"
 # Browsers keep a cookie at most 400 days; a display is re-paired after that.
 COOKIE_MAX_AGE = 400 * 24 * 60 * 60
-PAIRING_CODE_DIGITS = 8
+PAIRING_CODE_DIGITS = 10
 _SALT = "hellowork.display.credential"
 
 
@@ -25,7 +25,7 @@ def digest(value: str, *, purpose: str) -> str:
 
 
 def new_pairing_code() -> str:
-    """Eight random digits: typed on a numeric keypad, shown as 1234-5678."""
+    """Ten random digits: typed on a numeric keypad, shown as 12345-67890."""
     return "".join(secrets.choice("0123456789") for _ in range(PAIRING_CODE_DIGITS))
 
 
@@ -36,7 +36,7 @@ def normalize_pairing_code(typed: str) -> str:
 
 
 def format_pairing_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:]}"
+    return f"{code[:5]}-{code[5:]}"
 
 
 def new_device_secret() -> str:

@@ -112,7 +112,10 @@ class NoteForm(SeekerBoundForm):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("電話で聞いた希望なども記録します。承認する統括官が参照します。"),
+        help_text=_(
+            "電話で聞いた希望なども記録します。承認する統括官には表示しません"
+            "（統括官は求職者本人から聞きます）。"
+        ),
     )
 
 
@@ -149,7 +152,7 @@ class DisplayPairForm(forms.Form):
     """The pairing code, typed on the display's keypad."""
 
     code = forms.CharField(
-        label=_("ペアリングコード（8桁）"),
+        label=_("ペアリングコード（10桁）"),
         max_length=20,
         widget=forms.TextInput(
             attrs={
@@ -160,7 +163,7 @@ class DisplayPairForm(forms.Form):
                 "data-keypad-field": "",
             }
         ),
-        error_messages={"required": _("統括官の画面に表示された8桁の数字を入力してください。")},
+        error_messages={"required": _("統括官の画面に表示された10桁の数字を入力してください。")},
     )
 
 

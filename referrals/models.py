@@ -59,6 +59,10 @@ class CounterDisplay(models.Model):
     # the previous browser's credential stops working.
     device_secret_digest = models.CharField(max_length=64, blank=True)
     last_seen_at = models.DateTimeField(_("最後の接続"), null=True, blank=True)
+    # Where the display's browser paired from and was last seen from, for the supervisors'
+    # list: a display should be its own device, not a window on the clerk's PC.
+    paired_ip = models.CharField(_("ペアリングした接続元"), max_length=45, blank=True)
+    last_seen_ip = models.CharField(_("最後の接続元"), max_length=45, blank=True)
     retired_at = models.DateTimeField(_("使用停止日時"), null=True, blank=True)
     retired_by = models.ForeignKey(
         StaffMember,

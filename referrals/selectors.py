@@ -593,9 +593,12 @@ def fresh_statement(
     *, referral: ReferralLetter, supervisor: StaffMember, statement_id: int
 ) -> ApprovalStatement | None:
     """The supervisor's own matching statement for this referral, made within the last
-    ApprovalStatement.STATEMENT_MINUTES: what the approve step rests on. None otherwise
-    (another supervisor's, a mismatch, too old, another referral's)."""
+    ApprovalStatement.STATEMENT_MINUTES and since the referral was last submitted: what the
+    approve step rests on. None otherwise (another supervisor's, a mismatch, too old, made
+    before a send-back and resubmission, another referral's)."""
     since = timezone.now() - datetime.timedelta(minutes=ApprovalStatement.STATEMENT_MINUTES)
+    if referral.submitted_at is not None:
+        since = max(since, referral.submitted_at)
     return ApprovalStatement.objects.filter(
         pk=statement_id,
         referral=referral,

@@ -243,15 +243,21 @@ def _actor(user: User | None) -> tuple[str, str]:
     return user.name, "staff"
 
 
-def _entry(event: AuditEvent, displays: dict[int, str]) -> Entry:
+def _entry(event: AuditEvent, displays: dict[int, str], sent_from: dict[int, str]) -> Entry:
     actor, side = _actor(event.actor)
     label = LABELS.get(event.action)
+    detail = _detail(event, displays)
     if event.actor is None and event.action.startswith(("referral.seeker", "referral.display")):
         actor, side = _("求職者（求職者用画面）"), "seeker"
+        readback_id = (event.detail or {}).get("readback_id")
+        if event.ip and isinstance(readback_id, int) and sent_from.get(readback_id) == event.ip:
+            # A display should be its own device: an answer from the address the clerk sent
+            # the read-back from is worth a second look (DECISIONS.md).
+            detail += _("（職員が表示を送った端末と同じ接続元）")
     return Entry(
         at=event.at,
         label=str(label) if label is not None else event.action,
-        detail=_detail(event, displays),
+        detail=detail,
         actor=actor,
         side=side,
         kind=KINDS.get(event.action, ""),
@@ -307,7 +313,14 @@ def referral_timeline(*, referral: ReferralLetter, incident: Incident | None = N
             pk__in=[pk for pk in display_ids if isinstance(pk, int)]
         ).values_list("pk", "label")
     )
-    keyed = [(event.at, index, _entry(event, displays)) for index, event in enumerate(ordered)]
+    sent_from = {
+        int(event.target_id): event.ip
+        for event in events
+        if event.action == "display.readback_sent" and event.target_id.isdigit()
+    }
+    keyed = [
+        (event.at, index, _entry(event, displays, sent_from)) for index, event in enumerate(ordered)
+    ]
     if (
         disclosure is not None
         and disclosure.recalled_at is None

@@ -5,11 +5,13 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hellowork import audit
 from hellowork.models import (
+    AuditEvent,
     EmployerMember,
     Office,
     StaffMember,
@@ -23,6 +25,7 @@ from referrals.models import (
     Consultation,
     Disclosure,
     MisdeliveryReport,
+    PostingInterest,
     ReferralLetter,
     SelectionResult,
 )
@@ -43,14 +46,52 @@ def _require_office(staff: StaffMember, office: Office | int) -> None:
         raise PermissionDenied(_("別の安定所の記録は操作できません。"))
 
 
-def _require_checker(supervisor: StaffMember, referral: ReferralLetter) -> None:
-    """Rule 4: a supervisor or manager of the referral's office who did not make it."""
+# The counter screens that show the clerk's record of a referral's choice (the posting drafted,
+# the seeker's recorded decisions, the note): a supervisor who opened one may not state it.
+CLERKS_RECORD_SCREENS = ("consultation", "referral", "letter")
+
+
+def _require_checker(
+    supervisor: StaffMember, referral: ReferralLetter, *, stating: bool = True
+) -> None:
+    """Rule 4: a supervisor or manager of the referral's office who neither made the record
+    being checked (drafted or submitted the letter, held the consultation, recorded the
+    seeker's "apply") nor read it: a statement from someone who opened the consultation or
+    the letter's page since the draft was made would come from the clerk's record, not from
+    the seeker (the audit trail says who did). Sending a letter back (`stating` False) needs
+    no statement, so reading the record does not bar it."""
     _require_office(supervisor, referral.consultation.office_id)
     if not supervisor.can_approve:
         raise PermissionDenied(_("承認できるのは統括官または所長です。"))
-    if supervisor.pk in (referral.drafted_by_id, referral.submitted_by_id):
+    consultation = referral.consultation
+    recorders = PostingInterest.objects.filter(
+        consultation_id=referral.consultation_id, posting_id=referral.posting_id
+    ).values_list("recorded_by_id", flat=True)
+    if supervisor.pk in (
+        referral.drafted_by_id,
+        referral.submitted_by_id,
+        consultation.staff_id,
+        *recorders,
+    ):
         raise PermissionDenied(
-            _("自分が作成した紹介は承認できません。別の統括官に依頼してください。")
+            _("自分が作成・記録した紹介は承認できません。別の統括官に依頼してください。")
+        )
+    if not stating:
+        return
+    read_the_record = AuditEvent.objects.filter(
+        Q(target_type=ReferralLetter._meta.label_lower, target_id=str(referral.pk))
+        | Q(target_type=Consultation._meta.label_lower, target_id=str(referral.consultation_id)),
+        actor_id=supervisor.user_id,
+        action="seeker.viewed",
+        detail__screen__in=CLERKS_RECORD_SCREENS,
+        at__gte=consultation.opened_at,
+    )
+    if read_the_record.exists():
+        raise PermissionDenied(
+            _(
+                "この紹介の相談か紹介状の画面（職員の記録）を開いたため、照合はできません。"
+                "別の統括官に依頼してください。"
+            )
         )
 
 

@@ -289,12 +289,24 @@ def consultation_merge(
                 twin.save(update_fields=["decision", "recorded_by", "recorded_at"])
             interest.delete()
         moved_interests.append(interest.posting_id)
+    now = timezone.now()
     referral_ids = list(
         ReferralLetter.objects.filter(consultation=source).values_list("pk", flat=True)
     )
+    if not source.is_open_at(now):
+        # A draft made in a consultation that has ended keeps needing approval wherever it
+        # goes: merged into today's, it would otherwise be confirmable at the counter again.
+        for draft in ReferralLetter.objects.select_for_update().filter(
+            pk__in=referral_ids, status__in=[ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL]
+        ):
+            if ApprovalReason.CONSULTATION_CLOSED not in draft.approval_reasons:
+                draft.approval_reasons = [
+                    *draft.approval_reasons,
+                    str(ApprovalReason.CONSULTATION_CLOSED),
+                ]
+                draft.save(update_fields=["approval_reasons"])
     ReferralLetter.objects.filter(pk__in=referral_ids).update(consultation=target)
 
-    now = timezone.now()
     if source.note:
         target.note = f"{target.note}\n{source.note}".strip()
         target.save(update_fields=["note"])
@@ -424,9 +436,10 @@ def referral_draft(
 ) -> ReferralLetter:
     """A draft for a posting the seeker wants to apply to (rule 2). It never creates a
     consultation (rule 1). Drafted without the seeker, after the consultation closed (by the
-    clerk or by itself, rule 3b), right after this clerk voided a referral of this seeker
-    for another establishment (rule 5), or on a day the seeker's confirmations were locked
-    (rule 3b), it can only be issued by a supervisor's approval."""
+    clerk or by itself, rule 3b), within 30 minutes after anyone of the office voided a
+    referral of this seeker for another establishment (rule 5; the design says the same
+    clerk, but a colleague's login would then dodge it), or on a day the seeker's
+    confirmations were locked (rule 3b), it can only be issued by a supervisor's approval."""
     consultation = _locked_consultation(consultation)
     _require_office(staff, consultation.office)
     now = timezone.now()
@@ -464,7 +477,7 @@ def referral_draft(
     previous = (
         ReferralLetter.objects.filter(
             consultation__seeker=consultation.seeker,
-            voided_by=staff,
+            consultation__office_id=consultation.office_id,
             voided_at__gte=now - RETRACT_REORDER_WINDOW,
         )
         .exclude(posting__establishment=posting.establishment)
@@ -556,9 +569,9 @@ def _record_caught_mismatch(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Rules 3, 3b and 4: a near miss the check stopped. Which fields disagreed is kept,
-    never what was typed (that could be personal data). The seeker's third of the day locks
-    the referral: from then on only an approval issues it, and a critical alert goes out at
-    once. `actor` is None for the seeker's own answer on a display (no user login).
+    never what was typed (that could be personal data). The seeker's third of the day, or
+    the referral's third on any days, locks the referral: from then on only an approval
+    issues it, and a critical alert goes out at once. `actor` is None for the seeker's own answer on a display (no user login).
     Call with the referral locked."""
     user = actor.user if actor is not None else None
     detail = {"fields": fields, "posting_number": referral.posting.number, **(detail or {})}
@@ -572,7 +585,10 @@ def _record_caught_mismatch(
         detail={"action": action, **detail},
     )
     now = timezone.now()
-    count = caught_mismatches_today(seeker_id=referral.consultation.seeker_id, now=now)
+    count = max(
+        caught_mismatches_today(seeker_id=referral.consultation.seeker_id, now=now),
+        Alert.objects.filter(kind=AlertKind.CAUGHT_MISMATCH, referral=referral).count(),
+    )
     if count < MISMATCH_LIMIT or referral.locked_at is not None:
         return
     referral.locked_at = now
@@ -936,7 +952,7 @@ def referral_reject(
 ) -> ReferralLetter:
     """Back to the clerk, as a draft, with the reason."""
     referral = _locked_referral(referral)
-    _require_checker(supervisor, referral)
+    _require_checker(supervisor, referral, stating=False)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("差し戻しの理由を入力してください。")})

@@ -8,6 +8,7 @@ actor but the display's id.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,12 +41,14 @@ from referrals.services.counter import (
 )
 
 LABEL_MAX_LENGTH = 40
-# Guessing pairing codes (8 digits, valid DISPLAY_PAIRING_CODE_MINUTES): failed tries per
-# address, and from everywhere together, within the window. A supervisor issues a new code
-# in a second; a guesser gets 5 tries in 10**8.
+# Guessing pairing codes (10 digits, valid DISPLAY_PAIRING_CODE_MINUTES): failed tries per
+# address within the window, then refused before looking. Failures from everywhere together
+# past PAIRING_FAILURES_ALARM are logged and traced, not refused: a global refusal would let
+# anyone stop every office from pairing (DECISIONS.md).
 PAIRING_WINDOW = datetime.timedelta(minutes=15)
 PAIRING_FAILURES_PER_ADDRESS = 5
-PAIRING_FAILURES_IN_ALL = 50
+PAIRING_FAILURES_ALARM = 50
+logger = logging.getLogger(__name__)
 # The display writes when it was last seen at most this often.
 SEEN_EVERY = datetime.timedelta(minutes=1)
 
@@ -80,7 +83,7 @@ def _new_pairing_code(display: CounterDisplay, now: datetime.datetime) -> str:
 
 def display_pair(*, supervisor: StaffMember, label: str) -> CounterDisplay:
     """Registers a seeker-facing display for the supervisor's office (rule 3) and returns
-    it with `pairing_code` (8 digits, a string) set on the instance: the one-time code to
+    it with `pairing_code` (10 digits, a string) set on the instance: the one-time code to
     type into the display's browser at /display/ within DISPLAY_PAIRING_CODE_MINUTES. Only
     its digest is stored. Refused: a clerk (PermissionDenied); an empty or too long label,
     or one already used by an active display of the office (ValidationError)."""
@@ -139,15 +142,13 @@ def display_pairing_redeem(*, code: str, ip: str) -> Pairing:
     one (the previous browser's credential stops working) and the code is used up.
 
     Refused with ValidationError, and counted (committed first): a wrong, used or expired
-    code. Refused before looking: PAIRING_FAILURES_PER_ADDRESS failures from this address,
-    or PAIRING_FAILURES_IN_ALL from anywhere, within PAIRING_WINDOW."""
+    code. Refused before looking: PAIRING_FAILURES_PER_ADDRESS failures from this address
+    within PAIRING_WINDOW. The PAIRING_FAILURES_ALARM-th failure from everywhere within the
+    window is logged as a warning and traced (`display.pairing_guessing`)."""
     now = timezone.now()
     since = now - PAIRING_WINDOW
     failures = DisplayPairingAttempt.objects.filter(at__gte=since, display__isnull=True)
-    if (
-        failures.filter(ip=ip).count() >= PAIRING_FAILURES_PER_ADDRESS
-        or failures.count() >= PAIRING_FAILURES_IN_ALL
-    ):
+    if failures.filter(ip=ip).count() >= PAIRING_FAILURES_PER_ADDRESS:
         raise ValidationError(
             _(
                 "ペアリングコードの入力に続けて失敗したため、しばらく受け付けません。"
@@ -171,11 +172,23 @@ def display_pairing_redeem(*, code: str, ip: str) -> Pairing:
         DisplayPairingAttempt.objects.create(at=now, ip=ip, display=display)
         if display is None:
             audit.record("display.pairing_failed", actor=None)
+            if failures.count() == PAIRING_FAILURES_ALARM:
+                logger.warning(
+                    "%d failed display pairing codes in %s: someone may be guessing",
+                    PAIRING_FAILURES_ALARM,
+                    PAIRING_WINDOW,
+                )
+                audit.record(
+                    "display.pairing_guessing",
+                    actor=None,
+                    detail={"failures": PAIRING_FAILURES_ALARM, "minutes": 15},
+                )
         else:
             secret = display_credentials.new_device_secret()
             display.device_secret_digest = display_credentials.digest(secret, purpose="device")
             display.paired_at = now
             display.last_seen_at = now
+            display.paired_ip = display.last_seen_ip = ip
             display.pairing_code_digest = ""
             display.pairing_code_expires_at = None
             display.save(
@@ -183,6 +196,8 @@ def display_pairing_redeem(*, code: str, ip: str) -> Pairing:
                     "device_secret_digest",
                     "paired_at",
                     "last_seen_at",
+                    "paired_ip",
+                    "last_seen_ip",
                     "pairing_code_digest",
                     "pairing_code_expires_at",
                 ]
@@ -193,7 +208,7 @@ def display_pairing_redeem(*, code: str, ip: str) -> Pairing:
             {
                 "code": _(
                     "ペアリングコードが違うか、期限が切れています。統括官の画面に表示された"
-                    "8桁の数字を入力してください。"
+                    "10桁の数字を入力してください。"
                 )
             }
         )
@@ -226,12 +241,26 @@ def display_retire(*, display: CounterDisplay, supervisor: StaffMember) -> Count
     return display
 
 
-def display_seen(*, display: CounterDisplay) -> None:
-    """The display asked for its screen: when it was last seen, for the supervisors' list
-    of displays, written at most once a minute. Not audited: it shows nothing personal."""
+def display_seen(*, display: CounterDisplay, ip: str) -> None:
+    """The display asked for its screen: when and from where it was last seen, for the
+    supervisors' list of displays, written at most once a minute. A change of address is
+    traced (`display.address_changed`): a copied credential used elsewhere shows there."""
     now = timezone.now()
+    if display.last_seen_ip and display.last_seen_ip != ip:
+        with transaction.atomic():
+            updated = CounterDisplay.objects.filter(
+                pk=display.pk, last_seen_ip=display.last_seen_ip
+            ).update(last_seen_at=now, last_seen_ip=ip)
+            if updated:
+                audit.record(
+                    "display.address_changed",
+                    actor=None,
+                    target=display,
+                    detail={"from": display.last_seen_ip, "to": ip},
+                )
+        return
     CounterDisplay.objects.filter(pk=display.pk).exclude(last_seen_at__gt=now - SEEN_EVERY).update(
-        last_seen_at=now
+        last_seen_at=now, last_seen_ip=ip
     )
 
 

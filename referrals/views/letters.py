@@ -25,6 +25,7 @@ from referrals.models import (
     Incident,
     ReadbackAnswer,
     ReferralLetter,
+    ReferralStatus,
 )
 
 
@@ -112,6 +113,22 @@ def _page(
 @staff_required
 @require_GET
 def referral_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    """The letter's own page. A supervisor who could approve a letter waiting for approval
+    goes to the approval screen instead: this page shows the clerk's choice, and reading it
+    would bar them from stating it (rule 4)."""
+    referral = _scoped(request, pk)
+    staff = request.staff
+    if (
+        referral.status == ReferralStatus.PENDING_APPROVAL
+        and staff.can_approve
+        and staff.pk
+        not in (referral.drafted_by_id, referral.submitted_by_id, referral.consultation.staff_id)
+    ):
+        messages.info(
+            request,
+            _("承認待ちの紹介です。求職者本人から希望の求人を聞いて、照合してください。"),
+        )
+        return redirect("approval_detail", pk=pk)
     return _page(request, pk)
 
 

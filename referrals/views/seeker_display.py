@@ -35,9 +35,18 @@ class DisplayRequest(HttpRequest):
 
 
 def _display_of(request: HttpRequest) -> CounterDisplay | None:
+    """The display this browser is, or None. A browser signed in to the counter or the my
+    page is never a display, whatever cookie it holds: the seeker's screen must not be a
+    window of the clerk's own session."""
+    if request.user.is_authenticated:
+        return None
     return selectors.display_for_credential(
         request.COOKIES.get(display_credentials.COOKIE_NAME, "")
     )
+
+
+def _signed_in_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "referrals/display/signed_in.html", status=403)
 
 
 def display_required[**P](
@@ -78,10 +87,12 @@ def _screen_context(display: CounterDisplay) -> dict[str, object]:
 @require_GET
 def display_home(request: HttpRequest) -> HttpResponse:
     """The display: its screen when paired, else the pairing page."""
+    if request.user.is_authenticated:
+        return _signed_in_page(request)
     display = _display_of(request)
     if display is None:
         return render(request, "referrals/display/pair.html", {"form": DisplayPairForm()})
-    services.display_seen(display=display)
+    services.display_seen(display=display, ip=client_ip(request))
     answered = request.GET.get("answered", "")
     context = _screen_context(display)
     context.update(
@@ -93,6 +104,8 @@ def display_home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def display_pair(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return _signed_in_page(request)
     form = DisplayPairForm(request.POST)
     if form.is_valid():
         try:
@@ -121,7 +134,7 @@ def display_pair(request: HttpRequest) -> HttpResponse:
 def display_screen(request: DisplayRequest) -> HttpResponse:
     """What the display asks for every few seconds. While the read-back it shows is still
     the one waiting (`?showing=<id>`), 204: nothing changes under the seeker's fingers."""
-    services.display_seen(display=request.display)
+    services.display_seen(display=request.display, ip=client_ip(request))
     readback = selectors.display_waiting_readback(display=request.display)
     showing = request.GET.get("showing", "")
     if readback is not None and showing == str(readback.pk):
@@ -152,6 +165,10 @@ def display_answer(request: DisplayRequest) -> HttpResponse:
         context = _screen_context(request.display)
         if context.get("readback") is None or context["readback"] != readback:
             return redirect_answered("expired")
+        # Asked again with the error, but the date typed is not shown back on the screen.
+        cleared = request.POST.copy()
+        cleared["year"] = cleared["month"] = cleared["day"] = ""
+        form.data = cleared
         context["form"] = form
         return render(request, "referrals/display/screen.html", context, status=400)
     try:

@@ -5,11 +5,11 @@ is saved to docs/screenshots/ for the README."""
 import pytest
 from django.conf import settings
 
-from referrals import services
+from referrals import display_credentials, services
 from tests import factories
 from tests.browser.conftest import Journey, log_in, new_page
 from tests.factories import TEST_PASSWORD
-from tests.referrals.helpers import consult, issue_in_person, pending
+from tests.referrals.helpers import consult, issue_in_person, pending, seeker_confirms
 
 
 @pytest.fixture
@@ -30,12 +30,39 @@ def world(alice, bob, dave, seeker_a, posting_c, posting_d, koriyama):
     )
     services.referral_retract(referral=mistaken, staff=alice, reason="別の事業所の求人と取り違えた")
     incident = services.retraction_approve(referral=mistaken, supervisor=bob)
+    # At the desk: a letter the seeker confirmed (the clerk's digits next), then one whose
+    # read-back waits on the display.
+    confirmed_posting = factories.JobPostingFactory(
+        establishment=posting_c.establishment, title="フォークリフトオペレーター"
+    )
+    walk_in = factories.JobSeekerFactory(
+        office=koriyama, name="佐々木 三郎", kana="ササキ サブロウ"
+    )
+    confirmed = services.referral_draft(
+        consultation=consult(walk_in, alice, apply=[confirmed_posting]),
+        posting=confirmed_posting,
+        staff=alice,
+    )
+    seeker_confirms(confirmed, alice)
+    waiting_posting = factories.JobPostingFactory(
+        establishment=posting_c.establishment, title="配送ドライバー（中型）"
+    )
+    visitor = factories.JobSeekerFactory(office=koriyama, name="高橋 美咲", kana="タカハシ ミサキ")
+    on_display = services.referral_draft(
+        consultation=consult(visitor, alice, apply=[waiting_posting]),
+        posting=waiting_posting,
+        staff=alice,
+    )
+    readback = services.display_show(referral=on_display, staff=alice)
     return {
         "issued": issued,
         "pending": waiting,
         "consultation": consultation,
         "draft": draft,
         "incident": incident,
+        "confirmed": confirmed,
+        "on_display": on_display,
+        "display": readback.display,
     }
 
 
@@ -61,6 +88,8 @@ def test_the_main_screens(browser, live_server, world, language):
         ("/counter/", "counter-home"),
         (f"/counter/consultations/{world['consultation'].pk}/", "counter-consultation"),
         (f"/counter/referrals/{world['draft'].pk}/", "counter-issuance"),
+        (f"/counter/referrals/{world['on_display'].pk}/", "counter-issuance-waiting"),
+        (f"/counter/referrals/{world['confirmed'].pk}/", "counter-issuance-digits"),
         (f"/counter/referrals/{issued.pk}/", "counter-referral"),
         (f"/counter/referrals/{issued.pk}/letter/", "counter-letter"),
     ]:
@@ -68,6 +97,37 @@ def test_the_main_screens(browser, live_server, world, language):
         assert clerk.page.locator("html").get_attribute("lang") == language  # kept across pages
         clerk.shoot(f"{name}-{language}")
     clerk.page.context.close()
+
+    # The desk's display, as the seeker sees it (a tablet, by touch).
+    display = Journey(
+        new_page(
+            browser,
+            width=1024,
+            height=768,
+            has_touch=True,
+            locale="ja-JP" if language == "ja" else "en-GB",
+        ),
+        live_server.url,
+    )
+    display.page.context.add_cookies(
+        [
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
+            {
+                "name": display_credentials.COOKIE_NAME,
+                "value": display_credentials.sign(
+                    display_id=world["display"].pk, secret="test-secret"
+                ),
+                "url": live_server.url + "/display/",
+            },
+        ]
+    )
+    display.visit("/display/")
+    assert "高橋 美咲" in display.text()
+    display.shoot(f"display-readback-{language}")
+    display.page.locator("[data-show-step='birth']").tap()
+    display.check()
+    display.shoot(f"display-birth-date-{language}")
+    display.page.context.close()
 
     supervisor = in_language(browser, live_server, language)
     log_in(supervisor, side="counter", username="bob", password=TEST_PASSWORD)

@@ -146,6 +146,8 @@ def test_a_date_that_does_not_exist_is_asked_again_and_counts_nothing(tablet, re
     response = tablet.post(reverse("display_answer"), {"readback": readback.pk, **data})
     assert response.status_code == 400
     assert "error-summary" in response.text
+    for name in ("year", "month", "day"):  # nothing typed is shown back
+        assert f'name="{name}" value=' not in response.text
     readback.refresh_from_db()
     assert readback.answered_at is None
     assert not Alert.objects.exists()
@@ -182,6 +184,37 @@ def test_the_display_is_not_a_staff_session(tablet, readback):
     assert tablet.get(reverse("counter_home")).status_code == 302  # to the staff login
 
 
+def test_a_browser_signed_in_to_the_counter_is_never_a_display(readback, alice, bob, seeker_a):
+    """The clerk's own browser cannot be the seeker's screen, whatever cookie it holds."""
+    clerk = client_for(alice.user)
+    clerk.cookies[display_credentials.COOKIE_NAME] = display_credentials.sign(
+        display_id=readback.display_id, secret="test-secret"
+    )
+    page = clerk.get(reverse("display_home"))
+    assert page.status_code == 403 and seeker_a.name not in page.text
+    assert "ログインしています" in page.text
+    assert clerk.get(reverse("display_screen")).status_code == 403
+    answer = clerk.post(
+        reverse("display_answer"),
+        {"readback": readback.pk, "answer": "apply", "year": "1990", "month": "5", "day": "17"},
+    )
+    assert answer.status_code == 403
+    readback.refresh_from_db()
+    assert readback.answered_at is None
+    code = services.display_pair(supervisor=bob, label="第2窓口").pairing_code
+    assert clerk.post(reverse("display_pair"), {"code": code}).status_code == 403
+    assert not CounterDisplay.objects.get(label="第2窓口").is_active
+
+
+def test_the_display_records_where_it_is_seen_from(tablet, readback):
+    tablet.get(reverse("display_home"), REMOTE_ADDR="10.4.0.21")
+    display = CounterDisplay.objects.get(pk=readback.display_id)
+    assert display.last_seen_ip == "10.4.0.21"
+    tablet.get(reverse("display_screen"), REMOTE_ADDR="10.9.9.9")  # a copied cookie elsewhere
+    moved = AuditEvent.objects.get(action="display.address_changed")
+    assert moved.detail == {"from": "10.4.0.21", "to": "10.9.9.9"}
+
+
 # -- the supervisors' page --------------------------------------------------------------
 
 
@@ -191,7 +224,7 @@ def test_a_supervisor_registers_a_display_and_sees_its_code_once(bob):
     assert response.status_code == 200
     display = CounterDisplay.objects.get(label="第3窓口")
     code = response.context["code"]
-    assert len(code) == 9 and code[4] == "-"
+    assert len(code) == 11 and code[5] == "-"
     assert "/display/" in response.text
     listing = supervisor.get(reverse("display_list")).text
     assert "第3窓口" in listing and code not in listing and "ペアリング待ち" in listing

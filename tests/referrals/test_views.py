@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -554,3 +555,94 @@ def test_the_employers_result_and_its_correction_show_on_the_counter(
     page = counter.get(reverse("referral_detail", args=[referral.pk])).text
     assert "採用" in page and "不採用" in page and "（訂正前）" in page
     assert "勤務時間が9時からではなく8時から" in page
+
+
+# -- rule 4: the statement comes from the seeker, not from the clerk's record ---------------
+
+
+def test_a_supervisor_who_read_the_clerks_record_cannot_state_it(alice, bob, seeker_a, posting_c):
+    referral = pending(seeker_a, alice, posting_c)
+    supervisor = client_for(bob.user)
+    page = supervisor.get(reverse("consultation_detail", args=[referral.consultation_id]))
+    assert posting_c.number in page.text  # the clerk's record: the posting recorded
+    with pytest.raises(PermissionDenied, match="職員の記録"):
+        services.approval_statement_check(
+            referral=referral,
+            supervisor=bob,
+            stated_posting_number=posting_c.number,
+            source="callback",
+        )
+    with pytest.raises(PermissionDenied):
+        services.referral_approve(
+            referral=referral,
+            supervisor=bob,
+            stated_posting_number=posting_c.number,
+            source="callback",
+        )
+    # Sending it back needs no statement: still allowed.
+    services.referral_reject(referral=referral, supervisor=bob, reason="要確認")
+
+
+def test_the_letters_page_sends_a_possible_checker_to_the_approval(alice, bob, seeker_a, posting_c):
+    referral = pending(seeker_a, alice, posting_c)
+    response = client_for(bob.user).get(reverse("referral_detail", args=[referral.pk]))
+    assert response.url == reverse("approval_detail", args=[referral.pk])
+    # Nothing was read: bob may still state it.
+    services.approval_statement_check(
+        referral=referral, supervisor=bob, stated_posting_number=posting_c.number, source="written"
+    )
+    # The clerk who made it still sees the letter's page.
+    assert (
+        client_for(alice.user).get(reverse("referral_detail", args=[referral.pk])).status_code
+        == 200
+    )
+
+
+def test_whoever_held_the_consultation_cannot_check_it(bob, seeker_a, posting_c, koriyama):
+    clerk = factories.StaffMemberFactory(office=koriyama)
+    consultation = consult(seeker_a, bob, in_person=False, apply=[posting_c])
+    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=clerk)
+    services.referral_submit(referral=referral, staff=clerk)
+    with pytest.raises(PermissionDenied, match="自分が作成・記録"):
+        services.referral_approve(
+            referral=referral,
+            supervisor=bob,
+            stated_posting_number=posting_c.number,
+            source="callback",
+        )
+
+
+def test_alerts_name_no_posting_while_its_check_is_pending(alice, bob, seeker_a, posting_c):
+    referral = pending(seeker_a, alice, posting_c)
+    services.referral_void(referral=referral, staff=alice, reason="取り違え")
+    posting_d = factories.JobPostingFactory(establishment__office=referral.consultation.office)
+    services.interest_record(
+        consultation=referral.consultation, posting=posting_d, decision="apply", staff=alice
+    )
+    again = services.referral_draft(
+        consultation=referral.consultation, posting=posting_d, staff=alice
+    )
+    services.referral_submit(referral=again, staff=alice)
+    alert = Alert.objects.get(kind="retract_reorder")
+    supervisor = client_for(bob.user)
+    for url in [reverse("alert_list"), reverse("alert_detail", args=[alert.pk])]:
+        page = supervisor.get(url).text
+        assert posting_d.number not in page and posting_d.establishment.name not in page
+
+
+def test_a_statement_made_before_a_send_back_does_not_approve_the_resubmission(
+    alice, bob, seeker_a, posting_c
+):
+    referral = pending(seeker_a, alice, posting_c)
+    statement = services.approval_statement_check(
+        referral=referral, supervisor=bob, stated_posting_number=posting_c.number, source="callback"
+    )
+    services.referral_reject(referral=referral, supervisor=bob, reason="要確認")
+    services.referral_submit(referral=referral, staff=alice)
+    response = client_for(bob.user).post(
+        reverse("approval_approve", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "statement": statement.pk},
+    )
+    assert response.status_code == 400
+    referral.refresh_from_db()
+    assert referral.status == "pending_approval"
