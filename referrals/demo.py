@@ -31,13 +31,14 @@ DEMO_OFFICE = "0704"  # Koriyama
 def build_counter_demo(**kwargs: Any) -> list[str]:
     """The displays and the history; returns what seed_demo prints about the displays."""
     with transaction.atomic():
-        _desk_displays()
+        fresh = _desk_displays()
         build_history()
-        return _pairing_codes()
+        return _pairing_codes(fresh)
 
 
-def _desk_displays() -> None:
-    """One display per clerk in every office, once."""
+def _desk_displays() -> dict[int, str]:
+    """One display per clerk in every office, once; returns the codes just issued."""
+    fresh: dict[int, str] = {}
     for office in Office.objects.order_by("code"):
         if CounterDisplay.objects.filter(office=office).exists():
             continue
@@ -50,11 +51,14 @@ def _desk_displays() -> None:
         if supervisor is None:
             continue
         for desk in range(1, clerks + 1):
-            services.display_pair(supervisor=supervisor, label=f"第{desk}窓口")
+            display = services.display_pair(supervisor=supervisor, label=f"第{desk}窓口")
+            fresh[display.pk] = display.pairing_code  # type: ignore[attr-defined]
+    return fresh
 
 
-def _pairing_codes() -> list[str]:
-    """Fresh codes for the demo office's desks whose code has run out (or was used)."""
+def _pairing_codes(fresh: dict[int, str]) -> list[str]:
+    """The demo office's desks' codes: those just issued, and new ones for desks whose code
+    has run out (or was used)."""
     now = timezone.now()
     displays = CounterDisplay.objects.filter(
         office__code=DEMO_OFFICE, retired_at__isnull=True
@@ -74,6 +78,13 @@ def _pairing_codes() -> list[str]:
     ]
     for display in displays:
         expires = display.pairing_code_expires_at
+        if display.pk in fresh and display.pairing_code_digest and expires:
+            code = display_credentials.format_pairing_code(fresh[display.pk])
+            lines.append(
+                f"  {display.label}  pairing code {code}  (valid until "
+                f"{timezone.localtime(expires):%H:%M})"
+            )
+            continue
         if display.pairing_code_digest and expires and expires > now:
             lines.append(
                 f"  {display.label}  code printed earlier, valid until "

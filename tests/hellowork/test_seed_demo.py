@@ -1,3 +1,5 @@
+import re
+
 from django.apps import apps
 from django.core.management import call_command
 
@@ -10,6 +12,8 @@ from hellowork.models import (
     StaffMember,
     StaffRole,
 )
+from referrals import services
+from referrals.models import CounterDisplay
 
 
 def row_counts():
@@ -57,3 +61,10 @@ def test_seed_demo_prints_the_logins(db, capsys):
     assert "kor-clerk1" in out
     assert "saiyo@asahi-butsuryu.example.jp" in out
     assert "hellowork-demo" in out
+    # A pairing code for each of Koriyama's desks, and each one pairs a display.
+    assert "http://127.0.0.1:8000/display/" in out
+    codes = re.findall(r"(第\d窓口)  pairing code (\d{5}-\d{5})", out)
+    assert [label for label, _code in codes] == ["第1窓口", "第2窓口", "第3窓口"]
+    for _label, code in codes:
+        services.display_pairing_redeem(code=code, ip="127.0.0.1")
+    assert CounterDisplay.objects.filter(office__code="0704", paired_at__isnull=False).count() == 3
