@@ -241,7 +241,7 @@ def _declare_tables(writer: Writer) -> None:
     writer.table(
         CounterDisplay,
         ["id", "office_id", "label", "created_at", "created_by_id", "paired_at",
-         "device_secret_digest"],
+         "device_paired_at", "device_secret_digest"],
     )  # fmt: skip
     writer.table(
         Consultation,
@@ -370,7 +370,7 @@ def build_registry(writer: Writer, ids: dict, rng: random.Random, scale: Scale) 
                 writer.add(
                     CounterDisplay,
                     (next(ids[CounterDisplay]), office_id, "窓口", joined, staff_id, joined,
-                     "0" * 64),
+                     joined, "0" * 64),
                 )  # fmt: skip
 
     quotas = scale.featured_quotas()

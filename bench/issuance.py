@@ -53,6 +53,7 @@ def desk_display(staff: StaffMember) -> CounterDisplay:
         created_at=timezone.now(),
         created_by=staff,
         paired_at=timezone.now(),
+        device_paired_at=timezone.now(),
         device_secret_digest="0" * 64,
     )
 

@@ -82,6 +82,7 @@ def paired_display(staff: StaffMember) -> tuple[int, str]:
             created_at=timezone.now(),
             created_by=staff,
             paired_at=timezone.now(),
+            device_paired_at=timezone.now(),
             device_secret_digest="0" * 64,
         )
     secret = secrets.token_urlsafe(32)

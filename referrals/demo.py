@@ -33,7 +33,38 @@ def build_counter_demo(**kwargs: Any) -> list[str]:
     with transaction.atomic():
         fresh = _desk_displays()
         build_history()
-        return _pairing_codes(fresh)
+        return _pairing_codes(fresh) + _walkthrough()
+
+
+def _walkthrough() -> list[str]:
+    """Who to try it with: a walk-in seeker with no history yet and a posting to ask for, and
+    what the seeker on the phone asked for (what the supervisor hears on calling back)."""
+    seekers = list(JobSeeker.objects.filter(office__code=DEMO_OFFICE).order_by("number")[:4])
+    postings = list(
+        JobPosting.objects.filter(establishment__name="株式会社あさひ物流", status="open").order_by(
+            "number"
+        )
+    )
+    pending = ReferralLetter.objects.filter(status="pending_approval").select_related(
+        "posting__establishment", "consultation__seeker"
+    )
+    if len(seekers) < 4 or len(postings) < 3:
+        return []
+    walk_in, posting = seekers[3], postings[2]
+    lines = [
+        "",
+        "To try an in-person referral (as kor-clerk1 at 第1窓口): the seeker "
+        f"{walk_in.number} {walk_in.name} ({walk_in.kana}), born {walk_in.birth_date:%Y-%m-%d}"
+        f" (the seeker types it on the display), asks for posting {posting.number} "
+        f"({posting.establishment.name}, {posting.title}).",
+    ]
+    for referral in pending[:1]:
+        lines.append(
+            f"The phone referral waiting for kor-sup1: called back on the registered number, "
+            f"{referral.consultation.seeker.name} asks for posting {referral.posting.number} "
+            f"({referral.posting.establishment.name})."
+        )
+    return lines
 
 
 def _desk_displays() -> dict[int, str]:

@@ -113,8 +113,8 @@ class NoteForm(SeekerBoundForm):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            "電話で聞いた希望なども記録します。承認する統括官には表示しません"
-            "（統括官は求職者本人から聞きます）。"
+            "電話で聞いた希望なども記録します。承認の画面には表示しません"
+            "（承認する統括官は求職者本人から聞きます）。"
         ),
     )
 

@@ -33,19 +33,23 @@ class CounterDisplay(models.Model):
     """A seeker-facing display (窓口の求職者用画面) at one counter desk: a browser on a
     tablet or second monitor turned to the seeker (DESIGN.md rule 3).
 
-    A supervisor registers it and gets a one-time pairing code; the display's browser types
-    the code and from then on holds a signed device credential (no user login). Only the
-    digests of the code and of the device secret are kept. Active means paired and not
-    retired; a retired display's credential opens nothing."""
+    A supervisor pairs it to the office (`paired_at`) and gets a one-time pairing code; the
+    display's browser types the code (`device_paired_at`) and from then on holds a signed
+    device credential (no user login). Only the digests of the code and of the device
+    secret are kept. Active means paired and not retired; only a browser holding the
+    credential acts as the display, and a retired display's credential opens nothing."""
 
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, related_name="counter_displays", verbose_name=_("安定所")
     )
     label = models.CharField(_("窓口の名前"), max_length=40)
-    created_at = models.DateTimeField(_("登録日時"))
+    created_at = models.DateTimeField(_("登録日時"), default=timezone.now)
+    # Null for a display registered outside the services (the admin, a data load).
     created_by = models.ForeignKey(
         StaffMember,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("画面を登録した職員"),
     )
@@ -55,6 +59,8 @@ class CounterDisplay(models.Model):
         _("ペアリングコードの期限"), null=True, blank=True
     )
     paired_at = models.DateTimeField(_("ペアリング日時"), null=True, blank=True)
+    # When a browser last typed a pairing code and took the credential.
+    device_paired_at = models.DateTimeField(_("画面のペアリング日時"), null=True, blank=True)
     # A digest of the secret inside the browser's credential: a new pairing replaces it, so
     # the previous browser's credential stops working.
     device_secret_digest = models.CharField(max_length=64, blank=True)
@@ -95,8 +101,8 @@ class CounterDisplay(models.Model):
                 name="counterdisplay_code_expires",
             ),
             models.CheckConstraint(
-                condition=Q(paired_at__isnull=True) | ~Q(device_secret_digest=""),
-                name="counterdisplay_paired_has_secret",
+                condition=Q(device_paired_at__isnull=True) | ~Q(device_secret_digest=""),
+                name="counterdisplay_device_has_secret",
             ),
             models.CheckConstraint(
                 condition=Q(retired_at__isnull=True, retired_by__isnull=True)
@@ -111,6 +117,11 @@ class CounterDisplay(models.Model):
     @property
     def is_active(self) -> bool:
         return self.paired_at is not None and self.retired_at is None
+
+    @property
+    def has_device(self) -> bool:
+        """A browser holds its credential: it can show read-backs and take answers."""
+        return self.device_paired_at is not None and bool(self.device_secret_digest)
 
 
 class ClosedReason(models.TextChoices):

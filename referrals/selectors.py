@@ -533,10 +533,18 @@ def displays_for_staff(*, staff: StaffMember) -> QuerySet[CounterDisplay]:
 
 
 def active_displays_for_staff(*, staff: StaffMember) -> QuerySet[CounterDisplay]:
-    """Displays an in-person consultation of this staff member can be opened at."""
-    return CounterDisplay.objects.filter(
-        office_id=staff.office_id, paired_at__isnull=False, retired_at__isnull=True
-    ).order_by("label", "pk")
+    """Displays an in-person consultation of this staff member can be opened at: active, and
+    with a browser holding the credential (one that can show the read-back)."""
+    return (
+        CounterDisplay.objects.filter(
+            office_id=staff.office_id,
+            paired_at__isnull=False,
+            retired_at__isnull=True,
+            device_paired_at__isnull=False,
+        )
+        .exclude(device_secret_digest="")
+        .order_by("label", "pk")
+    )
 
 
 def display_for_credential(value: str) -> CounterDisplay | None:
@@ -587,6 +595,37 @@ def latest_readback(*, referral: ReferralLetter) -> DisplayReadback | None:
 
 
 # -- the supervisor's statement (rule 4) ---------------------------------------------------
+
+# The counter screens that show the clerk's record of a referral's choice (the posting drafted,
+# the seeker's recorded decisions, the note): a supervisor who opened one may not state it.
+CLERKS_RECORD_SCREENS = ("consultation", "referral", "letter")
+
+
+def records_read_by(*, staff: StaffMember, referrals: list[ReferralLetter]) -> set[int]:
+    """Of these referrals, the ids of those whose clerk's record (the consultation's page or
+    the letter's page) this staff member opened since the consultation opened: rule 4 bars
+    them from stating those. One query however many referrals."""
+    if not referrals:
+        return set()
+    letter, consultation = ReferralLetter._meta.label_lower, Consultation._meta.label_lower
+    views = AuditEvent.objects.filter(
+        Q(target_type=letter, target_id__in=[str(r.pk) for r in referrals])
+        | Q(target_type=consultation, target_id__in=[str(r.consultation_id) for r in referrals]),
+        actor_id=staff.user_id,
+        action="seeker.viewed",
+        detail__screen__in=CLERKS_RECORD_SCREENS,
+    ).values_list("target_type", "target_id", "at")
+    seen: dict[tuple[str, str], datetime.datetime] = {}
+    for target_type, target_id, at in views:
+        key = (target_type, target_id)
+        seen[key] = max(at, seen.get(key, at))
+    read = set()
+    for referral in referrals:
+        opened = referral.consultation.opened_at
+        for key in ((letter, str(referral.pk)), (consultation, str(referral.consultation_id))):
+            if key in seen and seen[key] >= opened:
+                read.add(referral.pk)
+    return read
 
 
 def fresh_statement(

@@ -123,6 +123,7 @@ class CounterDisplayFactory(DjangoModelFactory):
         StaffMemberFactory, office=factory.SelfAttribute("..office"), role=StaffRole.SUPERVISOR
     )
     paired_at = factory.LazyFunction(timezone.now)
+    device_paired_at = factory.LazyFunction(timezone.now)
     device_secret_digest = factory.LazyFunction(
         lambda: display_credentials.digest("test-secret", purpose="device")
     )

@@ -17,6 +17,7 @@ survives the refusal. The contract's names are importable from here:
 """
 
 from referrals.services import counter, displays, employer, incidents, retention, retraction
+from referrals.services._shared import checker_refusal
 from referrals.services.counter import (
     ACTIVE_STATUSES,
     MISMATCH_LIMIT,
@@ -91,6 +92,7 @@ __all__ = [
     "approval_statement_check",
     "caught_mismatches_today",
     "checked_members",
+    "checker_refusal",
     "code_check",
     "code_not_registered_message",
     "consultation_close",

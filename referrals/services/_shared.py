@@ -46,11 +46,6 @@ def _require_office(staff: StaffMember, office: Office | int) -> None:
         raise PermissionDenied(_("別の安定所の記録は操作できません。"))
 
 
-# The counter screens that show the clerk's record of a referral's choice (the posting drafted,
-# the seeker's recorded decisions, the note): a supervisor who opened one may not state it.
-CLERKS_RECORD_SCREENS = ("consultation", "referral", "letter")
-
-
 def _require_checker(
     supervisor: StaffMember, referral: ReferralLetter, *, stating: bool = True
 ) -> None:
@@ -83,7 +78,7 @@ def _require_checker(
         | Q(target_type=Consultation._meta.label_lower, target_id=str(referral.consultation_id)),
         actor_id=supervisor.user_id,
         action="seeker.viewed",
-        detail__screen__in=CLERKS_RECORD_SCREENS,
+        detail__screen__in=selectors.CLERKS_RECORD_SCREENS,
         at__gte=consultation.opened_at,
     )
     if read_the_record.exists():
@@ -93,6 +88,16 @@ def _require_checker(
                 "別の統括官に依頼してください。"
             )
         )
+
+
+def checker_refusal(supervisor: StaffMember, referral: ReferralLetter) -> str:
+    """Why this supervisor may not state this referral (rule 4), for the screens to say
+    before anything is typed; "" when they may."""
+    try:
+        _require_checker(supervisor, referral)
+    except PermissionDenied as refusal:
+        return str(refusal)
+    return ""
 
 
 # -- locking reads ---------------------------------------------------------------------

@@ -117,6 +117,19 @@ def _expire_if_due(consultation: Consultation, now: datetime.datetime) -> bool:
     return True
 
 
+def _clear_display(
+    display_id: int, now: datetime.datetime, *, consultation: Consultation | None = None
+) -> None:
+    """Takes the read-back waiting on a display off it (of one consultation's referrals
+    only, when given)."""
+    waiting = DisplayReadback.objects.filter(
+        display_id=display_id, answered_at__isnull=True, cleared_at__isnull=True
+    )
+    if consultation is not None:
+        waiting = waiting.filter(referral__consultation=consultation)
+    waiting.update(cleared_at=now)
+
+
 def _touch(consultation: Consultation, now: datetime.datetime) -> None:
     """An action in an open consultation restarts its idle time (rule 3b)."""
     if consultation.closed_at is None and consultation.last_activity_at < now:
@@ -203,6 +216,9 @@ def consultation_open(
         _touch(existing, now)
         audit.record("consultation.resumed", actor=staff.user, target=existing)
         return existing
+    if display is not None:
+        # The desk turns to a new seeker: whatever waits on its display was for someone else.
+        _clear_display(display.pk, now)
     consultation = Consultation.objects.create(
         seeker=seeker,
         staff=staff,
@@ -236,6 +252,8 @@ def consultation_close(*, consultation: Consultation, staff: StaffMember) -> Con
     consultation.closed_at = now
     consultation.closed_reason = ClosedReason.STAFF
     consultation.save(update_fields=["closed_at", "closed_reason"])
+    if consultation.display_id is not None:  # the seeker has left: off the display
+        _clear_display(consultation.display_id, now, consultation=consultation)
     audit.record("consultation.closed", actor=staff.user, target=consultation)
     return consultation
 

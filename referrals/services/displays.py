@@ -82,10 +82,11 @@ def _new_pairing_code(display: CounterDisplay, now: datetime.datetime) -> str:
 
 
 def display_pair(*, supervisor: StaffMember, label: str) -> CounterDisplay:
-    """Registers a seeker-facing display for the supervisor's office (rule 3) and returns
-    it with `pairing_code` (10 digits, a string) set on the instance: the one-time code to
-    type into the display's browser at /display/ within DISPLAY_PAIRING_CODE_MINUTES. Only
-    its digest is stored. Refused: a clerk (PermissionDenied); an empty or too long label,
+    """Registers a seeker-facing display and pairs it to the supervisor's office (rule 3;
+    active from now, `paired_at`), and returns it with `pairing_code` (10 digits, a string)
+    set on the instance: the one-time code to type into the display's browser at /display/
+    within DISPLAY_PAIRING_CODE_MINUTES, which gives that browser the credential. Only the
+    code's digest is stored. Refused: a clerk (PermissionDenied); an empty or too long label,
     or one already used by an active display of the office (ValidationError)."""
     _require_office(supervisor, supervisor.office_id)
     _require_supervisor(supervisor)
@@ -100,7 +101,11 @@ def display_pair(*, supervisor: StaffMember, label: str) -> CounterDisplay:
     try:
         with transaction.atomic():
             display = CounterDisplay(
-                office_id=supervisor.office_id, label=label, created_at=now, created_by=supervisor
+                office_id=supervisor.office_id,
+                label=label,
+                created_at=now,
+                created_by=supervisor,
+                paired_at=now,
             )
             code = _new_pairing_code(display, now)
             display.save()
@@ -186,7 +191,7 @@ def display_pairing_redeem(*, code: str, ip: str) -> Pairing:
         else:
             secret = display_credentials.new_device_secret()
             display.device_secret_digest = display_credentials.digest(secret, purpose="device")
-            display.paired_at = now
+            display.device_paired_at = now
             display.last_seen_at = now
             display.paired_ip = display.last_seen_ip = ip
             display.pairing_code_digest = ""
@@ -194,7 +199,7 @@ def display_pairing_redeem(*, code: str, ip: str) -> Pairing:
             display.save(
                 update_fields=[
                     "device_secret_digest",
-                    "paired_at",
+                    "device_paired_at",
                     "last_seen_at",
                     "paired_ip",
                     "last_seen_ip",

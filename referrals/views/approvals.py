@@ -47,6 +47,7 @@ def approval_queue(request: StaffRequest) -> HttpResponse:
         "referrals/approval_queue.html",
         {
             "queue": queue,
+            "read": selectors.records_read_by(staff=request.staff, referrals=queue),
             "retractions": retractions,
             "retractions_overdue_before": selectors.retraction_deadline(timezone.now()),
         },
@@ -81,6 +82,7 @@ def _statement_page(
         staff=request.staff, seeker=referral.consultation.seeker, screen="approval", target=referral
     )
     form = statement_form or StatementForm(seeker_id=seeker_id)
+    barred = services.checker_refusal(request.staff, referral)
     query = (
         form.cleaned_data.get("q", "") if form.is_bound and hasattr(form, "cleaned_data") else ""
     )
@@ -95,6 +97,7 @@ def _statement_page(
         postings=postings,
         more_postings=more,
         stated=stated,
+        barred=barred,
         reject_form=reject_form or ReasonForm(seeker_id=seeker_id),
     )
     return render(request, "referrals/approval_statement.html", context, status=status)
@@ -129,6 +132,9 @@ def approval_detail(request: StaffRequest, pk: int) -> HttpResponse:
     referral = _pending(request, pk)
     if request.method == "GET":
         return _statement_page(request, referral)
+    if services.checker_refusal(request.staff, referral):
+        # Said on the page, before anything is typed (the service refuses anyway).
+        return _statement_page(request, referral, status=403)
     form = StatementForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if not form.is_valid() or not form.stating:
         # A search (or a form to correct): the same step, with the postings found.

@@ -65,10 +65,26 @@ def _scoped(request: StaffRequest, pk: int) -> Consultation:
 @staff_required
 @require_GET
 def consultation_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    """The consultation, the clerk's record of it. A supervisor who could approve one of its
+    letters waiting for approval is asked first (`?record=1` to go on): reading it bars
+    them from stating that letter's posting (rule 4)."""
     consultation = _scoped(request, pk)
     if consultation.merged_into_id is not None:
         messages.info(request, _("この相談は統合されました。統合先の相談を表示しています。"))
         return redirect("consultation_detail", pk=consultation.merged_into_id)
+    staff = request.staff
+    if staff.can_approve and consultation.staff_id != staff.pk and request.GET.get("record") != "1":
+        waiting = (
+            consultation.referrals.filter(status=ReferralStatus.PENDING_APPROVAL)
+            .exclude(drafted_by=staff)
+            .exclude(submitted_by=staff)
+            .order_by("submitted_at", "pk")
+            .first()
+        )
+        if waiting is not None:
+            return render(
+                request, "referrals/consultation_guard.html", {"pk": pk, "waiting": waiting}
+            )
     return _page(request, pk)
 
 

@@ -67,4 +67,7 @@ def test_seed_demo_prints_the_logins(db, capsys):
     assert [label for label, _code in codes] == ["第1窓口", "第2窓口", "第3窓口"]
     for _label, code in codes:
         services.display_pairing_redeem(code=code, ip="127.0.0.1")
-    assert CounterDisplay.objects.filter(office__code="0704", paired_at__isnull=False).count() == 3
+    assert (
+        CounterDisplay.objects.filter(office__code="0704", device_paired_at__isnull=False).count()
+        == 3
+    )

@@ -57,7 +57,7 @@ def test_a_wrong_pairing_code_says_so_and_pairs_nothing(bob, code):
     assert response.status_code == 400
     assert "error-summary" in response.text
     assert display_credentials.COOKIE_NAME not in response.cookies
-    assert not CounterDisplay.objects.filter(paired_at__isnull=False).exists()
+    assert not CounterDisplay.objects.filter(device_paired_at__isnull=False).exists()
 
 
 def test_the_display_shows_nothing_until_the_clerk_sends_a_read_back(alice, seeker_a, koriyama):
@@ -203,7 +203,7 @@ def test_a_browser_signed_in_to_the_counter_is_never_a_display(readback, alice, 
     assert readback.answered_at is None
     code = services.display_pair(supervisor=bob, label="第2窓口").pairing_code
     assert clerk.post(reverse("display_pair"), {"code": code}).status_code == 403
-    assert not CounterDisplay.objects.get(label="第2窓口").is_active
+    assert not CounterDisplay.objects.get(label="第2窓口").has_device
 
 
 def test_the_display_records_where_it_is_seen_from(tablet, readback):

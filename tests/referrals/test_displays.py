@@ -59,10 +59,14 @@ def test_a_supervisor_registers_a_display_and_its_browser_pairs_once(bob, koriya
     code = display.pairing_code
     assert len(code) == 10 and code.isdigit()
     assert code not in display.pairing_code_digest  # only a keyed digest is kept
-    assert not display.is_active  # registered, not yet paired
+    # Paired to the office at once (DESIGN.md: active = paired and not retired); no browser
+    # holds its credential yet, so the counter does not offer it.
+    assert display.is_active and not display.has_device
+    assert display not in selectors.active_displays_for_staff(staff=bob)
     pairing = services.display_pairing_redeem(code=f"{code[:5]}－{code[5:]}", ip="10.0.0.5")
     display.refresh_from_db()
-    assert pairing.display == display and display.is_active
+    assert pairing.display == display and display.is_active and display.has_device
+    assert display in selectors.active_displays_for_staff(staff=bob)
     assert display.pairing_code_digest == ""
     credential = display_credentials.sign(display_id=display.pk, secret=pairing.secret)
     assert selectors.display_for_credential(credential) == display
@@ -102,7 +106,7 @@ def test_a_pairing_code_expires(bob, settings):
     with time_machine.travel(later), pytest.raises(ValidationError, match="期限"):
         services.display_pairing_redeem(code=display.pairing_code, ip="10.0.0.5")
     display.refresh_from_db()
-    assert not display.is_active
+    assert not display.has_device
 
 
 def test_guessing_pairing_codes_is_limited_per_address_and_watched_in_all(bob):
@@ -540,3 +544,38 @@ def test_a_colleague_re_entering_after_a_void_is_flagged_too(
     services.referral_void(referral=first, staff=alice, reason="取り違え")
     again = services.referral_draft(consultation=consultation, posting=posting_d, staff=colleague)
     assert "retract_reorder" in again.approval_reasons
+
+
+def test_the_contract_a_registered_display_opens_consultations(alice, bob, seeker_a, posting_c):
+    """DESIGN.md section 5: display_pair, then consultation_open(..., display=) in person,
+    then display_show and display_seeker_confirm with that display, then the digits."""
+    display = services.display_pair(supervisor=bob, label="第1窓口")
+    consultation = services.consultation_open(
+        seeker=seeker_a, staff=alice, in_person=True, display=display
+    )
+    services.interest_record(
+        consultation=consultation, posting=posting_c, decision="apply", staff=alice
+    )
+    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    services.display_show(referral=referral, staff=alice)
+    services.display_seeker_confirm(
+        display=display, referral=referral, seeker_birth_date=seeker_a.birth_date
+    )
+    services.referral_confirm_in_session(referral=referral, staff=alice, posting_digits="5678")
+    referral.refresh_from_db()
+    assert referral.status == "issued"
+
+
+def test_the_next_seeker_at_the_desk_never_sees_the_previous_ones_read_back(draft, alice, koriyama):
+    readback = services.display_show(referral=draft, staff=alice)
+    next_seeker = factories.JobSeekerFactory(office=koriyama)
+    consult(next_seeker, alice, display=readback.display)
+    assert selectors.display_waiting_readback(display=readback.display) is None
+    readback.refresh_from_db()
+    assert readback.cleared_at is not None
+
+
+def test_closing_the_consultation_takes_its_read_back_off_the_display(draft, alice):
+    readback = services.display_show(referral=draft, staff=alice)
+    services.consultation_close(consultation=draft.consultation, staff=alice)
+    assert selectors.display_waiting_readback(display=readback.display) is None

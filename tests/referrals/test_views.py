@@ -563,8 +563,28 @@ def test_the_employers_result_and_its_correction_show_on_the_counter(
 def test_a_supervisor_who_read_the_clerks_record_cannot_state_it(alice, bob, seeker_a, posting_c):
     referral = pending(seeker_a, alice, posting_c)
     supervisor = client_for(bob.user)
-    page = supervisor.get(reverse("consultation_detail", args=[referral.consultation_id]))
+    url = reverse("consultation_detail", args=[referral.consultation_id])
+    # Asked first: the page would show the clerk's record.
+    guard = supervisor.get(url)
+    assert "承認待ちの紹介状があります" in guard.text and posting_c.number not in guard.text
+    assert not AuditEvent.objects.filter(action="seeker.viewed", actor=bob.user).exists()
+    page = supervisor.get(url, {"record": "1"})
     assert posting_c.number in page.text  # the clerk's record: the posting recorded
+    # The queue and the statement screen say so before anything is typed.
+    queue = supervisor.get(reverse("approval_queue")).text
+    assert "職員の記録を見たため照合不可" in queue
+    statement = supervisor.get(reverse("approval_detail", args=[referral.pk]))
+    assert "職員の記録" in statement.text and 'value="state"' not in statement.text
+    refused = supervisor.post(
+        reverse("approval_detail", args=[referral.pk]),
+        {
+            "seeker": seeker_a.pk,
+            "action": "state",
+            "source": "callback",
+            "stated_posting_number": posting_c.number,
+        },
+    )
+    assert refused.status_code == 403 and "別の統括官に依頼してください" in refused.text
     with pytest.raises(PermissionDenied, match="職員の記録"):
         services.approval_statement_check(
             referral=referral,
@@ -646,3 +666,11 @@ def test_a_statement_made_before_a_send_back_does_not_approve_the_resubmission(
     assert response.status_code == 400
     referral.refresh_from_db()
     assert referral.status == "pending_approval"
+
+
+def test_the_issued_letters_page_says_what_was_done_not_what_confirming_will_do(
+    counter, alice, seeker_a, posting_c
+):
+    referral = issue_in_person(seeker_a, alice, posting_c)
+    page = counter.get(reverse("referral_detail", args=[referral.pk])).text
+    assert "確認すると" not in page and referral.code in page

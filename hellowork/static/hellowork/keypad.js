@@ -9,6 +9,7 @@
     var birth = form.querySelector('[data-step="birth"]');
     var choice = form.querySelector('[data-step="choice"]');
     var show = form.querySelector('[data-show-step="birth"]');
+    var back = form.querySelector('[data-show-step="choice"]');
     if (!birth || !choice || !show) return;
     if (form.querySelector(".error-summary")) {
       choice.hidden = true; // a date to correct: straight back to it
@@ -18,9 +19,17 @@
     show.addEventListener("click", function () {
       choice.hidden = true;
       birth.hidden = false;
+      birth.scrollIntoView({ block: "start" });
       var first = birth.querySelector("[data-keypad-field]");
-      if (first) first.focus();
+      if (first) first.focus({ preventScroll: true });
     });
+    if (back) {
+      back.addEventListener("click", function () {
+        birth.hidden = true;
+        choice.hidden = false;
+        form.closest("section").scrollIntoView({ block: "start" });
+      });
+    }
   }
 
   function setUpKeypad(pad) {
@@ -42,6 +51,8 @@
       var key = button.getAttribute("data-key");
       var max = current.maxLength > 0 ? current.maxLength : 32;
       if (key === "clear") {
+        var i = fields.indexOf(current);
+        if (current.value === "" && i > 0) current = fields[i - 1]; // back into the last one
         current.value = current.value.slice(0, -1);
         current.focus();
       } else if (key === "next") {
