@@ -679,7 +679,8 @@ class ApprovalStatement(models.Model):
 
 class DisplayPairingAttempt(models.Model):
     """A pairing code typed into a display's browser: the guessing limit counts these rows
-    (across processes). What was typed is not kept."""
+    (across processes). What was typed is not kept; `ip` is where guesses are counted from
+    (an IPv4 address, or an IPv6 address's /64)."""
 
     at = models.DateTimeField(_("日時"), db_index=True)
     ip = models.CharField(_("接続元"), max_length=45, blank=True)

@@ -602,30 +602,71 @@ CLERKS_RECORD_SCREENS = ("consultation", "referral", "letter")
 
 
 def records_read_by(*, staff: StaffMember, referrals: list[ReferralLetter]) -> set[int]:
-    """Of these referrals, the ids of those whose clerk's record (the consultation's page or
-    the letter's page) this staff member opened since the consultation opened: rule 4 bars
-    them from stating those. One query however many referrals."""
+    """Of these referrals, the ids of those whose clerk's record this staff member has read
+    (rule 4 bars them from stating those): a page of any letter of the same seeker for the
+    same posting, or of any consultation that holds the seeker's decision on that posting,
+    holds such a letter, or was merged into one that does. Views since any time: a merge
+    moves letters and decisions, never what a person has read. A fixed number of queries
+    however many referrals."""
     if not referrals:
         return set()
-    letter, consultation = ReferralLetter._meta.label_lower, Consultation._meta.label_lower
+    pairs: dict[tuple[int, int], set[int]] = {
+        (r.consultation.seeker_id, r.posting_id): set() for r in referrals
+    }
+    for referral in referrals:
+        pairs[(referral.consultation.seeker_id, referral.posting_id)].add(referral.pk)
+    same_choice = Q()
+    for seeker_id, posting_id in pairs:
+        same_choice |= Q(consultation__seeker_id=seeker_id, posting_id=posting_id)
+    letters: dict[int, set[int]] = {}  # letter → the referrals whose record it shows
+    consultations: dict[int, set[int]] = {}
+    for letter_id, consultation_id, seeker_id, posting_id in ReferralLetter.objects.filter(
+        same_choice
+    ).values_list("pk", "consultation_id", "consultation__seeker_id", "posting_id"):
+        owners = pairs[(seeker_id, posting_id)]
+        letters.setdefault(letter_id, set()).update(owners)
+        consultations.setdefault(consultation_id, set()).update(owners)
+    for consultation_id, seeker_id, posting_id in PostingInterest.objects.filter(
+        same_choice
+    ).values_list("consultation_id", "consultation__seeker_id", "posting_id"):
+        consultations.setdefault(consultation_id, set()).update(pairs[(seeker_id, posting_id)])
+    frontier = set(consultations)
+    while frontier:  # consultations merged into these took their records with them
+        merged = list(
+            Consultation.objects.filter(merged_into_id__in=frontier).values_list(
+                "pk", "merged_into_id"
+            )
+        )
+        frontier = set()
+        for consultation_id, into in merged:
+            if consultation_id not in consultations:
+                frontier.add(consultation_id)
+            consultations.setdefault(consultation_id, set()).update(consultations[into])
+    letter_type = ReferralLetter._meta.label_lower
+    consultation_type = Consultation._meta.label_lower
     views = AuditEvent.objects.filter(
-        Q(target_type=letter, target_id__in=[str(r.pk) for r in referrals])
-        | Q(target_type=consultation, target_id__in=[str(r.consultation_id) for r in referrals]),
+        Q(target_type=letter_type, target_id__in=[str(pk) for pk in letters])
+        | Q(target_type=consultation_type, target_id__in=[str(pk) for pk in consultations]),
         actor_id=staff.user_id,
         action="seeker.viewed",
         detail__screen__in=CLERKS_RECORD_SCREENS,
-    ).values_list("target_type", "target_id", "at")
-    seen: dict[tuple[str, str], datetime.datetime] = {}
-    for target_type, target_id, at in views:
-        key = (target_type, target_id)
-        seen[key] = max(at, seen.get(key, at))
-    read = set()
-    for referral in referrals:
-        opened = referral.consultation.opened_at
-        for key in ((letter, str(referral.pk)), (consultation, str(referral.consultation_id))):
-            if key in seen and seen[key] >= opened:
-                read.add(referral.pk)
+    ).values_list("target_type", "target_id")
+    read: set[int] = set()
+    for target_type, target_id in views.distinct():
+        shown = letters if target_type == letter_type else consultations
+        read |= shown.get(int(target_id), set())
     return read
+
+
+def choices_awaiting_check(*, office_id: int) -> set[tuple[int, int]]:
+    """(seeker, posting) of the office's letters drafted or waiting for approval: pages that
+    do not show the clerk's record (alerts) hide those postings until they are checked."""
+    return set(
+        ReferralLetter.objects.filter(
+            consultation__office_id=office_id,
+            status__in=[ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL],
+        ).values_list("consultation__seeker_id", "posting_id")
+    )
 
 
 def fresh_statement(

@@ -21,6 +21,11 @@ urlpatterns = [
     path("seekers/<int:pk>/consultations/", seekers.consultation_open, name="consultation_open"),
     path("consultations/<int:pk>/", consultations.consultation_detail, name="consultation_detail"),
     path(
+        "consultations/<int:pk>/open-record/",
+        consultations.consultation_open_record,
+        name="consultation_open_record",
+    ),
+    path(
         "consultations/<int:pk>/interests/", consultations.interest_record, name="interest_record"
     ),
     path("consultations/<int:pk>/decision/", consultations.decision_change, name="decision_change"),
@@ -33,6 +38,9 @@ urlpatterns = [
         "consultations/<int:pk>/merge/", consultations.consultation_merge, name="consultation_merge"
     ),
     path("referrals/<int:pk>/", letters.referral_detail, name="referral_detail"),
+    path(
+        "referrals/<int:pk>/open-record/", letters.referral_open_record, name="referral_open_record"
+    ),
     path("referrals/<int:pk>/confirm/", letters.referral_confirm, name="referral_confirm"),
     path("referrals/<int:pk>/submit/", letters.referral_submit, name="referral_submit"),
     path(

@@ -5,13 +5,11 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hellowork import audit
 from hellowork.models import (
-    AuditEvent,
     EmployerMember,
     Office,
     StaffMember,
@@ -22,6 +20,7 @@ from referrals.models import (
     ALERT_SEVERITY,
     Alert,
     AlertKind,
+    ApprovalStatement,
     Consultation,
     Disclosure,
     MisdeliveryReport,
@@ -51,9 +50,10 @@ def _require_checker(
 ) -> None:
     """Rule 4: a supervisor or manager of the referral's office who neither made the record
     being checked (drafted or submitted the letter, held the consultation, recorded the
-    seeker's "apply") nor read it: a statement from someone who opened the consultation or
-    the letter's page since the draft was made would come from the clerk's record, not from
-    the seeker (the audit trail says who did). Sending a letter back (`stating` False) needs
+    seeker's "apply") nor read it: a statement from someone who opened a page of the clerk's
+    record of this choice (selectors.records_read_by) would come from that record, not from
+    the seeker (the audit trail says who did); nor one whose statement on it was already
+    wrong. Sending a letter back (`stating` False) needs
     no statement, so reading the record does not bar it."""
     _require_office(supervisor, referral.consultation.office_id)
     if not supervisor.can_approve:
@@ -73,15 +73,21 @@ def _require_checker(
         )
     if not stating:
         return
-    read_the_record = AuditEvent.objects.filter(
-        Q(target_type=ReferralLetter._meta.label_lower, target_id=str(referral.pk))
-        | Q(target_type=Consultation._meta.label_lower, target_id=str(referral.consultation_id)),
-        actor_id=supervisor.user_id,
-        action="seeker.viewed",
-        detail__screen__in=selectors.CLERKS_RECORD_SCREENS,
-        at__gte=consultation.opened_at,
-    )
-    if read_the_record.exists():
+    if ApprovalStatement.objects.filter(
+        referral_id=referral.pk,
+        supervisor_id=supervisor.pk,
+        matched=False,
+        stated_at__gte=referral.submitted_at or referral.created_at,
+    ).exists():
+        # One wrong statement each: otherwise a supervisor could try every posting the
+        # search lists until one matched, and learn the draft without hearing the seeker.
+        raise PermissionDenied(
+            _(
+                "この紹介の照合は一度一致しませんでした。求職者に確かめて別の統括官に依頼するか、"
+                "差し戻してください。"
+            )
+        )
+    if referral.pk in selectors.records_read_by(staff=supervisor, referrals=[referral]):
         raise PermissionDenied(
             _(
                 "この紹介の相談か紹介状の画面（職員の記録）を開いたため、照合はできません。"

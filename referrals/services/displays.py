@@ -8,17 +8,19 @@ actor but the display's id.
 """
 
 import datetime
+import hashlib
+import ipaddress
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hellowork import audit
-from hellowork.models import StaffMember
+from hellowork.models import AuditEvent, StaffMember
 from referrals import display_credentials
 from referrals.models import (
     CounterDisplay,
@@ -60,6 +62,26 @@ class Pairing:
 
     display: CounterDisplay
     secret: str
+
+
+def guessing_source(ip: str) -> str:
+    """Where guesses are counted from: an IPv4 address as it is, an IPv6 address by its /64
+    (one subscriber's prefix hands out as many addresses as it likes)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        prefix = ipaddress.ip_network(f"{address}/64", strict=False).network_address
+        return prefix.exploded[:19]  # the first four groups, "2001:0db8:0000:0001"
+    return ip
+
+
+def _lock_source(source: str) -> None:
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"pairing:{source}".encode()).digest()[:8], "big")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key - (1 << 63)])
 
 
 def _require_supervisor(staff: StaffMember) -> None:
@@ -152,17 +174,22 @@ def display_pairing_redeem(*, code: str, ip: str) -> Pairing:
     window is logged as a warning and traced (`display.pairing_guessing`)."""
     now = timezone.now()
     since = now - PAIRING_WINDOW
-    failures = DisplayPairingAttempt.objects.filter(at__gte=since, display__isnull=True)
-    if failures.filter(ip=ip).count() >= PAIRING_FAILURES_PER_ADDRESS:
-        raise ValidationError(
-            _(
-                "ペアリングコードの入力に続けて失敗したため、しばらく受け付けません。"
-                "15分ほど待つか、統括官に新しいコードを発行してもらってください。"
-            )
-        )
+    source = guessing_source(ip)
     typed = display_credentials.normalize_pairing_code(code)
     digest = display_credentials.digest(typed, purpose="pairing")
     with transaction.atomic():
+        # Counted and written under one lock per source: parallel tries queue, so a burst
+        # from one address cannot all pass the count before any is written. A refusal here
+        # writes nothing, so raising inside the transaction loses nothing.
+        _lock_source(source)
+        failures = DisplayPairingAttempt.objects.filter(at__gte=since, display__isnull=True)
+        if failures.filter(ip=source).count() >= PAIRING_FAILURES_PER_ADDRESS:
+            raise ValidationError(
+                _(
+                    "ペアリングコードの入力に続けて失敗したため、しばらく受け付けません。"
+                    "15分ほど待つか、統括官に新しいコードを発行してもらってください。"
+                )
+            )
         display = (
             CounterDisplay.objects.select_for_update()
             .filter(
@@ -174,10 +201,10 @@ def display_pairing_redeem(*, code: str, ip: str) -> Pairing:
             if len(typed) == display_credentials.PAIRING_CODE_DIGITS
             else None
         )
-        DisplayPairingAttempt.objects.create(at=now, ip=ip, display=display)
+        DisplayPairingAttempt.objects.create(at=now, ip=source, display=display)
         if display is None:
             audit.record("display.pairing_failed", actor=None)
-            if failures.count() == PAIRING_FAILURES_ALARM:
+            if failures.count() % PAIRING_FAILURES_ALARM == 0:  # every 50th in the window
                 logger.warning(
                     "%d failed display pairing codes in %s: someone may be guessing",
                     PAIRING_FAILURES_ALARM,
@@ -247,16 +274,26 @@ def display_retire(*, display: CounterDisplay, supervisor: StaffMember) -> Count
 
 
 def display_seen(*, display: CounterDisplay, ip: str) -> None:
-    """The display asked for its screen: when and from where it was last seen, for the
-    supervisors' list of displays, written at most once a minute. A change of address is
-    traced (`display.address_changed`): a copied credential used elsewhere shows there."""
+    """The display asked for its screen or answered: when and from where it was last seen,
+    for the supervisors' list of displays, written at most once a minute. An address it has
+    not been seen from today is traced once (`display.address_changed`): a copied credential
+    used elsewhere shows there, and a tablet that switches between two addresses does not
+    write a row per request."""
     now = timezone.now()
     if display.last_seen_ip and display.last_seen_ip != ip:
+        today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         with transaction.atomic():
             updated = CounterDisplay.objects.filter(
                 pk=display.pk, last_seen_ip=display.last_seen_ip
             ).update(last_seen_at=now, last_seen_ip=ip)
-            if updated:
+            already = AuditEvent.objects.filter(
+                action="display.address_changed",
+                target_type=CounterDisplay._meta.label_lower,
+                target_id=str(display.pk),
+                at__gte=today_start,
+                detail__to=ip,
+            ).exists()
+            if updated and not already and ip != display.paired_ip:
                 audit.record(
                     "display.address_changed",
                     actor=None,

@@ -38,12 +38,26 @@ def alert_list(request: StaffRequest) -> HttpResponse:
         )
     )
     context = {
+        "masked": _masked(request, [*open_alerts, *resolved]),
         "open_alerts": open_alerts,
         "resolved": resolved,
         "overdue_before": selectors.alert_deadline(now),
         "resolved_days": RESOLVED_DAYS,
     }
     return render(request, "referrals/alert_list.html", context)
+
+
+def _masked(request: StaffRequest, alerts: list[Alert]) -> set[int]:
+    """The alerts whose posting is not named: another letter of the same seeker for the same
+    posting is still a draft or waiting for approval, and the supervisor reading this may
+    be the one to hear it from the seeker (rule 4)."""
+    awaiting = selectors.choices_awaiting_check(office_id=request.staff.office_id)
+    return {
+        alert.pk
+        for alert in alerts
+        if alert.referral is not None
+        and (alert.referral.consultation.seeker_id, alert.referral.posting_id) in awaiting
+    }
 
 
 def _page(
@@ -62,6 +76,7 @@ def _page(
         seeker = referral.consultation.seeker
         services.staff_view_record(staff=request.staff, seeker=seeker, screen="alert", target=alert)
     context = {
+        "masked": _masked(request, [alert]),
         "alert": alert,
         "referral": referral,
         "seeker": seeker,

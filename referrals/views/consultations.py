@@ -19,6 +19,12 @@ from referrals.forms import (
     NoteForm,
 )
 from referrals.models import Consultation, Decision, ReferralStatus
+from referrals.views.common import (
+    may_have_to_state,
+    record_guard,
+    record_opened,
+    remember_record_opened,
+)
 
 ACTIVE = {ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, ReferralStatus.ISSUED}
 
@@ -65,27 +71,33 @@ def _scoped(request: StaffRequest, pk: int) -> Consultation:
 @staff_required
 @require_GET
 def consultation_detail(request: StaffRequest, pk: int) -> HttpResponse:
-    """The consultation, the clerk's record of it. A supervisor who could approve one of its
-    letters waiting for approval is asked first (`?record=1` to go on): reading it bars
-    them from stating that letter's posting (rule 4)."""
+    """The consultation, the clerk's record of it. A supervisor who may have to state one of
+    its letters (waiting for approval, or a draft that will need it) is asked first, and
+    opens it with a POST from that page: reading it bars them from stating (rule 4)."""
     consultation = _scoped(request, pk)
     if consultation.merged_into_id is not None:
         messages.info(request, _("この相談は統合されました。統合先の相談を表示しています。"))
         return redirect("consultation_detail", pk=consultation.merged_into_id)
-    staff = request.staff
-    if staff.can_approve and consultation.staff_id != staff.pk and request.GET.get("record") != "1":
-        waiting = (
-            consultation.referrals.filter(status=ReferralStatus.PENDING_APPROVAL)
-            .exclude(drafted_by=staff)
-            .exclude(submitted_by=staff)
-            .order_by("submitted_at", "pk")
-            .first()
-        )
-        if waiting is not None:
-            return render(
-                request, "referrals/consultation_guard.html", {"pk": pk, "waiting": waiting}
-            )
+    if request.staff.can_approve and not record_opened(request, "consultation", pk):
+        to_state = [
+            referral
+            for referral in consultation.referrals.filter(
+                status__in=[ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL]
+            ).select_related("consultation")
+            if may_have_to_state(request.staff, referral)
+        ]
+        if to_state:
+            return record_guard(request, "consultation", pk, to_state[0])
     return _page(request, pk)
+
+
+@staff_required
+@require_POST
+def consultation_open_record(request: StaffRequest, pk: int) -> HttpResponse:
+    """From the guard page: open the clerk's record anyway (another supervisor states)."""
+    _scoped(request, pk)
+    remember_record_opened(request, "consultation", pk)
+    return redirect("consultation_detail", pk=pk)
 
 
 @staff_required

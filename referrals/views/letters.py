@@ -27,6 +27,12 @@ from referrals.models import (
     ReferralLetter,
     ReferralStatus,
 )
+from referrals.views.common import (
+    may_have_to_state,
+    record_guard,
+    record_opened,
+    remember_record_opened,
+)
 
 
 def _scoped(request: StaffRequest, pk: int) -> ReferralLetter:
@@ -117,19 +123,24 @@ def referral_detail(request: StaffRequest, pk: int) -> HttpResponse:
     goes to the approval screen instead: this page shows the clerk's choice, and reading it
     would bar them from stating it (rule 4)."""
     referral = _scoped(request, pk)
-    staff = request.staff
-    if (
-        referral.status == ReferralStatus.PENDING_APPROVAL
-        and staff.can_approve
-        and staff.pk
-        not in (referral.drafted_by_id, referral.submitted_by_id, referral.consultation.staff_id)
-    ):
-        messages.info(
-            request,
-            _("承認待ちの紹介です。求職者本人から希望の求人を聞いて、照合してください。"),
-        )
-        return redirect("approval_detail", pk=pk)
+    if not record_opened(request, "referral", pk) and may_have_to_state(request.staff, referral):
+        if referral.status == ReferralStatus.PENDING_APPROVAL:
+            messages.info(
+                request,
+                _("承認待ちの紹介です。求職者本人から希望の求人を聞いて、照合してください。"),
+            )
+            return redirect("approval_detail", pk=pk)
+        return record_guard(request, "referral", pk, referral)
     return _page(request, pk)
+
+
+@staff_required
+@require_POST
+def referral_open_record(request: StaffRequest, pk: int) -> HttpResponse:
+    """From the guard page: open the letter's page anyway (another supervisor states)."""
+    _scoped(request, pk)
+    remember_record_opened(request, "referral", pk)
+    return redirect("referral_detail", pk=pk)
 
 
 @staff_required

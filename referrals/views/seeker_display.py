@@ -150,12 +150,12 @@ def display_answer(request: DisplayRequest) -> HttpResponse:
     """The seeker's answer. A wrong birth date, "not this job", or a read-back that is no
     longer waiting all end on a screen that asks the seeker to speak to the clerk."""
     form = DisplayAnswerForm(request.POST)
+    services.display_seen(display=request.display, ip=client_ip(request))
     readback = None
-    if form.is_bound and str(request.POST.get("readback", "")).isdigit():
+    typed_id = str(request.POST.get("readback", ""))
+    if typed_id.isascii() and typed_id.isdigit() and len(typed_id) <= 18:
         readback = (
-            DisplayReadback.objects.filter(
-                pk=int(request.POST["readback"]), display=request.display
-            )
+            DisplayReadback.objects.filter(pk=int(typed_id), display=request.display)
             .select_related("referral")
             .first()
         )

@@ -7,6 +7,7 @@ import pytest
 
 from referrals import display_credentials, services
 from referrals.models import Alert, ReferralLetter
+from tests import factories
 from tests.browser.conftest import Journey, log_in, new_page
 from tests.factories import TEST_PASSWORD
 
@@ -143,6 +144,16 @@ def test_a_clerk_issues_a_letter_with_the_seeker_at_the_display(
     display.page.context.close()
 
 
+def second_supervisor(browser, live_server, clerk) -> Journey:
+    """Another supervisor of the clerk's office, signed in in a window of their own."""
+    factories.StaffMemberFactory(
+        office=clerk.office, role="supervisor", user__username="dan", user__name="伊藤 ダン"
+    )
+    journey = Journey(new_page(browser), live_server.url)
+    log_in(journey, side="counter", username="dan", password=TEST_PASSWORD)
+    return journey
+
+
 def state(supervisor: Journey, posting, *, source_index: int, query: str) -> None:
     """Step 1 of the approval by keyboard: where it was heard, a search, the posting."""
     supervisor.choose(supervisor.page.locator(f"#id_source_{source_index}"))
@@ -178,6 +189,13 @@ def test_a_referral_entered_without_the_seeker_is_approved_on_the_seekers_word(
     state(supervisor, posting_d, source_index=0, query="アサヒブツリュウ")
     assert "一致しません" in supervisor.text()
     assert ReferralLetter.objects.get().status == "pending_approval"
+    # One wrong statement each: bob cannot walk the list; another supervisor calls back.
+    supervisor.visit(f"/counter/approvals/{ReferralLetter.objects.get().pk}/")
+    assert "一度一致しませんでした" in supervisor.text()
+    supervisor.page.context.close()
+    supervisor = second_supervisor(browser, live_server, alice)
+    supervisor.press(supervisor.link("承認待ち"))
+    supervisor.press(supervisor.link("確認する"))
     state(supervisor, posting_c, source_index=0, query="07040-1234")
     assert "株式会社あさひ物流" in supervisor.text()
     supervisor.shoot("counter-approval-readback")
@@ -231,6 +249,10 @@ def test_the_koriyama_replay_is_stopped_at_the_screens(
     supervisor.press(supervisor.link("確認する"))
     state(supervisor, posting_d, source_index=1, query=posting_d.number)
     assert "一致しません" in supervisor.text()
+    supervisor.page.context.close()
+    supervisor = second_supervisor(browser, live_server, alice)
+    supervisor.visit("/counter/approvals/")
+    supervisor.press(supervisor.link("確認する"))
     state(supervisor, posting_c, source_index=1, query=posting_c.number)
     supervisor.press(supervisor.button("承認して紹介状を発行"))
     second = ReferralLetter.objects.exclude(pk=first.pk).get()

@@ -641,7 +641,6 @@ class ReferralMachine(RuleBasedStateMachine):
                 # display, within the 10 minutes before, not taken back since.
                 answer = confirmation.display_answer
                 assert answer.referral_id == referral.pk and answer.answer == "confirmed"
-                assert answer.display_id == consultation.display_id
                 assert answer.answered_at <= confirmation.confirmed_at
                 assert confirmation.confirmed_at - answer.answered_at <= datetime.timedelta(
                     minutes=10
@@ -652,13 +651,21 @@ class ReferralMachine(RuleBasedStateMachine):
                     answered_at__lte=confirmation.confirmed_at,
                 )
                 assert not later.exists(), "issued on an answer the seeker later took back"
-                # 3b: in a consultation still open, on its own day, not locked.
-                assert consultation.closed_at is None or (
-                    consultation.closed_at >= confirmation.confirmed_at
-                )
-                assert timezone.localdate(confirmation.confirmed_at) == timezone.localdate(
-                    consultation.opened_at
-                ), "an in-person confirmation on another day than the consultation's"
+                # 3 and 3b: on the display of the consultation it was confirmed in, still open,
+                # on its own day. A merge may have moved the letter since: that consultation
+                # is then one of those merged into its present one.
+                candidates, frontier = [consultation], [consultation.pk]
+                while frontier:
+                    merged = list(Consultation.objects.filter(merged_into_id__in=frontier))
+                    candidates += merged
+                    frontier = [c.pk for c in merged]
+                assert any(
+                    answer.display_id == c.display_id
+                    and (c.closed_at is None or c.closed_at >= confirmation.confirmed_at)
+                    and timezone.localdate(confirmation.confirmed_at)
+                    == timezone.localdate(c.opened_at)
+                    for c in candidates
+                ), "in person, but not at its open consultation's display on that day"
                 assert referral.locked_at is None or referral.locked_at > confirmation.confirmed_at
                 day_start = timezone.localtime(confirmation.confirmed_at).replace(
                     hour=0, minute=0, second=0, microsecond=0

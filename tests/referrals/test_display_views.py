@@ -262,3 +262,29 @@ def test_the_readback_waiting_page_and_the_poll_cost_a_fixed_number_of_queries(
 ):
     with django_assert_max_num_queries(4):
         assert tablet.get(reverse("display_screen"), {"showing": readback.pk}).status_code == 204
+
+
+@pytest.mark.parametrize("readback_id", ["²", "٣", "9" * 5000, "-1", "1e3"])
+def test_a_hostile_read_back_id_is_no_error(tablet, readback, readback_id):
+    response = tablet.post(
+        reverse("display_answer"),
+        {"readback": readback_id, "answer": "apply", "year": "1990", "month": "5", "day": "17"},
+    )
+    assert response.status_code == 302 and response["Location"].endswith("?answered=expired")
+
+
+def test_an_answer_records_where_the_display_was(tablet, readback):
+    tablet.get(reverse("display_home"), REMOTE_ADDR="10.4.0.21")
+    tablet.post(
+        reverse("display_answer"),
+        {"readback": readback.pk, "answer": "decline"},
+        REMOTE_ADDR="10.99.0.1",
+    )
+    assert CounterDisplay.objects.get(pk=readback.display_id).last_seen_ip == "10.99.0.1"
+    assert AuditEvent.objects.filter(action="display.address_changed").count() == 1
+
+
+def test_switching_between_two_addresses_is_traced_once_a_day(tablet, readback):
+    for n in range(10):
+        tablet.get(reverse("display_screen"), REMOTE_ADDR=f"10.4.0.{21 + n % 2}")
+    assert AuditEvent.objects.filter(action="display.address_changed").count() <= 2

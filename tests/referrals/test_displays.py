@@ -579,3 +579,14 @@ def test_closing_the_consultation_takes_its_read_back_off_the_display(draft, ali
     readback = services.display_show(referral=draft, staff=alice)
     services.consultation_close(consultation=draft.consultation, staff=alice)
     assert selectors.display_waiting_readback(display=readback.display) is None
+
+
+def test_guesses_from_one_ipv6_prefix_count_together(bob):
+    display = services.display_pair(supervisor=bob, label="第1窓口")
+    for n in range(5):
+        with pytest.raises(ValidationError, match="違う"):
+            services.display_pairing_redeem(code="0000000000", ip=f"2001:db8:0:1::{n + 1:x}")
+    with pytest.raises(ValidationError, match="しばらく受け付けません"):
+        services.display_pairing_redeem(code=display.pairing_code, ip="2001:db8:0:1:ffff::9")
+    # Another /64 is another source.
+    assert services.display_pairing_redeem(code=display.pairing_code, ip="2001:db8:0:2::1")

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -330,6 +330,11 @@ def test_submit_then_the_supervisor_hears_it_from_the_seeker(
         },
     )
     assert wrong.status_code == 400 and "一致しません" in wrong.text
+    # One wrong statement each: bob may not try the next posting of the list.
+    again = supervisor.get(url)
+    assert "一度一致しませんでした" in again.text and 'value="state"' not in again.text
+    other = factories.StaffMemberFactory(office=alice.office, role="supervisor")
+    supervisor = client_for(other.user)
     right = supervisor.post(
         url,
         {
@@ -568,7 +573,11 @@ def test_a_supervisor_who_read_the_clerks_record_cannot_state_it(alice, bob, see
     guard = supervisor.get(url)
     assert "承認待ちの紹介状があります" in guard.text and posting_c.number not in guard.text
     assert not AuditEvent.objects.filter(action="seeker.viewed", actor=bob.user).exists()
-    page = supervisor.get(url, {"record": "1"})
+    # A link cannot open it for them (a GET with anything): only their own POST from the guard.
+    assert "それでも開く" in supervisor.get(url, {"record": "1"}).text
+    opened = supervisor.post(reverse("consultation_open_record", args=[referral.consultation_id]))
+    assert opened.url == url
+    page = supervisor.get(url)
     assert posting_c.number in page.text  # the clerk's record: the posting recorded
     # The queue and the statement screen say so before anything is typed.
     queue = supervisor.get(reverse("approval_queue")).text
@@ -674,3 +683,65 @@ def test_the_issued_letters_page_says_what_was_done_not_what_confirming_will_do(
     referral = issue_in_person(seeker_a, alice, posting_c)
     page = counter.get(reverse("referral_detail", args=[referral.pk])).text
     assert "確認すると" not in page and referral.code in page
+
+
+def test_any_page_of_the_same_choice_bars_the_reader(alice, bob, seeker_a, posting_c, koriyama):
+    """Not only the letter's own pages: an earlier letter of the seeker for the same posting,
+    or an earlier consultation where the seeker's "apply" to it was recorded."""
+    earlier = consult(seeker_a, alice, in_person=False, apply=[posting_c])
+    voided = services.referral_draft(consultation=earlier, posting=posting_c, staff=alice)
+    services.referral_void(referral=voided, staff=alice, reason="作り直し")
+    services.consultation_close(consultation=earlier, staff=alice)
+    referral = pending(seeker_a, alice, posting_c)  # a new consultation, the same choice
+    supervisor = client_for(bob.user)
+    supervisor.post(reverse("referral_open_record", args=[voided.pk]))
+    supervisor.get(reverse("referral_detail", args=[voided.pk]))  # voided: no guard needed
+    assert "職員の記録" in services.checker_refusal(bob, referral)
+    other = factories.StaffMemberFactory(office=koriyama, role="supervisor")
+    client_for(other.user).get(reverse("consultation_detail", args=[earlier.pk]))
+    assert "職員の記録" in services.checker_refusal(other, referral)
+    fresh = factories.StaffMemberFactory(office=koriyama, role="manager")
+    assert services.checker_refusal(fresh, referral) == ""
+
+
+def test_a_merge_does_not_wash_out_what_was_read(alice, bob, seeker_a, posting_c):
+    referral = pending(seeker_a, alice, posting_c)
+    supervisor = client_for(bob.user)
+    supervisor.post(reverse("consultation_open_record", args=[referral.consultation_id]))
+    supervisor.get(reverse("consultation_detail", args=[referral.consultation_id]))
+    colleague = factories.StaffMemberFactory(office=alice.office)
+    older = consult(seeker_a, colleague, in_person=False)
+    services.consultation_merge(source=referral.consultation, target=older, staff=bob)
+    referral.refresh_from_db()
+    assert referral.consultation == older
+    assert "職員の記録" in services.checker_refusal(bob, referral)
+
+
+def test_a_draft_that_will_need_approval_is_guarded_too(alice, bob, seeker_a, posting_c):
+    consultation = consult(seeker_a, alice, in_person=False, apply=[posting_c])
+    draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    supervisor = client_for(bob.user)
+    for url in [
+        reverse("referral_detail", args=[draft.pk]),
+        reverse("consultation_detail", args=[consultation.pk]),
+    ]:
+        guard = supervisor.get(url)
+        assert "統括官の承認が必要になる紹介状があります" in guard.text
+        assert posting_c.number not in guard.text
+    services.referral_submit(referral=draft, staff=alice)
+    assert services.checker_refusal(bob, draft) == ""
+
+
+def test_alerts_hide_a_posting_another_letter_of_the_seeker_waits_on(
+    alice, bob, seeker_a, posting_c
+):
+    consultation = consult(seeker_a, alice, apply=[posting_c])
+    first = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    seeker_confirms(first, alice)
+    with pytest.raises(ValidationError):
+        services.referral_confirm_in_session(referral=first, staff=alice, posting_digits="0000")
+    services.referral_void(referral=first, staff=alice, reason="作り直し")
+    services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    page = client_for(bob.user).get(reverse("alert_list")).text
+    assert Alert.objects.filter(referral=first).exists()
+    assert posting_c.number not in page and "確認（承認）が済むまで表示しません" in page
