@@ -10,7 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -69,7 +75,14 @@ def mypage_home(request: EmployerRequest) -> HttpResponse:
     return render(
         request,
         "employer_portal/home.html",
-        {"member": member, "form": form, "page": page, "rows": rows, "notices": notices},
+        {
+            "member": member,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "notices": notices,
+            "hidden_count": selectors.quarantined_for_member(member=member).count(),
+        },
     )
 
 
@@ -92,7 +105,21 @@ def _with_forms(
 @employer_required
 @require_GET
 def applicant_detail(request: EmployerRequest, public_id: UUID) -> HttpResponse:
-    applicant = _applicant(request, public_id)
+    """One applicant. One the establishment reported as unexpected is hidden until Hello
+    Work decides (rule 11): its page then says so, with nothing of the applicant and no
+    letter to print or result to record."""
+    applicant = (
+        selectors.applicant_for_member(member=request.member).filter(public_id=public_id).first()
+    )
+    if applicant is None:
+        hidden = (
+            selectors.quarantined_for_member(member=request.member)
+            .filter(public_id=public_id)
+            .first()
+        )
+        if hidden is None:
+            raise Http404
+        return render(request, "employer_portal/applicant_quarantined.html", {"hidden": hidden})
     services.disclosure_view_record(disclosure=applicant, member=request.member, page="detail")
     return render(
         request,
@@ -181,20 +208,35 @@ def applicant_misdelivery(request: EmployerRequest, public_id: UUID) -> HttpResp
     )
 
 
+CODE_CHECK_TYPED_SESSION_KEY = "code_check_typed"
+
+
 @employer_required
 @require_http_methods(["GET", "POST"])
 def code_check(request: EmployerRequest) -> HttpResponse:
     """Rule 9: a code from a letter an applicant brought. The answer is shown after a
-    redirect, so reloading the page never checks (or alerts) twice."""
+    redirect, so reloading the page never checks (or alerts) twice; what was typed waits
+    in the session for that one page, so the field keeps it for correcting. The page says
+    how many failed checks are left."""
     form = CodeCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        answer = services.code_check(member=request.member, code=form.cleaned_data["code"])
+        typed = form.cleaned_data["code"]
+        answer = services.code_check(member=request.member, code=typed)
         if answer.ok and answer.disclosure is not None:
             messages.success(request, answer.message)
             return redirect("mypage_applicant", public_id=answer.disclosure.public_id)
         messages.warning(request, answer.message)
+        request.session[CODE_CHECK_TYPED_SESSION_KEY] = typed
         return redirect("mypage_code_check")
-    return render(request, "employer_portal/code_check.html", {"form": form})
+    if request.method == "GET":
+        form = CodeCheckForm(
+            initial={"code": request.session.pop(CODE_CHECK_TYPED_SESSION_KEY, "")}
+        )
+    return render(
+        request,
+        "employer_portal/code_check.html",
+        {"form": form, "left": services.employer.code_checks_left(member=request.member)},
+    )
 
 
 @employer_required
@@ -204,7 +246,17 @@ def notices(request: EmployerRequest) -> HttpResponse:
     the posting and the referral date, and whether the establishment confirmed keeping no
     copy."""
     rows = _with_forms(selectors.retraction_notices_for(member=request.member))
-    return render(request, "employer_portal/notices.html", {"notices": rows})
+    return render(request, "employer_portal/notices.html", _notices_context(request, rows))
+
+
+def _notices_context(request: EmployerRequest, rows: list[Any]) -> dict[str, Any]:
+    """The retraction notices, and the applicants the establishment reported: hidden while
+    Hello Work checks (rule 11), or shown again after it found the referral right."""
+    return {
+        "notices": rows,
+        "hidden": list(selectors.quarantined_for_member(member=request.member)),
+        "restored": list(selectors.restored_for_member(member=request.member)[:20]),
+    }
 
 
 @employer_required
@@ -228,7 +280,9 @@ def notice_acknowledge(request: EmployerRequest, public_id: UUID) -> HttpRespons
     rows = _with_forms(
         selectors.retraction_notices_for(member=request.member), form, notice.public_id
     )
-    return render(request, "employer_portal/notices.html", {"notices": rows}, status=400)
+    return render(
+        request, "employer_portal/notices.html", _notices_context(request, rows), status=400
+    )
 
 
 @employer_required

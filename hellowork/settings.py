@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "referrals.context_processors.counter",
             ],
         },
     },
@@ -285,6 +286,9 @@ INCIDENT_APOLOGY_DAYS = env.int("INCIDENT_APOLOGY_DAYS", default=3)
 INCIDENT_PRELIMINARY_REPORT_DAYS = env.int("INCIDENT_PRELIMINARY_REPORT_DAYS", default=3)
 INCIDENT_FINAL_REPORT_DAYS = env.int("INCIDENT_FINAL_REPORT_DAYS", default=30)
 ALERT_ESCALATION_HOURS = env.int("ALERT_ESCALATION_HOURS", default=24)
+# A critical alert (an employer's misdelivery report, a foreign code, a locked referral:
+# DESIGN.md rules 11 and 12) left undecided this long goes to the managers.
+CRITICAL_ALERT_ESCALATION_MINUTES = env.int("CRITICAL_ALERT_ESCALATION_MINUTES", default=30)
 # A retraction waiting for its supervisor leaves the applicant on the wrong employer's my
 # page: it escalates in minutes, not hours.
 RETRACTION_ESCALATION_MINUTES = env.int("RETRACTION_ESCALATION_MINUTES", default=30)
@@ -294,6 +298,7 @@ for _name in (
     "INCIDENT_PRELIMINARY_REPORT_DAYS",
     "INCIDENT_FINAL_REPORT_DAYS",
     "ALERT_ESCALATION_HOURS",
+    "CRITICAL_ALERT_ESCALATION_MINUTES",
     "RETRACTION_ESCALATION_MINUTES",
     "CONSULTATION_IDLE_MINUTES",
     "DISPLAY_PAIRING_CODE_MINUTES",

@@ -22,6 +22,7 @@ from hellowork.models import Office, StaffMember
 from referrals import selectors
 from referrals.models import (
     Alert,
+    AlertSeverity,
     ApprovalSource,
     ConfirmationMethod,
     Disclosure,
@@ -217,10 +218,12 @@ def office_figures(
         n=Count("pk"),
     )
     alerts = _grouped(
-        Alert.objects.filter(office_id__in=ids, resolved_at__isnull=True),
+        Alert.objects.filter(office_id__in=ids, resolved_at__isnull=True).exclude(
+            severity=AlertSeverity.INFO
+        ),
         "office_id",
         n=Count("pk"),
-        overdue=Count("pk", filter=Q(created_at__lte=selectors.alert_deadline(now))),
+        overdue=Count("pk", filter=selectors.alert_overdue(now)),
     )
     staff = _grouped(
         StaffMember.objects.filter(office_id__in=ids, user__is_active=True),

@@ -394,6 +394,21 @@ class AlertResolveForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class MisdeliveryRestoreForm(forms.Form):
+    """Rule 11: the supervisor found the referral right; why, for the record and the
+    employer's notice (which does not quote it)."""
+
+    note = forms.CharField(
+        label=_("再表示してよいと判断した理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "例: 求職者本人と求人番号を確認し、正しい紹介だった。求人者の担当者に電話で説明した。"
+        ),
+        error_messages={"required": _("再表示してよいと判断した理由を入力してください。")},
+    )
+
+
 class SelfInspectionForm(forms.Form):
     """This month's check sheet: one はい / いいえ per active item, and a note."""
 

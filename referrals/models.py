@@ -741,6 +741,11 @@ class Disclosure(models.Model):
     withdrawal_notified_at = models.DateTimeField(_("撤回の通知の送信日時"), null=True, blank=True)
     # When the retention command erased the snapshot's personal data (after RETENTION_DAYS).
     erased_at = models.DateTimeField(_("保存期間経過による消去"), null=True, blank=True)
+    # Rule 11: hidden from the establishment the moment it reported the applicant as
+    # unexpected, until a supervisor retracts it or restores it (then back to null).
+    quarantined_at = models.DateTimeField(_("報告による非表示"), null=True, blank=True)
+    # When the establishment's members were e-mailed that a reported applicant was restored.
+    restore_notified_at = models.DateTimeField(_("再表示の通知の送信日時"), null=True, blank=True)
     # The snapshot: emptied on retraction (rule 8) and by the retention command.
     seeker_name = models.CharField(_("氏名"), max_length=100, blank=True)
     seeker_kana = models.CharField(_("氏名（カナ）"), max_length=100, blank=True)
@@ -794,6 +799,12 @@ class Disclosure(models.Model):
                 | Q(seeker_name="", seeker_kana="", seeker_age__isnull=True),
                 name="disclosure_erased_is_empty",
             ),
+            # Only what an employer could see is hidden on its word (rule 11).
+            models.CheckConstraint(
+                condition=Q(quarantined_at__isnull=True)
+                | Q(recalled_at__isnull=True, quarantined_at__gte=models.F("visible_at")),
+                name="disclosure_quarantined_when_visible",
+            ),
         ]
         indexes = [
             # The applicant list (selectors.applicants_for_member) and its count and posting
@@ -829,6 +840,15 @@ class AlertKind(models.TextChoices):
     CAUGHT_MISMATCH = "caught_mismatch", _("確認で止まった不一致")
     RETRACT_REORDER = "retract_reorder", _("取消直後の別事業所への再入力")
     REFERRAL_LOCKED = "referral_locked", _("確認の不一致が重なり紹介をロック")
+
+
+class AlertSettlement(models.TextChoices):
+    """What settled the thing an alert points at, closing the alert by itself (rule 12)."""
+
+    RETRACTED = "retracted", _("撤回の承認")
+    RESTORED = "restored", _("申告の確認と再表示")
+    APPROVED = "approved", _("統括官の承認による発行")
+    VOIDED = "voided", _("紹介状の取消")
 
 
 class AlertSeverity(models.TextChoices):
@@ -883,6 +903,13 @@ class Alert(models.Model):
     resolution_note = models.TextField(_("対応の記録"), blank=True)
     # When the office's managers were told that it stayed open too long (once).
     escalated_at = models.DateTimeField(_("所長への通知"), null=True, blank=True)
+    # A critical alert: when every supervisor of the office was e-mailed (rule 11; sent on
+    # commit, retried by the worker while empty).
+    notified_at = models.DateTimeField(_("統括官への通知"), null=True, blank=True)
+    # Closed by itself (rule 12): what settled what it points at.
+    settled_by = models.CharField(
+        _("解決のきっかけ"), max_length=32, choices=AlertSettlement.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("アラート")
@@ -892,6 +919,11 @@ class Alert(models.Model):
             models.CheckConstraint(condition=_in("kind", AlertKind), name="alert_kind_valid"),
             models.CheckConstraint(
                 condition=_in("severity", AlertSeverity), name="alert_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(settled_by="")
+                | (_in("settled_by", AlertSettlement) & Q(resolved_at__isnull=False)),
+                name="alert_settled_is_resolved",
             ),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_by__isnull=False),
@@ -1087,9 +1119,17 @@ class CodeCheck(models.Model):
         return f"{self.get_reason_display()} {self.checked_at:%Y-%m-%d %H:%M}"
 
 
+class MisdeliveryDecision(models.TextChoices):
+    RESTORED = "restored", _("正しい紹介として再表示")
+    RETRACTED = "retracted", _("撤回")
+
+
 class MisdeliveryReport(models.Model):
-    """An employer's "この応募者に心当たりがない" (rule 9). One per applicant: the alert it
-    raised is already in the supervisor's list."""
+    """An employer's "この応募者に心当たりがない" (rules 9 and 11). One per applicant: it
+    hides the applicant from the establishment at once (`Disclosure.quarantined_at`), and
+    the critical alert it raised waits for a supervisor's decision."""
+
+    Decision = MisdeliveryDecision
 
     disclosure = models.OneToOneField(
         Disclosure,
@@ -1110,6 +1150,20 @@ class MisdeliveryReport(models.Model):
     )
     # Set when a retraction erased the note (rule 8); the report itself stays.
     erased_at = models.DateTimeField(_("消去日時"), null=True, blank=True)
+    # Rule 11: how a supervisor settled it (restored, or retracted through rule 8).
+    decision = models.CharField(
+        _("判断"), max_length=16, choices=MisdeliveryDecision.choices, blank=True
+    )
+    decided_at = models.DateTimeField(_("判断日時"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("判断した職員"),
+    )
+    decision_note = models.TextField(_("判断の理由"), blank=True)
 
     class Meta:
         verbose_name = _("誤送付の申告")
@@ -1119,7 +1173,20 @@ class MisdeliveryReport(models.Model):
             models.CheckConstraint(
                 condition=Q(erased_at__isnull=True) | Q(note=""),
                 name="misdeliveryreport_erased_has_no_note",
-            )
+            ),
+            # Undecided, or decided by someone at some time; a restore says why.
+            models.CheckConstraint(
+                condition=Q(decision="", decided_at__isnull=True, decided_by__isnull=True)
+                | (
+                    _in("decision", MisdeliveryDecision)
+                    & Q(decided_at__isnull=False, decided_by__isnull=False)
+                ),
+                name="misdeliveryreport_decision_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="restored") | ~Q(decision_note=""),
+                name="misdeliveryreport_restore_says_why",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Prefetch,
@@ -23,6 +25,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Replace
 from django.utils import timezone
@@ -39,6 +42,7 @@ from hellowork.models import (
 from referrals import display_credentials
 from referrals.models import (
     Alert,
+    AlertSeverity,
     ApprovalStatement,
     Consultation,
     CounterDisplay,
@@ -46,6 +50,7 @@ from referrals.models import (
     DisplayReadback,
     Incident,
     IncidentTask,
+    MisdeliveryDecision,
     MisdeliveryReport,
     PostingInterest,
     ReferralLetter,
@@ -60,18 +65,21 @@ from referrals.models import (
 
 def visible_now(now: datetime.datetime | None = None) -> Q:
     """What makes a disclosure visible to its establishment: issued, past the hold,
-    neither recalled nor retracted, and not yet past its retention period (erased)."""
+    neither recalled nor retracted, not hidden on its own report (quarantined, rule 11),
+    and not yet past its retention period (erased)."""
     return Q(
         referral__status=ReferralStatus.ISSUED,
         visible_at__lte=now or timezone.now(),
         recalled_at__isnull=True,
         retracted_at__isnull=True,
+        quarantined_at__isnull=True,
         erased_at__isnull=True,
     )
 
 
 def disclosures_visible_to(*, establishment: Establishment) -> QuerySet[Disclosure]:
-    """Issued, past the hold, neither recalled nor retracted, for this establishment."""
+    """Issued, past the hold, neither recalled nor retracted nor quarantined, for this
+    establishment."""
     return Disclosure.objects.filter(visible_now(), establishment=establishment)
 
 
@@ -142,6 +150,40 @@ def selection_results_of(*, disclosure: Disclosure) -> QuerySet[SelectionResult]
 
 def misdelivery_report_of(*, disclosure: Disclosure) -> MisdeliveryReport | None:
     return MisdeliveryReport.objects.filter(disclosure=disclosure).first()
+
+
+def quarantined_for_member(*, member: EmployerMember) -> QuerySet[Disclosure]:
+    """The member's establishment's applicants hidden on its own report, waiting for Hello
+    Work's decision (rule 11): shown as a notice, never with the applicant's data."""
+    return Disclosure.objects.filter(
+        establishment_id=member.establishment_id,
+        quarantined_at__isnull=False,
+        retracted_at__isnull=True,
+    ).order_by("-quarantined_at", "-pk")
+
+
+def restored_for_member(*, member: EmployerMember) -> QuerySet[MisdeliveryReport]:
+    """The member's establishment's reports Hello Work decided were mistaken (the applicant
+    shown again) and still shown, newest first, for the notices page."""
+    return (
+        MisdeliveryReport.objects.filter(
+            disclosure__establishment_id=member.establishment_id,
+            decision=MisdeliveryDecision.RESTORED,
+            disclosure__retracted_at__isnull=True,
+            disclosure__erased_at__isnull=True,
+        )
+        .select_related("disclosure")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def disclosures_due_for_restore_notice() -> QuerySet[Disclosure]:
+    """Applicants shown again after a mistaken report whose establishment has not been
+    e-mailed about it yet, oldest first."""
+    return Disclosure.objects.filter(
+        misdelivery_report__decision=MisdeliveryDecision.RESTORED,
+        restore_notified_at__isnull=True,
+    ).order_by("misdelivery_report__decided_at", "pk")
 
 
 def disclosures_due_for_notification(
@@ -280,7 +322,23 @@ def approval_queue(*, staff: StaffMember) -> QuerySet[ReferralLetter]:
 
 
 def open_alerts_for_staff(*, staff: StaffMember) -> QuerySet[Alert]:
-    return Alert.objects.filter(office_id=staff.office_id, resolved_at__isnull=True)
+    """The office's alerts someone must act on (rule 12): unresolved, critical or warning.
+    An info alert (a single caught mismatch: the check worked) waits for nobody; it is
+    counted on the dashboard."""
+    return Alert.objects.filter(office_id=staff.office_id, resolved_at__isnull=True).exclude(
+        severity=AlertSeverity.INFO
+    )
+
+
+def by_severity_then_age(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+    """Critical first, then warnings, then info; the oldest first within each."""
+    rank = Case(
+        When(severity=AlertSeverity.CRITICAL, then=Value(0)),
+        When(severity=AlertSeverity.WARNING, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return alerts.annotate(severity_rank=rank).order_by("severity_rank", "created_at", "pk")
 
 
 def todays_consultations(*, staff: StaffMember) -> QuerySet[Consultation]:
@@ -408,8 +466,28 @@ def overdue_tasks(
 
 
 def alert_deadline(now: datetime.datetime) -> datetime.datetime:
-    """Alerts raised before this moment and still open are overdue."""
+    """Warnings raised before this moment and still open are overdue."""
     return now - datetime.timedelta(hours=settings.ALERT_ESCALATION_HOURS)
+
+
+def critical_alert_deadline(now: datetime.datetime) -> datetime.datetime:
+    """Critical alerts raised before this moment and still open are overdue (rule 11)."""
+    return now - datetime.timedelta(minutes=settings.CRITICAL_ALERT_ESCALATION_MINUTES)
+
+
+def alert_overdue(now: datetime.datetime) -> Q:
+    """Open alerts past their time: critical ones after CRITICAL_ALERT_ESCALATION_MINUTES,
+    warnings after ALERT_ESCALATION_HOURS; info alerts are never overdue."""
+    return Q(severity=AlertSeverity.CRITICAL, created_at__lte=critical_alert_deadline(now)) | Q(
+        severity=AlertSeverity.WARNING, created_at__lte=alert_deadline(now)
+    )
+
+
+def open_critical_alert_count(*, office_id: int) -> int:
+    """For the counter's header on every page (rule 12)."""
+    return Alert.objects.filter(
+        office_id=office_id, severity=AlertSeverity.CRITICAL, resolved_at__isnull=True
+    ).count()
 
 
 def retraction_deadline(now: datetime.datetime) -> datetime.datetime:
@@ -473,7 +551,7 @@ class SupervisorSummary:
 def supervisor_summary(*, staff: StaffMember) -> SupervisorSummary:
     now = timezone.now()
     alerts = open_alerts_for_staff(staff=staff).aggregate(
-        open=Count("pk"), overdue=Count("pk", filter=Q(created_at__lte=alert_deadline(now)))
+        open=Count("pk"), overdue=Count("pk", filter=alert_overdue(now))
     )
     retractions = RetractionRequest.objects.filter(
         status=RetractionStatus.PENDING, referral__consultation__office_id=staff.office_id

@@ -19,6 +19,7 @@ from referrals import selectors
 from referrals.models import (
     Alert,
     AlertKind,
+    AlertSettlement,
     ApprovalReason,
     ApprovalSource,
     CodeCheck,
@@ -77,11 +78,16 @@ LABELS: dict[str, Promise] = {
     "disclosure.withdrawal_notified": gettext_lazy("求人者に取り下げの通知メール"),
     "selection_result.recorded": gettext_lazy("求人者が選考結果を記録"),
     "misdelivery.reported": gettext_lazy("求人者が「心当たりがない」と報告"),
+    "disclosure.quarantined": gettext_lazy("報告を受けて求人者マイページで非表示"),
+    "misdelivery.restored": gettext_lazy("統括官が正しい紹介と判断し、再表示"),
+    "disclosure.restore_notified": gettext_lazy("求人者に再表示の通知メール"),
     "code_check.performed": gettext_lazy("求人者が紹介コードを照会"),
     "alert.raised": gettext_lazy("アラート発生"),
     "alert.acknowledged": gettext_lazy("アラートを確認"),
     "alert.resolved": gettext_lazy("アラートを解決"),
     "alert.escalated": gettext_lazy("未解決のアラートを所長に通知"),
+    "alert.supervisors_notified": gettext_lazy("重大なアラートを統括官全員にメールで通知"),
+    "alert.settled": gettext_lazy("アラートが自動で解決"),
     "incident.opened": gettext_lazy("インシデントを登録"),
     "incident.employer_acknowledged": gettext_lazy("求人者が「控えなし」を確認"),
     "incident.task_done": gettext_lazy("対応を記録"),
@@ -110,6 +116,8 @@ KINDS = {
     "alert.raised": "alert",
     "alert.escalated": "alert",
     "misdelivery.reported": "alert",
+    "disclosure.quarantined": "alert",
+    "alert.supervisors_notified": "alert",
     "referral.confirmation_refused": "alert",
     "referral.statement_refused": "alert",
     "referral.display_refused": "alert",
@@ -196,7 +204,7 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
             }
         case "disclosure.created":
             return _("表示開始 %(at)s") % {"at": _when(d.get("visible_at"))}
-        case "disclosure.notified":
+        case "disclosure.notified" | "disclosure.restore_notified":
             return _("%(count)d名に送信（個人情報なし）") % {"count": len(d.get("member_ids", []))}
         case "disclosure.viewed":
             return str(PAGES.get(d.get("page", ""), d.get("page", "")))
@@ -215,6 +223,12 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
             if d.get("reason"):
                 text += _("（{}）").format(_label(CodeCheckReason, d["reason"]))
             return text
+        case "alert.settled":
+            return _label(AlertSettlement, d.get("by"))
+        case "alert.supervisors_notified":
+            return _("%(count)d名に送信（個人情報なし）") % {
+                "count": len(d.get("recipient_ids", []))
+            }
         case "incident.opened":
             return (
                 _("求人者の閲覧: あり（%(count)d回）") % {"count": d.get("employer_view_count", 0)}

@@ -67,6 +67,7 @@ urlpatterns = [
     path("alerts/<int:pk>/", alerts.alert_detail, name="alert_detail"),
     path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge, name="alert_acknowledge"),
     path("alerts/<int:pk>/resolve/", alerts.alert_resolve, name="alert_resolve"),
+    path("alerts/<int:pk>/restore/", alerts.alert_restore, name="alert_restore"),
     path("incidents/", incidents.incident_list, name="incident_list"),
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),
     path(

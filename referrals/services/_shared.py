@@ -2,9 +2,11 @@
 establishment's records, with which rows locked, and how an employer's copy is erased."""
 
 import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +22,7 @@ from referrals.models import (
     ALERT_SEVERITY,
     Alert,
     AlertKind,
+    AlertSeverity,
     ApprovalStatement,
     Consultation,
     Disclosure,
@@ -166,7 +169,17 @@ def _raise_alert(
         target=alert,
         detail={"kind": kind, "severity": alert.severity, **(detail or {})},
     )
+    if alert.severity == AlertSeverity.CRITICAL:
+        # Rule 11: every supervisor of the office, as soon as this commits (the worker
+        # retries what a mail server that is down refused).
+        transaction.on_commit(partial(_notify_supervisors, alert.pk))
     return alert
+
+
+def _notify_supervisors(alert_id: int) -> None:
+    from referrals.services import containment  # it imports this module
+
+    containment.alert_notify_supervisors(alert_id=alert_id)
 
 
 # -- employers --------------------------------------------------------------------------

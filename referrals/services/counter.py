@@ -22,6 +22,7 @@ from referrals import codes
 from referrals.models import (
     Alert,
     AlertKind,
+    AlertSettlement,
     ApprovalReason,
     ApprovalSource,
     ApprovalStatement,
@@ -38,6 +39,7 @@ from referrals.models import (
     ReferralLetter,
     ReferralStatus,
 )
+from referrals.services import containment
 from referrals.services._shared import (
     _locked_consultation,
     _locked_referral,
@@ -960,6 +962,9 @@ def referral_approve(
                 detail={"confirmation_id": confirmation.pk, "source": source},
             )
             _issue(referral, confirmation, supervisor)
+            containment.alerts_settle(
+                referral=referral, how=AlertSettlement.APPROVED, by=supervisor
+            )
             return referral
     raise _statement_mismatch()
 
@@ -1031,6 +1036,7 @@ def referral_void(*, referral: ReferralLetter, staff: StaffMember, reason: str) 
     audit.record(
         "referral.voided", actor=staff.user, target=referral, detail={"code": referral.code}
     )
+    containment.alerts_settle(referral=referral, how=AlertSettlement.VOIDED, by=staff)
     if disclosure is not None:
         disclosure.recalled_at = now
         disclosure.save(update_fields=["recalled_at"])

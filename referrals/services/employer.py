@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -179,23 +180,87 @@ def selection_result_record(
     return recorded
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CodeCheckAnswer:
-    """What the code check page shows. `limited`: refused by the rate limit, nothing looked up."""
+    """What the code check page shows. `limited`: refused by the rate limit, nothing
+    recorded; `mistyped`: not a code at all (shape or check symbol), nothing recorded.
+    `remaining_member` and `remaining_establishment`: failed checks still allowed in the
+    window after this one, for the member and for the establishment."""
 
     ok: bool
     disclosure: Disclosure | None
     message: str
+    remaining_member: int
+    remaining_establishment: int
     limited: bool = False
+    mistyped: bool = False
+
+
+@dataclass(frozen=True)
+class CodeChecksLeft:
+    """Failed code checks still allowed in the current window (never below zero)."""
+
+    member: int
+    establishment: int
+    window_minutes: int
+
+    @property
+    def exhausted(self) -> bool:
+        return self.member <= 0 or self.establishment <= 0
+
+
+def code_checks_left(*, member: EmployerMember) -> CodeChecksLeft:
+    """How many failed checks (codes that are not the establishment's own visible
+    applicant) the member and its establishment may still make in the window, counted in
+    the database in one query. Matches never count; malformed input is never recorded."""
+    window = settings.CODE_CHECK_WINDOW_MINUTES
+    since = timezone.now() - datetime.timedelta(minutes=window)
+    used = (
+        CodeCheck.objects.filter(checked_at__gt=since)
+        .exclude(reason=CodeCheckReason.MATCH)
+        .filter(Q(member=member) | Q(establishment_id=member.establishment_id))
+        .aggregate(
+            member=Count("pk", filter=Q(member=member)),
+            establishment=Count("pk", filter=Q(establishment_id=member.establishment_id)),
+        )
+    )
+    return CodeChecksLeft(
+        member=max(0, settings.CODE_CHECK_LIMIT_PER_MEMBER - used["member"]),
+        establishment=max(0, settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT - used["establishment"]),
+        window_minutes=window,
+    )
 
 
 def code_not_registered_message() -> str:
-    """The one answer to every code that is not the employer's own visible applicant. It
-    names no establishment or person and does not say why."""
+    """The one answer to every well-formed code that is not the employer's own visible
+    applicant. It names no establishment or person and does not say why."""
     return _(
         "この紹介コードは、貴事業所に紹介された応募者の紹介コードとして登録されていません。"
         "確認のため、ハローワークに連絡済みです。"
     )
+
+
+def code_mistyped_message() -> str:
+    """The answer to input that cannot be a referral code (wrong length, a symbol outside
+    the alphabet, a check symbol that does not fit): a typo, so nobody is told."""
+    return _(
+        "この紹介コードは入力の誤りのようです。紹介状に印刷されたコードと見比べて、"
+        "もう一度入力してください。"
+    )
+
+
+def code_check_limited_message() -> str:
+    return _(
+        "貴事業所の応募者ではない紹介コードの照会は、1人あたり%(member)d回、"
+        "1事業所あたり%(establishment)d回（%(minutes)d分間）までです。"
+        "貴事業所の応募者の紹介コードは、引き続き照会できます。"
+        "しばらくしてから、もう一度お試しください。"
+        "お急ぎの場合は管轄のハローワークにお問い合わせください。"
+    ) % {
+        "member": settings.CODE_CHECK_LIMIT_PER_MEMBER,
+        "establishment": settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT,
+        "minutes": settings.CODE_CHECK_WINDOW_MINUTES,
+    }
 
 
 def _mismatch_reason(
@@ -219,22 +284,107 @@ def _mismatch_reason(
 
 @transaction.atomic
 def code_check(*, member: EmployerMember, code: str) -> CodeCheckAnswer:
-    """Rule 9: an employer looks up the code on a letter an applicant brought. Its own
-    visible applicant is shown. Anything else (another establishment's code, a voided,
-    recalled, retracted or held one, an unknown or malformed one) gets one neutral answer
-    and one `code_mismatch` alert at the issuing office (the establishment's own office when
-    no letter has that code). Rate-limited per member and per establishment, counted in
-    the database under a lock on the establishment; over the limit nothing is looked up."""
+    """Rule 9: an employer looks up the code on a letter an applicant brought.
+
+    - Input that cannot be a code (shape or check symbol, `codes.parse`) answers that it
+      looks mistyped: no lookup, no alert, no `CodeCheck` row, not counted; only a
+      `code_check.mistyped` audit event without what was typed. The answer depends on the
+      typed text alone, so it tells a guesser nothing.
+    - The establishment's own visible applicant is shown, recorded as a match, and never
+      limited or counted; its own applicant hidden on its report (rule 11) is said to be
+      under Hello Work's check, with no alert and not counted.
+    - Any other well-formed code (another establishment's, a voided, recalled, retracted or
+      held one, an unknown one) gets one neutral answer and one `code_mismatch` alert at
+      the issuing office (the establishment's own office when no letter has that code).
+      These failed checks are limited per member and per establishment, counted in the
+      database under a lock on the establishment; over the limit nothing more is looked up
+      or alerted."""
     _require_active_member(member)
+    try:
+        parsed = codes.parse(code)
+    except codes.MalformedCode:
+        left = code_checks_left(member=member)
+        audit.record(
+            "code_check.mistyped",
+            actor=member.user,
+            target=member.establishment,
+            detail={"member_id": member.pk},  # what was typed could be anything: not kept
+        )
+        return CodeCheckAnswer(
+            ok=False,
+            disclosure=None,
+            mistyped=True,
+            message=code_mistyped_message(),
+            remaining_member=left.member,
+            remaining_establishment=left.establishment,
+        )
+
     establishment = Establishment.objects.select_for_update().get(pk=member.establishment_id)
     now = timezone.now()
-    since = now - datetime.timedelta(minutes=settings.CODE_CHECK_WINDOW_MINUTES)
-    recent = CodeCheck.objects.filter(checked_at__gt=since)
-    if (
-        recent.filter(member=member).count() >= settings.CODE_CHECK_LIMIT_PER_MEMBER
-        or recent.filter(establishment=establishment).count()
-        >= settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT
-    ):
+    left = code_checks_left(member=member)
+    disclosure = (
+        selectors.disclosures_visible_to(establishment=establishment)
+        .filter(referral__code=parsed)
+        .first()
+    )
+    if disclosure is not None:
+        check = CodeCheck.objects.create(
+            member=member,
+            establishment=establishment,
+            checked_at=now,
+            reason=CodeCheckReason.MATCH,
+            referral_id=disclosure.referral_id,
+            disclosure=disclosure,
+        )
+        audit.record(
+            "code_check.performed",
+            actor=member.user,
+            target=check,
+            detail={
+                "reason": str(CodeCheckReason.MATCH),
+                "referral_id": disclosure.referral_id,
+                "disclosure_id": disclosure.pk,
+                "alert_id": None,
+            },
+        )
+        return CodeCheckAnswer(
+            ok=True,
+            disclosure=disclosure,
+            message=_("この紹介コードは、貴事業所に紹介された応募者のものです。"),
+            remaining_member=left.member,
+            remaining_establishment=left.establishment,
+        )
+
+    hidden = (
+        Disclosure.objects.filter(
+            establishment=establishment,
+            referral__code=parsed,
+            quarantined_at__isnull=False,
+            retracted_at__isnull=True,
+        )
+        .only("pk")
+        .first()
+    )
+    if hidden is not None:
+        # Its own applicant, hidden on its own report (rule 11): no mismatch, not counted.
+        audit.record(
+            "code_check.quarantined",
+            actor=member.user,
+            target=establishment,
+            detail={"member_id": member.pk, "disclosure_id": hidden.pk},
+        )
+        return CodeCheckAnswer(
+            ok=False,
+            disclosure=None,
+            message=_(
+                "この紹介コードの応募者は、「心当たりがない」とのご報告により、"
+                "ハローワークで確認中です。確認の結果はお知らせします。"
+            ),
+            remaining_member=left.member,
+            remaining_establishment=left.establishment,
+        )
+
+    if left.exhausted:
         audit.record(
             "code_check.rate_limited",
             actor=member.user,
@@ -245,67 +395,41 @@ def code_check(*, member: EmployerMember, code: str) -> CodeCheckAnswer:
             ok=False,
             disclosure=None,
             limited=True,
-            message=_(
-                "紹介コードの照会は、1人あたり%(member)d回、1事業所あたり%(establishment)d回"
-                "（%(minutes)d分間）までです。しばらくしてから、もう一度お試しください。"
-                "お急ぎの場合は管轄のハローワークにお問い合わせください。"
-            )
-            % {
-                "member": settings.CODE_CHECK_LIMIT_PER_MEMBER,
-                "establishment": settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT,
-                "minutes": settings.CODE_CHECK_WINDOW_MINUTES,
-            },
+            message=code_check_limited_message(),
+            remaining_member=left.member,
+            remaining_establishment=left.establishment,
         )
 
-    try:
-        parsed: str | None = codes.parse(code)
-    except codes.MalformedCode:
-        parsed = None
-    disclosure = referral = None
-    if parsed is None:
-        reason = CodeCheckReason.MALFORMED
-    else:
-        disclosure = (
-            selectors.disclosures_visible_to(establishment=establishment)
-            .filter(referral__code=parsed)
-            .first()
-        )
-        referral = (
-            ReferralLetter.objects.select_related("consultation__office", "posting")
-            .filter(code=parsed)
-            .first()
-        )
-        if disclosure is not None:
-            reason = CodeCheckReason.MATCH
-        elif referral is None:
-            reason = CodeCheckReason.UNKNOWN
-        else:
-            reason = _mismatch_reason(referral, establishment, now)
-
-    alert = None
-    if reason != CodeCheckReason.MATCH:
-        alert = _raise_alert(
-            kind=AlertKind.CODE_MISMATCH,
-            office=referral.consultation.office if referral is not None else establishment.office,
-            actor=member.user,
-            referral=referral,
-            detail={
-                "reason": str(reason),
-                "establishment_id": establishment.pk,
-                "member_id": member.pk,
-                "referral_id": referral.pk if referral is not None else None,
-                # A well-formed code is a random string, not personal data; what was typed
-                # when it was malformed could be anything, and is not kept.
-                "code": parsed if referral is None else None,
-            },
-        )
+    referral = (
+        ReferralLetter.objects.select_related("consultation__office", "posting")
+        .filter(code=parsed)
+        .first()
+    )
+    reason = (
+        CodeCheckReason.UNKNOWN
+        if referral is None
+        else _mismatch_reason(referral, establishment, now)
+    )
+    alert = _raise_alert(
+        kind=AlertKind.CODE_MISMATCH,
+        office=referral.consultation.office if referral is not None else establishment.office,
+        actor=member.user,
+        referral=referral,
+        detail={
+            "reason": str(reason),
+            "establishment_id": establishment.pk,
+            "member_id": member.pk,
+            "referral_id": referral.pk if referral is not None else None,
+            # A well-formed code is a random string, not personal data.
+            "code": parsed if referral is None else None,
+        },
+    )
     check = CodeCheck.objects.create(
         member=member,
         establishment=establishment,
         checked_at=now,
         reason=reason,
         referral=referral,
-        disclosure=disclosure,
         alert=alert,
     )
     audit.record(
@@ -315,32 +439,43 @@ def code_check(*, member: EmployerMember, code: str) -> CodeCheckAnswer:
         detail={
             "reason": str(reason),
             "referral_id": referral.pk if referral is not None else None,
-            "disclosure_id": disclosure.pk if disclosure is not None else None,
-            "alert_id": alert.pk if alert is not None else None,
+            "disclosure_id": None,
+            "alert_id": alert.pk,
         },
     )
-    if disclosure is not None:
-        return CodeCheckAnswer(
-            ok=True,
-            disclosure=disclosure,
-            message=_("この紹介コードは、貴事業所に紹介された応募者のものです。"),
-        )
-    return CodeCheckAnswer(ok=False, disclosure=None, message=code_not_registered_message())
+    return CodeCheckAnswer(
+        ok=False,
+        disclosure=None,
+        message=code_not_registered_message(),
+        remaining_member=left.member - 1,
+        remaining_establishment=left.establishment - 1,
+    )
 
 
 @transaction.atomic
 def misdelivery_report(
     *, disclosure: Disclosure, member: EmployerMember, note: str
 ) -> MisdeliveryReport:
-    """Rule 9: "この応募者に心当たりがない". Raises a `misdelivery_report` alert at the office
-    that issued the referral, in this transaction. One report per applicant."""
+    """Rules 9 and 11: "この応募者に心当たりがない". In this transaction the applicant is
+    hidden from the establishment (`quarantined_at`: every my-page URL stops showing it)
+    and a critical `misdelivery_report` alert is raised at the office that issued the
+    referral; every supervisor of that office is e-mailed when it commits. One report per
+    applicant; a supervisor then retracts it (rule 8) or restores it
+    (`misdelivery_restore`)."""
+    _require_own(member, disclosure)
+    if MisdeliveryReport.objects.filter(disclosure_id=disclosure.pk).exists():
+        # Said before "not shown": a reported applicant is hidden, and the employer who
+        # reports twice should hear that the first report arrived.
+        raise ValidationError(
+            _("この応募者については既に報告済みです。ハローワークからの連絡をお待ちください。")
+        )
     disclosure = _locked_visible_disclosure(disclosure, member)
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(
             {"note": _("状況は%(max)d文字以内で入力してください。") % {"max": NOTE_MAX_LENGTH}}
         )
-    if MisdeliveryReport.objects.filter(disclosure=disclosure).exists():
+    if MisdeliveryReport.objects.filter(disclosure=disclosure).exists():  # raced: one report
         raise ValidationError(
             _("この応募者については既に報告済みです。ハローワークからの連絡をお待ちください。")
         )
@@ -356,14 +491,23 @@ def misdelivery_report(
             "member_id": member.pk,
         },
     )
+    now = timezone.now()
     report = MisdeliveryReport.objects.create(
-        disclosure=disclosure, member=member, note=note, reported_at=timezone.now(), alert=alert
+        disclosure=disclosure, member=member, note=note, reported_at=now, alert=alert
     )
     audit.record(
         "misdelivery.reported",
         actor=member.user,
         target=report,
         detail={"disclosure_id": disclosure.pk, "referral_id": referral.pk, "alert_id": alert.pk},
+    )
+    disclosure.quarantined_at = now
+    disclosure.save(update_fields=["quarantined_at"])
+    audit.record(
+        "disclosure.quarantined",
+        actor=member.user,
+        target=disclosure,
+        detail={"referral_id": referral.pk, "report_id": report.pk},
     )
     return report
 
@@ -436,6 +580,26 @@ def employer_notifications_send(*, limit: int = 100) -> int:
             template="referrals/email/new_applicant.txt",
             stamp="notified_at",
             action="disclosure.notified",
+        ),
+        limit=limit,
+    )
+
+
+def employer_restore_notices_send(*, limit: int = 100) -> int:
+    """Tells each active member of an establishment, by one e-mail each, that Hello Work
+    checked an applicant it reported as unexpected and shows it again (rule 11). Once per
+    disclosure, like the other notices; nothing about the applicant. Returns how many
+    disclosures were notified."""
+    return drain(
+        selectors.disclosures_due_for_restore_notice,
+        lambda disclosure: _send_notice(
+            disclosure,
+            subject=gettext_lazy(
+                "【ハローワーク】報告いただいた応募者について、確認の結果をお知らせします"
+            ),
+            template="referrals/email/restored_applicant.txt",
+            stamp="restore_notified_at",
+            action="disclosure.restore_notified",
         ),
         limit=limit,
     )

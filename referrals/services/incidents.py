@@ -29,11 +29,14 @@ from hellowork.worker import drain
 from referrals import selectors
 from referrals.models import (
     Alert,
+    AlertKind,
+    AlertSeverity,
     ContactMethod,
     Disclosure,
     Incident,
     IncidentTask,
     IncidentTaskKind,
+    MisdeliveryReport,
     RetractionRequest,
     RetractionStatus,
     SelfInspection,
@@ -316,6 +319,17 @@ def alert_resolve(*, alert: Alert, supervisor: StaffMember, note: str) -> Alert:
         )
     if alert.resolved_at is not None:
         raise ValidationError(_("このアラートは解決済みです。"))
+    if (
+        alert.kind == AlertKind.MISDELIVERY_REPORT
+        and MisdeliveryReport.objects.filter(alert=alert, decision="").exists()
+    ):
+        # Rule 11: closing it by hand would leave the applicant hidden with nobody deciding.
+        raise ValidationError(
+            _(
+                "求人者の申告は、応募者を再表示するか紹介状を撤回するかを判断すると"
+                "自動で解決します。"
+            )
+        )
     now = timezone.now()
     fields = ["resolved_at", "resolved_by", "resolution_note"]
     if alert.acknowledged_at is None:
@@ -418,6 +432,9 @@ def _escalate_alert(alert: Alert) -> None:
                 "kind": alert.get_kind_display(),
                 "created_at": timezone.localtime(alert.created_at),
                 "hours": settings.ALERT_ESCALATION_HOURS,
+                "minutes": settings.CRITICAL_ALERT_ESCALATION_MINUTES
+                if alert.severity == AlertSeverity.CRITICAL
+                else None,
                 "url": settings.SITE_URL + reverse("alert_detail", args=[alert.pk]),
             },
         )
@@ -492,9 +509,9 @@ def escalate_overdue(*, limit: int = 100) -> Escalated:
     alerts = drain(
         lambda: (
             Alert.objects.filter(
+                selectors.alert_overdue(timezone.now()),
                 resolved_at__isnull=True,
                 escalated_at__isnull=True,
-                created_at__lte=selectors.alert_deadline(timezone.now()),
             )
             .select_related("office")
             .order_by("created_at", "pk")

@@ -20,11 +20,13 @@ from referrals.models import (
     Incident,
     IncidentTask,
     IncidentTaskKind,
+    MisdeliveryReport,
     ReferralLetter,
     ReferralStatus,
     RetractionRequest,
     RetractionStatus,
 )
+from referrals.services import containment
 from referrals.services._shared import (
     ERASED_SNAPSHOT_FIELDS,
     _locked_referral,
@@ -220,6 +222,12 @@ def retraction_approve(*, referral: ReferralLetter, supervisor: StaffMember) -> 
         detail={"request_id": request.pk, "disclosure_id": disclosure.pk, "code": referral.code},
     )
     _erase_disclosure(disclosure, now, supervisor)
+    # An employer's report that caused this is decided by it; its alert closes itself.
+    containment.misdelivery_retracted(
+        disclosure=disclosure,
+        supervisor=supervisor,
+        reports=MisdeliveryReport.objects.select_for_update().filter(disclosure=disclosure),
+    )
     return _incident_open(
         referral=referral, request=request, disclosure=disclosure, supervisor=supervisor, now=now
     )

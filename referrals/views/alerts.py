@@ -1,6 +1,6 @@
-"""The supervisors' alert list (rule 9): code mismatches, misdelivery reports, caught
-mismatches and retract-and-reorder events of the office; each acknowledged, then resolved
-with a note."""
+"""The supervisors' alerts (rules 9, 11 and 12): critical first; each acknowledged, then
+resolved with a note, or closed by itself when what it points at is settled. An employer's
+misdelivery report is decided here: restore the applicant, or retract the letter."""
 
 import datetime
 
@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import add_errors, refusals_onto
 from referrals import selectors, services
-from referrals.forms import AlertResolveForm
-from referrals.models import Alert
-from referrals.services import incidents
+from referrals.forms import AlertResolveForm, MisdeliveryRestoreForm
+from referrals.models import Alert, AlertSeverity, MisdeliveryReport
+from referrals.services import containment, incidents
 from referrals.views.common import supervisor_required
 
 RESOLVED_DAYS = 30
@@ -28,23 +28,39 @@ RESOLVED_DAYS = 30
 @supervisor_required
 @require_GET
 def alert_list(request: StaffRequest) -> HttpResponse:
-    """Open alerts, oldest first (the overdue in red), then those resolved recently."""
+    """Alerts to act on, critical first and the oldest first within each severity (the
+    overdue in red), then those resolved recently; info alerts (a check that worked) are
+    only counted here, and on the dashboard (rule 12)."""
     alerts = selectors.alerts_for_staff(staff=request.staff)
     now = timezone.now()
-    open_alerts = list(alerts.filter(resolved_at__isnull=True).order_by("created_at", "pk"))
+    open_alerts = list(
+        selectors.by_severity_then_age(
+            alerts.filter(resolved_at__isnull=True).exclude(severity=AlertSeverity.INFO)
+        )
+    )
     resolved = list(
         alerts.filter(resolved_at__gte=now - datetime.timedelta(days=RESOLVED_DAYS)).order_by(
             "-resolved_at", "-pk"
         )
     )
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     context = {
         "masked": _masked(request, [*open_alerts, *resolved]),
         "open_alerts": open_alerts,
+        "overdue": {alert.pk for alert in open_alerts if _is_overdue(alert, now)},
+        "info_today": alerts.filter(severity=AlertSeverity.INFO, created_at__gte=today).count(),
         "resolved": resolved,
-        "overdue_before": selectors.alert_deadline(now),
         "resolved_days": RESOLVED_DAYS,
     }
     return render(request, "referrals/alert_list.html", context)
+
+
+def _is_overdue(alert: Alert, now: datetime.datetime) -> bool:
+    if alert.resolved_at is not None or alert.severity == AlertSeverity.INFO:
+        return False
+    if alert.severity == AlertSeverity.CRITICAL:
+        return alert.created_at <= selectors.critical_alert_deadline(now)
+    return alert.created_at <= selectors.alert_deadline(now)
 
 
 def _masked(request: StaffRequest, alerts: list[Alert]) -> set[int]:
@@ -65,11 +81,12 @@ def _page(
 ) -> HttpResponse:
     alert = get_object_or_404(
         selectors.alerts_for_staff(staff=request.staff).select_related(
-            "referral__consultation__seeker"
+            "referral__consultation__seeker", "misdelivery_report__decided_by__user"
         ),
         pk=pk,
     )
     referral = alert.referral
+    report = getattr(alert, "misdelivery_report", None)
     seeker = None
     if referral is not None:
         # The alert's referral is of this office (alerts are raised at the issuing office).
@@ -80,10 +97,12 @@ def _page(
         "alert": alert,
         "referral": referral,
         "seeker": seeker,
-        "overdue": alert.resolved_at is None
-        and alert.created_at <= selectors.alert_deadline(timezone.now()),
+        "overdue": _is_overdue(alert, timezone.now()),
         "resolve_form": forms_.get("resolve_form") or AlertResolveForm(),
         "acknowledge_form": forms_.get("acknowledge_form") or forms.Form(),
+        "restore_form": forms_.get("restore_form") or MisdeliveryRestoreForm(),
+        "report": report,
+        "restore_barred": report and containment.restore_refusal(request.staff, report),
     }
     return render(request, "referrals/alert_detail.html", context, status=status)
 
@@ -130,3 +149,29 @@ def alert_resolve(request: StaffRequest, pk: int) -> HttpResponse:
             messages.success(request, _("アラートを解決済みにしました。"))
             return redirect("alert_list")
     return _page(request, pk, status=400, resolve_form=form)
+
+
+@staff_required
+@supervisor_required
+@require_POST
+def alert_restore(request: StaffRequest, pk: int) -> HttpResponse:
+    """Rule 11: the employer's report was mistaken; the applicant is shown again and the
+    establishment told. The retraction is the other decision, on the letter's page."""
+    alert = _scoped(request, pk)
+    report = get_object_or_404(MisdeliveryReport.objects.select_related("disclosure"), alert=alert)
+    if containment.restore_refusal(request.staff, report):
+        return _page(request, pk, status=403)  # said on the page; the service refuses too
+    form = MisdeliveryRestoreForm(request.POST)
+    if form.is_valid():
+        with refusals_onto(form):
+            containment.misdelivery_restore(
+                disclosure=report.disclosure,
+                supervisor=request.staff,
+                note=form.cleaned_data["note"],
+            )
+            messages.success(
+                request,
+                _("応募者を求人者マイページに再表示しました。求人者にお知らせします。"),
+            )
+            return redirect("alert_detail", pk=pk)
+    return _page(request, pk, status=400, restore_form=form)

@@ -33,9 +33,11 @@ def dashboard(request: StaffRequest) -> HttpResponse:
         ],
         "overdue_tasks": list(selectors.overdue_tasks(office_ids=[office.pk], now=now)),
         "overdue_alerts": list(
-            selectors.open_alerts_for_staff(staff=request.staff)
-            .filter(created_at__lte=selectors.alert_deadline(now))
-            .order_by("created_at", "pk")
+            selectors.by_severity_then_age(
+                selectors.open_alerts_for_staff(staff=request.staff).filter(
+                    selectors.alert_overdue(now)
+                )
+            )
         ),
         "overdue_retractions": list(selectors.overdue_retractions(office_ids=[office.pk], now=now)),
         "without_inspection": list(

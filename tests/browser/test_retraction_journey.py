@@ -5,6 +5,7 @@ incident."""
 
 import re
 
+from django.core import mail
 from django.urls import reverse
 
 from hellowork.models import StaffRole
@@ -127,16 +128,19 @@ def test_a_supervisor_handles_a_misdelivery_report_from_the_alert(
     employer.type_into(employer.page.locator("#id_note"), "応募の予定がない方です")
     employer.press(employer.button("心当たりがないことを報告する"))
     alert = Alert.objects.get(kind="misdelivery_report")
+    # Hidden in the same request (rule 11): no name, no letter to print.
+    assert "ハローワークで確認中の応募者" in employer.text()
+    assert seeker_a.name not in employer.text()
 
     supervisor = Journey(new_page(browser), live_server.url)
     log_in(supervisor, side="counter", username="bob", password=TEST_PASSWORD)
-    supervisor.press(supervisor.link("未解決のアラート 1件"))
+    supervisor.press(supervisor.link("重大なアラート 1件"))  # the header, on every page
     assert "求人者からの誤送付の申告" in supervisor.text()
     supervisor.shoot("counter-alerts")
     supervisor.press(supervisor.page.get_by_role("link", name=re.compile("^開く")))
-    assert "応募の予定がない方です" in supervisor.text()
+    assert "応募の予定がない方です" in supervisor.text() and "申告への判断" in supervisor.text()
     supervisor.press(supervisor.button("確認した（対応中にする）"))
-    supervisor.press(supervisor.link(f"{seeker_a.name}さんの紹介状を開く"))
+    supervisor.press(supervisor.link("紹介状の画面から撤回を依頼する"))
     supervisor.type_into(supervisor.page.locator("#id_reason"), "事業所Dからの申告で誤りが分かった")
     supervisor.press(supervisor.button("撤回を依頼する"))
 
@@ -147,11 +151,13 @@ def test_a_supervisor_handles_a_misdelivery_report_from_the_alert(
     chief.press(chief.button("撤回を承認する"))
     assert Incident.objects.get().opened_by == manager
 
+    # The retraction decided the report: the alert closed itself, saying by what.
     supervisor.visit(f"/counter/alerts/{alert.pk}/")
-    supervisor.type_into(supervisor.page.locator("#id_note"), "撤回し、インシデントとして対応中")
-    supervisor.press(supervisor.button("解決済みにする"))
+    assert "自動で解決した理由" in supervisor.text() and "撤回の承認" in supervisor.text()
+    assert supervisor.page.locator(".header-alerts").inner_text() == "重大なアラートなし"
     alert.refresh_from_db()
-    assert alert.resolved_by == bob and alert.misdelivery_report.note == ""
+    assert alert.resolved_by == manager and alert.settled_by == "retracted"
+    assert alert.misdelivery_report.note == ""
 
     employer.press(employer.link("お知らせ"))
     assert "誤って送られた応募者の取り下げ" in employer.text()
@@ -173,4 +179,54 @@ def test_a_supervisor_handles_a_misdelivery_report_from_the_alert(
     assert "提出しました" in supervisor.text()
     assert referral.code  # the code stays reserved
     for journey in (employer, supervisor, chief):
+        journey.page.context.close()
+
+
+def test_a_report_found_mistaken_shows_the_applicant_again(
+    browser, live_server, no_hold, alice, bob, erin, seeker_a, posting_d
+):
+    """Rule 11, the other decision: employer report, the supervisor's header badge and
+    e-mail, "show again" with a reason, the employer's notice and applicant."""
+    bob.user.email = "bob@koriyama.example.jp"
+    bob.user.save(update_fields=["email"])
+    issue_in_person(seeker_a, alice, posting_d)
+
+    employer = Journey(new_page(browser), live_server.url)
+    log_in(employer, side="mypage", username=erin.user.username, password=TEST_PASSWORD)
+    employer.press(employer.link(seeker_a.name))
+    employer.press(employer.link("この応募者に心当たりがない"))
+    employer.press(employer.button("心当たりがないことを報告する"))
+    assert "ハローワークで確認中の応募者" in employer.text()
+    employer.shoot("mypage-applicant-hidden")
+    employer.press(employer.link("応募者の一覧に戻る"))
+    assert seeker_a.name not in employer.text()
+    assert "ハローワークの確認が終わるまで表示していません" in employer.text()
+
+    (urgent,) = [m for m in mail.outbox if "至急" in m.subject]  # sent in that request
+    assert urgent.to == [bob.user.email] and seeker_a.name not in urgent.body
+    assert reverse("alert_detail", args=[Alert.objects.get().pk]) in urgent.body
+
+    supervisor = Journey(new_page(browser), live_server.url)
+    log_in(supervisor, side="counter", username="bob", password=TEST_PASSWORD)
+    assert supervisor.page.locator(".header-alerts").inner_text() == "重大なアラート 1件"
+    supervisor.press(supervisor.link("重大なアラート 1件"))
+    supervisor.press(supervisor.page.get_by_role("link", name=re.compile("^開く")))
+    assert "報告を受けて非表示にしています（判断待ち）" in supervisor.text()
+    supervisor.shoot("counter-alert-decision")
+    supervisor.press(supervisor.button("求人者マイページに再表示する"))
+    assert "再表示してよいと判断した理由を入力してください" in supervisor.text()  # nothing changed
+    assert Disclosure.objects.get().quarantined_at is not None
+    supervisor.type_into(
+        supervisor.page.locator("#id_note"), "求職者に電話で確認し、応募の意思があった"
+    )
+    supervisor.press(supervisor.button("求人者マイページに再表示する"))
+    assert "再表示しました" in supervisor.text()
+    assert supervisor.page.locator(".header-alerts").inner_text() == "重大なアラートなし"
+
+    employer.press(employer.link("お知らせ"))
+    assert "確認の結果: 正しい紹介でした" in employer.text()
+    assert "応募の意思" not in employer.text()  # the supervisor's reason stays at the office
+    employer.press(employer.link("応募者を見る"))
+    assert seeker_a.kana in employer.text()
+    for journey in (employer, supervisor):
         journey.page.context.close()

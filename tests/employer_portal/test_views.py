@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hellowork.models import AuditEvent, EmployerMember
-from referrals import selectors, services
+from referrals import codes, selectors, services
 from referrals.models import Alert, CodeCheck, MisdeliveryReport, SelectionResult
 from tests import factories
 from tests.conftest import client_for
@@ -165,9 +165,9 @@ def test_an_empty_list_says_so_and_records_nothing(dave_client):
 
 def list_queries():
     # session, user, the second factor's device, member, posting filter, count, rows,
-    # retraction notices; the audit event: savepoint, last hash, insert, release (plus the
-    # chain's advisory lock on PostgreSQL).
-    return 12 + (connection.vendor == "postgresql")
+    # retraction notices, applicants hidden on the establishment's report; the audit event:
+    # savepoint, last hash, insert, release (plus the chain's advisory lock on PostgreSQL).
+    return 13 + (connection.vendor == "postgresql")
 
 
 def test_the_list_takes_as_many_queries_for_1_row_as_for_50(
@@ -190,7 +190,8 @@ def test_the_list_takes_as_many_queries_for_1_row_as_for_50(
     services.misdelivery_report(disclosure=more[0], member=dave, note="")
     with django_assert_num_queries(list_queries()):
         response = dave_client.get("/mypage/")
-    assert "50人" in response.text
+    assert "49人" in response.text  # the reported one is hidden (rule 11) and counted apart
+    assert "応募者 1人は" in response.text
     with django_assert_num_queries(list_queries()):
         dave_client.get("/mypage/", {"page": 2, "status": "none"})
 
@@ -389,11 +390,18 @@ def test_reporting_an_unexpected_applicant(applicant_c, dave_client, koriyama):
     response = dave_client.post(url, {"note": "面接の予定がありません"}, follow=True)
     assert response.redirect_chain == [(detail_url(applicant_c), 302)]
     assert "ハローワークに報告しました" in response.text
-    assert "報告済み" in response.text
+    # Hidden at once (rule 11): the applicant's page says why, with nothing of the applicant
+    # and nothing to print or record; every other URL of the applicant is gone.
+    assert "ハローワークの確認が終わるまで表示していません" in response.text
+    assert applicant_c.seeker_name not in response.text
+    assert "紹介状を表示・印刷" not in response.text and "選考結果を記録" not in response.text
     alert = Alert.objects.get(kind="misdelivery_report")
-    assert alert.office == koriyama
-    assert "心当たりがないことを報告する" not in dave_client.get(url).text
-    assert "心当たりなしと報告済み" in dave_client.get("/mypage/").text
+    assert alert.office == koriyama and alert.severity == "critical"
+    for name in ("mypage_misdelivery", "mypage_letter", "mypage_result"):
+        assert dave_client.get(detail_url(applicant_c, name)).status_code == 404
+    home = dave_client.get("/mypage/").text
+    assert applicant_c.seeker_name not in home[home.index("<main") :]
+    assert "ハローワークの確認が終わるまで表示していません" in home
 
 
 def test_an_overlong_note_is_refused(applicant_c, dave_client):
@@ -415,6 +423,13 @@ def test_an_own_code_leads_to_the_applicant(applicant_c, dave_client):
     assert applicant_c.seeker_name in response.text
 
 
+def code_field_value(response):
+    match = re.search(r'<input[^>]*name="code"[^>]*>', response.text)
+    assert match, "no code field"
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
+
+
 def test_another_code_gets_the_neutral_answer(applicant_c, erin, seeker_a, establishment_c):
     client = client_for(erin.user)
     response = client.post("/mypage/code-check/", {"code": applicant_c.referral_code}, follow=True)
@@ -423,6 +438,53 @@ def test_another_code_gets_the_neutral_answer(applicant_c, erin, seeker_a, estab
     for name in [seeker_a.name, seeker_a.kana, establishment_c.name]:
         assert name not in response.text
     assert Alert.objects.filter(kind="code_mismatch").count() == 1
+    assert code_field_value(response) == applicant_c.referral_code  # stays for correcting
+    assert "あなたはあと9回、事業所全体ではあと9回" in response.text
+
+
+def test_a_mistyped_code_says_so_keeps_the_value_and_raises_nothing(applicant_c, dave_client):
+    typed = applicant_c.referral_code[:-1] + (
+        "0" if applicant_c.referral_code[-1] != "0" else "1"
+    )  # a wrong check symbol
+    response = dave_client.post("/mypage/code-check/", {"code": typed}, follow=True)
+    assert response.redirect_chain == [("/mypage/code-check/", 302)]
+    assert services.employer.code_mistyped_message() in response.text
+    assert services.code_not_registered_message() not in response.text
+    assert code_field_value(response) == typed
+    assert "あなたはあと10回、事業所全体ではあと10回" in response.text
+    assert not Alert.objects.exists() and not CodeCheck.objects.exists()
+    assert AuditEvent.objects.filter(action="code_check.mistyped").count() == 1
+    # The value waits for one page only: a fresh visit starts empty.
+    assert code_field_value(dave_client.get("/mypage/code-check/")) == ""
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "' OR 1=1 --",
+        '"><script>alert(1)</script>',
+        "{{ request }}",
+        "%00%27",
+        "../../../../etc/passwd",
+        "７Ｋ３Ｍ－９Ｑ２Ｘ－ＨＴ４",
+        "\u202eABC",
+        "x" * 64,
+    ],
+)
+def test_hostile_codes_are_answered_without_error_or_alert(dave_client, typed):
+    response = dave_client.post("/mypage/code-check/", {"code": typed}, follow=True)
+    assert response.status_code == 200
+    assert services.employer.code_mistyped_message() in response.text
+    assert "<script>alert(1)" not in response.text  # escaped in the field
+    assert not Alert.objects.exists() and not CodeCheck.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["x" * 65, "7K3M\x00-9Q2X-HT4"])
+def test_too_long_or_null_input_is_a_form_error_and_checks_nothing(dave_client, typed):
+    response = dave_client.post("/mypage/code-check/", {"code": typed})
+    assert response.status_code == 200
+    assert not CodeCheck.objects.exists() and not Alert.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="code_check.").exists()
 
 
 def test_an_empty_code_is_a_form_error_and_checks_nothing(dave_client):
@@ -432,15 +494,38 @@ def test_an_empty_code_is_a_form_error_and_checks_nothing(dave_client):
     assert not CodeCheck.objects.exists() and not Alert.objects.exists()
 
 
+def test_the_page_says_how_many_failed_checks_are_left(applicant_c, dave, dave_client, settings):
+    settings.CODE_CHECK_LIMIT_PER_MEMBER = 5
+    colleague = factories.EmployerMemberFactory(establishment=dave.establishment)
+    assert "あなたはあと5回、事業所全体ではあと10回できます（この60分間）" in (
+        dave_client.get("/mypage/code-check/").text
+    )
+    services.code_check(member=colleague, code=codes.generate())
+    dave_client.post("/mypage/code-check/", {"code": applicant_c.referral_code})  # own: free
+    response = dave_client.get("/mypage/code-check/")
+    assert "あなたはあと5回、事業所全体ではあと9回" in response.text
+
+
+def test_own_codes_are_never_limited_on_the_page(applicant_c, dave_client, settings):
+    settings.CODE_CHECK_LIMIT_PER_MEMBER = 1
+    dave_client.post("/mypage/code-check/", {"code": codes.generate()})
+    for _ in range(3):
+        response = dave_client.post(
+            "/mypage/code-check/", {"code": applicant_c.referral_code}, follow=True
+        )
+        assert response.redirect_chain == [(detail_url(applicant_c), 302)]
+
+
 def test_the_rate_limit_message(applicant_c, dave_client, settings):
     settings.CODE_CHECK_LIMIT_PER_MEMBER = 1
-    dave_client.post("/mypage/code-check/", {"code": "nonsense"})
-    response = dave_client.post(
-        "/mypage/code-check/", {"code": applicant_c.referral_code}, follow=True
-    )
+    dave_client.post("/mypage/code-check/", {"code": codes.generate()})
+    typed = codes.generate()
+    response = dave_client.post("/mypage/code-check/", {"code": typed}, follow=True)
     assert "1人あたり1回" in response.text
+    assert "あなたはあと0回" in response.text
+    assert code_field_value(response) == typed
     assert applicant_c.seeker_name not in response.text
-    assert CodeCheck.objects.count() == 1
+    assert CodeCheck.objects.count() == Alert.objects.count() == 1
 
 
 # -- members ----------------------------------------------------------------------------

@@ -573,7 +573,12 @@ class ReferralMachine(RuleBasedStateMachine):
                 voided = [r for r in with_code if r.status == "voided"]
                 chosen = pick(voided, referral) if voided else chosen
             code = chosen.code.lower() if kind == "lower case" else chosen.code
+        alerts_before = Alert.objects.count()
         answer = self.call("code_check", lambda: services.code_check(member=member, code=code))
+        if answer is not None and code == garbage:  # every garbage value is malformed
+            assert answer.mistyped and not answer.ok, "garbage was taken for a code"
+            # No alert, so no failed check either (each one has its alert, in the database).
+            assert Alert.objects.count() == alerts_before, "a mistyped code raised an alert"
         if answer is not None and answer.ok:
             assert answer.disclosure in selectors.disclosures_visible_to(
                 establishment=member.establishment

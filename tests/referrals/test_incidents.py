@@ -17,7 +17,7 @@ from referrals import services
 from referrals.models import Alert, Incident, IncidentTask, SelfInspection, SelfInspectionItem
 from referrals.services import incidents
 from tests import factories
-from tests.referrals.helpers import issue_in_person, retract
+from tests.referrals.helpers import consult, issue_in_person, retract
 
 T0 = datetime.datetime(2026, 6, 9, 1, 0, tzinfo=datetime.UTC)  # 10:00 in Tokyo
 DAY = datetime.timedelta(days=1)
@@ -234,12 +234,11 @@ def escalate():
     """What the round escalated (the idle consultations it closed are tested elsewhere)."""
     out = io.StringIO()
     call_command("escalate_overdue", stdout=out)
-    escalated, _closed = out.getvalue().split("; ")
+    escalated = out.getvalue().split("; ")[0]
     return escalated + "\n"
 
 
 def test_the_round_closes_idle_in_person_consultations(alice, seeker_a, settings):
-    from tests.referrals.helpers import consult
 
     settings.CONSULTATION_IDLE_MINUTES = 30
     with time_machine.travel(T0, tick=False):
@@ -288,27 +287,46 @@ def test_a_task_done_in_time_never_escalates(incident, manager, bob):
     assert [m.body for m in mail.outbox if "求職者への説明" in m.body] == []
 
 
-def test_an_old_open_alert_escalates_once(alert, manager, settings):
-    settings.ALERT_ESCALATION_HOURS = 4
+def test_an_undecided_critical_alert_escalates_once_after_its_minutes(alert, manager, settings):
+    settings.CRITICAL_ALERT_ESCALATION_MINUTES = 30
     created = alert.created_at
-    with time_machine.travel(created + datetime.timedelta(hours=3, minutes=59), tick=False):
+    assert alert.severity == "critical"
+    with time_machine.travel(created + datetime.timedelta(minutes=29, seconds=59), tick=False):
         assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"
-    with time_machine.travel(created + datetime.timedelta(hours=4), tick=False):
+    with time_machine.travel(created + datetime.timedelta(minutes=30), tick=False):
         assert escalate() == "escalated: 0 tasks, 1 alerts, 0 retractions\n"
     with time_machine.travel(created + datetime.timedelta(days=3), tick=False):
         assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"
-    (message,) = mail.outbox
+    escalations = [m for m in mail.outbox if "判断されていません" in m.body]
+    (message,) = escalations
     assert message.to == [manager.user.email]
-    assert (
-        "紹介コード照会の不一致" in message.body and f"/counter/alerts/{alert.pk}/" in message.body
-    )
+    assert "30分" in message.body and f"/counter/alerts/{alert.pk}/" in message.body
+
+
+def test_a_warning_escalates_after_hours_and_an_info_alert_never(
+    alice, seeker_a, posting_c, posting_d, manager, settings
+):
+    settings.ALERT_ESCALATION_HOURS = 4
+    consultation = consult(seeker_a, alice, apply=[posting_c, posting_d])
+    first = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    services.referral_void(referral=first, staff=alice, reason="取り違え")
+    services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+    warning = Alert.objects.get(kind="retract_reorder")
+    assert warning.severity == "warning"
+    with time_machine.travel(warning.created_at + datetime.timedelta(hours=3), tick=False):
+        assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"
+    with time_machine.travel(warning.created_at + datetime.timedelta(hours=4), tick=False):
+        assert escalate() == "escalated: 0 tasks, 1 alerts, 0 retractions\n"
+    Alert.objects.filter(pk=warning.pk).update(severity="info", escalated_at=None)
+    with time_machine.travel(warning.created_at + datetime.timedelta(days=9), tick=False):
+        assert escalate() == "escalated: 0 tasks, 0 alerts, 0 retractions\n"
 
 
 def test_a_resolved_alert_never_escalates(alert, manager, bob):
     incidents.alert_resolve(alert=alert, supervisor=bob, note="確認した")
     with time_machine.travel(timezone.now() + 10 * DAY, tick=False):
         escalate()
-    assert mail.outbox == []
+    assert [m for m in mail.outbox if "所長・管理者" in m.body] == []  # no escalation
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.db import connection
 
 from hellowork import services as registry_services
 from hellowork.models import EmployerMember, Establishment
-from referrals import services
+from referrals import codes, services
 from referrals.models import CodeCheck, Disclosure
 from tests import factories
 from tests.employer_portal.helpers import applicants
@@ -72,7 +72,8 @@ def test_concurrent_code_checks_stop_at_the_limit(dave, establishment_c, setting
     members = [dave] + [
         factories.EmployerMemberFactory(establishment=establishment_c) for _ in range(5)
     ]
-    answers = run_together(6, lambda i: services.code_check(member=members[i], code="nonsense"))
+    unknown = [codes.generate() for _ in range(6)]  # well formed: a typo would not count
+    answers = run_together(6, lambda i: services.code_check(member=members[i], code=unknown[i]))
     assert sum(1 for answer in answers if answer.limited) == 3, answers
     assert CodeCheck.objects.count() == 3
 

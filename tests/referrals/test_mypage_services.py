@@ -386,23 +386,62 @@ def test_a_code_still_in_its_hold_is_a_mismatch(alice, dave, seeker_a, posting_c
     assert Alert.objects.get(kind="code_mismatch").detail["reason"] == "held"
 
 
-@pytest.mark.parametrize(
-    ("typed", "reason"),
-    [
-        (codes.generate(), "unknown"),
-        ("7K3M-9Q2X-HT5", "malformed"),  # a wrong check symbol: a typo
-        ("山田花子", "malformed"),
-        ("1234", "malformed"),
-    ],
-)
-def test_unknown_and_malformed_codes_alert_the_establishments_own_office(
-    frank, fukushima, typed, reason
-):
+def unknown_code():
+    """A well-formed code that no letter has (one in 2^50 that it does)."""
+    return codes.generate()
+
+
+def test_an_unknown_code_alerts_the_establishments_own_office(frank, fukushima):
+    typed = unknown_code()
     answer = services.code_check(member=frank, code=typed)
-    assert not answer.ok and answer.message == NEUTRAL()
+    assert not answer.ok and not answer.mistyped and answer.message == NEUTRAL()
     alert = Alert.objects.get()
-    assert (alert.office, alert.referral, alert.detail["reason"]) == (fukushima, None, reason)
-    assert "山田" not in str(alert.detail)  # what was typed is not kept when malformed
+    assert (alert.office, alert.referral, alert.detail["reason"]) == (fukushima, None, "unknown")
+    assert alert.severity == "critical"
+    assert CodeCheck.objects.get().reason == "unknown"
+
+
+MISTYPED = [
+    "7K3M-9Q2X-HT5",  # a wrong check symbol: a typo
+    "山田花子",
+    "1234",
+    "nonsense",
+    "",
+    "   ",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "7K3M-9Q2X-HT4X",  # one symbol too many
+    "U" * 11,  # U is outside the alphabet
+    "\u200b" * 11,
+    "x" * 5000,
+    "%00%27",
+    "１２３４",
+]
+
+
+@pytest.mark.parametrize("typed", MISTYPED)
+def test_a_mistyped_code_says_so_and_raises_nothing(frank, typed):
+    answer = services.code_check(member=frank, code=typed)
+    assert answer.mistyped and not answer.ok and not answer.limited
+    assert answer.disclosure is None
+    assert answer.message == services.employer.code_mistyped_message()
+    assert "入力の誤り" in answer.message and "連絡済み" not in answer.message
+    assert not Alert.objects.exists()
+    assert not CodeCheck.objects.exists()  # not counted against the limit
+    event = AuditEvent.objects.get(action="code_check.mistyped")
+    assert event.actor == frank.user and event.detail == {"member_id": frank.pk}
+    assert (answer.remaining_member, answer.remaining_establishment) == (10, 10)
+
+
+def test_a_one_symbol_typo_of_an_own_code_is_mistyped_not_a_mismatch(applicant_c, dave):
+    code = applicant_c.referral_code
+    wrong = next(s for s in codes.ALPHABET if s != code[0])
+    answer = services.code_check(member=dave, code=wrong + code[1:])
+    assert answer.mistyped and not Alert.objects.exists()
+
+
+def test_what_was_typed_is_not_kept_when_mistyped(frank):
+    services.code_check(member=frank, code="山田花子 090-1234-5678")
     assert "山田" not in str(AuditEvent.objects.values_list("detail", flat=True))
 
 
@@ -410,7 +449,7 @@ def test_every_mismatch_gets_the_same_answer_and_exactly_one_alert(
     applicant_c, alice, frank, seeker_a, posting_c, koriyama
 ):
     other = issue_in_person(factories.JobSeekerFactory(office=koriyama), alice, posting_c)
-    typed = [applicant_c.referral_code, other.code, codes.generate(), "no such code"]
+    typed = [applicant_c.referral_code, other.code, unknown_code(), unknown_code()]
     answers = [services.code_check(member=frank, code=code) for code in typed]
     assert {answer.message for answer in answers} == {NEUTRAL()}
     assert Alert.objects.filter(kind="code_mismatch").count() == len(typed)
@@ -419,7 +458,7 @@ def test_every_mismatch_gets_the_same_answer_and_exactly_one_alert(
 
 
 def test_the_database_ties_each_mismatch_to_one_alert(applicant_c, frank, dave):
-    services.code_check(member=frank, code="nonsense")
+    services.code_check(member=frank, code=unknown_code())
     alert = Alert.objects.get()
     now = timezone.now()
     with pytest.raises(IntegrityError), transaction.atomic():  # a mismatch without an alert
@@ -436,40 +475,90 @@ def test_the_database_ties_each_mismatch_to_one_alert(applicant_c, frank, dave):
         )
 
 
-def test_the_rate_limit_per_member(applicant_c, dave, settings):
+def test_own_codes_never_count_against_the_limit(applicant_c, dave, establishment_c):
+    colleague = factories.EmployerMemberFactory(establishment=establishment_c)
+    for member in [dave, colleague] * 10:  # a mass-interview day: 20 checks in a row
+        answer = services.code_check(member=member, code=applicant_c.referral_code)
+        assert answer.ok and not answer.limited
+        assert (answer.remaining_member, answer.remaining_establishment) == (10, 10)
+    assert CodeCheck.objects.filter(reason="match").count() == 20
+    assert not AuditEvent.objects.filter(action="code_check.rate_limited").exists()
+
+
+def test_the_eleventh_failed_check_is_refused(applicant_c, frank):
+    """The default limits: 10 failed checks an hour per member and per establishment."""
+    for done in range(1, 11):
+        answer = services.code_check(member=frank, code=unknown_code())
+        assert not answer.limited
+        assert (answer.remaining_member, answer.remaining_establishment) == (10 - done,) * 2
+    answer = services.code_check(member=frank, code=unknown_code())
+    assert answer.limited and not answer.ok and answer.disclosure is None
+    assert answer.message == services.employer.code_check_limited_message()
+    assert "10回" in answer.message and "60分" in answer.message
+    assert (answer.remaining_member, answer.remaining_establishment) == (0, 0)
+    assert CodeCheck.objects.count() == Alert.objects.count() == 10  # no lookup, no alert
+    assert AuditEvent.objects.filter(action="code_check.rate_limited").count() == 1
+    # Neither a mistyped code nor another establishment's real one gets past the limit.
+    assert services.code_check(member=frank, code="nonsense").mistyped
+    assert services.code_check(member=frank, code=applicant_c.referral_code).limited
+    assert CodeCheck.objects.count() == Alert.objects.count() == 10
+
+
+def test_the_rate_limit_per_member(applicant_c, dave, establishment_c, settings):
     settings.CODE_CHECK_LIMIT_PER_MEMBER = 3
+    colleague = factories.EmployerMemberFactory(establishment=establishment_c)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         for _ in range(3):
-            assert services.code_check(member=dave, code="nonsense").limited is False
-        answer = services.code_check(member=dave, code=applicant_c.referral_code)
-    assert answer.limited and not answer.ok and answer.disclosure is None
-    assert "3回" in answer.message and "60分" in answer.message
-    assert CodeCheck.objects.count() == 3  # no lookup
-    assert Alert.objects.count() == 3  # no alert
+            assert services.code_check(member=dave, code=unknown_code()).limited is False
+        answer = services.code_check(member=dave, code=unknown_code())
+        assert answer.limited and "3回" in answer.message and "60分" in answer.message
+        assert services.code_check(member=dave, code=applicant_c.referral_code).ok
+        assert not services.code_check(member=colleague, code=unknown_code()).limited
+    assert CodeCheck.objects.exclude(reason="match").count() == 4
     assert AuditEvent.objects.filter(action="code_check.rate_limited").count() == 1
     with time_machine.travel(start + datetime.timedelta(minutes=59), tick=False):
-        assert services.code_check(member=dave, code=applicant_c.referral_code).limited
+        assert services.code_check(member=dave, code=unknown_code()).limited
     with time_machine.travel(start + datetime.timedelta(minutes=61), tick=False):
-        assert services.code_check(member=dave, code=applicant_c.referral_code).ok
+        answer = services.code_check(member=dave, code=unknown_code())
+        assert not answer.limited and answer.remaining_member == 2
 
 
 def test_the_rate_limit_per_establishment(applicant_c, dave, establishment_c, settings):
     settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT = 3
     colleague = factories.EmployerMemberFactory(establishment=establishment_c)
-    services.code_check(member=dave, code=applicant_c.referral_code)
-    services.code_check(member=dave, code=applicant_c.referral_code)
-    services.code_check(member=colleague, code=applicant_c.referral_code)
-    answer = services.code_check(member=colleague, code=applicant_c.referral_code)
+    services.code_check(member=dave, code=unknown_code())
+    services.code_check(member=dave, code=unknown_code())
+    answer = services.code_check(member=colleague, code=unknown_code())
+    assert (answer.remaining_member, answer.remaining_establishment) == (9, 0)
+    answer = services.code_check(member=colleague, code=unknown_code())
     assert answer.limited and not answer.ok
-    assert CodeCheck.objects.count() == 3
+    assert services.code_check(member=colleague, code=applicant_c.referral_code).ok
+    assert CodeCheck.objects.exclude(reason="match").count() == 3
 
 
 def test_the_rate_limit_of_one_establishment_leaves_others_alone(applicant_c, dave, erin, settings):
     settings.CODE_CHECK_LIMIT_PER_ESTABLISHMENT = 1
-    services.code_check(member=dave, code=applicant_c.referral_code)
-    assert services.code_check(member=dave, code=applicant_c.referral_code).limited
-    assert not services.code_check(member=erin, code="x").limited
+    services.code_check(member=dave, code=unknown_code())
+    assert services.code_check(member=dave, code=unknown_code()).limited
+    assert not services.code_check(member=erin, code=unknown_code()).limited
+
+
+def test_what_is_left_is_counted_in_the_database(applicant_c, dave, establishment_c, settings):
+    settings.CODE_CHECK_LIMIT_PER_MEMBER = 4
+    colleague = factories.EmployerMemberFactory(establishment=establishment_c)
+    left = services.employer.code_checks_left(member=dave)
+    assert (left.member, left.establishment, left.window_minutes) == (4, 10, 60)
+    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=61), tick=False):
+        services.code_check(member=dave, code=unknown_code())  # outside the window
+    services.code_check(member=dave, code=unknown_code())
+    services.code_check(member=dave, code=applicant_c.referral_code)  # a match: not counted
+    services.code_check(member=dave, code="1234")  # mistyped: not counted
+    services.code_check(member=colleague, code=unknown_code())
+    left = services.employer.code_checks_left(member=dave)
+    assert (left.member, left.establishment) == (3, 8)
+    left = services.employer.code_checks_left(member=colleague)
+    assert (left.member, left.establishment) == (3, 8)
 
 
 def test_a_removed_member_cannot_check_codes(applicant_c, dave):

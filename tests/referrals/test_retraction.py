@@ -64,8 +64,9 @@ def test_retraction_after_the_employer_viewed(wrong, alice, bob, erin, seeker_a)
     with time_machine.travel(T0 + 60 * MINUTE, tick=False):
         request = services.referral_retract(referral=wrong, staff=alice, reason="事業所の取り違え")
         assert request.status == "pending"
-        # Nothing changes for the employer until a supervisor approves.
-        assert seeker_a.name in erin_client.get(reverse("mypage_home")).text
+        # The employer's own report hid the applicant already (rule 11), pending the decision.
+        home = erin_client.get(reverse("mypage_home")).text
+        assert seeker_a.name not in home[home.index("<main") :]
     with time_machine.travel(T0 + 70 * MINUTE, tick=False):
         incident = services.retraction_approve(referral=wrong, supervisor=bob)
 
@@ -78,6 +79,10 @@ def test_retraction_after_the_employer_viewed(wrong, alice, bob, erin, seeker_a)
     assert disclosure.referral_code == wrong.code
     (result,) = SelectionResult.objects.all()
     assert result.conditions_difference == "" and result.erased_at is not None
+    # The retraction decided the employer's report, and its alert closed itself.
+    report = MisdeliveryReport.objects.get()
+    assert report.decision == "retracted" and report.decided_by == bob
+    assert report.alert.resolved_at is not None and report.alert.settled_by == "retracted"
     report = MisdeliveryReport.objects.get()
     assert report.note == "" and report.erased_at is not None
     for row in Disclosure.objects.filter(pk=disclosure.pk).values():
@@ -109,8 +114,7 @@ def test_retraction_after_the_employer_viewed(wrong, alice, bob, erin, seeker_a)
         (T0 + 5 * MINUTE, erin.user.name),  # the list
         (T0 + 7 * MINUTE, erin.user.name),  # the applicant
         (T0 + 8 * MINUTE, erin.user.name),  # its letter
-        (T0 + 60 * MINUTE, erin.user.name),  # the list again, while the request waited
-    ]
+    ]  # and not the list at T0 + 60: the report had hidden the applicant from it
     labels = [entry.label for entry in timeline]
     for expected in [
         "紹介状を作成",

@@ -1,6 +1,7 @@
 """Employer e-mails: one to each active member of an establishment when one of its
-applicants becomes visible (after the hold), and one when an applicant is withdrawn
-(rule 8). Neither says anything about the applicant. Idempotent: run it from cron, or as a
+applicants becomes visible (after the hold), one when an applicant is withdrawn (rule 8),
+and one when an applicant it reported is shown again after Hello Work's check (rule 11).
+None says anything about the applicant. Idempotent: run it from cron, or as a
 worker with `--loop SECONDS`."""
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from referrals import services
 class Notified:
     arrivals: int
     withdrawals: int
+    restored: int = 0
 
 
 class Command(WorkerCommand):
@@ -26,13 +28,15 @@ class Command(WorkerCommand):
         return Notified(
             arrivals=services.employer_notifications_send(limit=limit),
             withdrawals=services.employer_withdrawal_notices_send(limit=limit),
+            restored=services.employer_restore_notices_send(limit=limit),
         )
 
     def describe(self, outcome: Notified) -> str:
-        return f"notified: {outcome.arrivals}, withdrawn: {outcome.withdrawals}"
+        text = f"notified: {outcome.arrivals}, withdrawn: {outcome.withdrawals}"
+        return text + (f", restored: {outcome.restored}" if outcome.restored else "")
 
     def is_empty(self, outcome: Notified) -> bool:
-        return outcome.arrivals == outcome.withdrawals == 0
+        return outcome.arrivals == outcome.withdrawals == outcome.restored == 0
 
     def is_full(self, outcome: Notified, limit: int) -> bool:
-        return max(outcome.arrivals, outcome.withdrawals) >= limit
+        return max(outcome.arrivals, outcome.withdrawals, outcome.restored) >= limit

@@ -1,19 +1,23 @@
 """Escalations: one e-mail to the office's managers for each incident task past its
-deadline, each alert left unresolved for ALERT_ESCALATION_HOURS and each retraction left
-pending for RETRACTION_ESCALATION_MINUTES. It also closes the in-person consultations past
-their idle time or their day (rule 3b; the services enforce it anyway, this keeps lists and
-figures in step). Idempotent: run it from cron, or as a worker with `--loop SECONDS`."""
+deadline, each critical alert left undecided for CRITICAL_ALERT_ESCALATION_MINUTES and
+each warning for ALERT_ESCALATION_HOURS, and each retraction left pending for
+RETRACTION_ESCALATION_MINUTES. It also sends the supervisors' e-mail of a critical alert
+that could not go out when it was raised (the mail server was down: rule 11), and closes
+the in-person consultations past their idle time or their day (rule 3b; the services
+enforce it anyway, this keeps lists and figures in step). Idempotent: run it from cron, or
+as a worker with `--loop SECONDS`."""
 
 from dataclasses import dataclass
 
 from hellowork.worker import WorkerCommand
-from referrals.services import counter, incidents
+from referrals.services import containment, counter, incidents
 
 
 @dataclass(frozen=True)
 class Round:
     escalated: incidents.Escalated
     consultations_closed: int
+    supervisors_told: int = 0
 
 
 class Command(WorkerCommand):
@@ -27,6 +31,7 @@ class Command(WorkerCommand):
         return Round(
             escalated=incidents.escalate_overdue(limit=limit),
             consultations_closed=counter.consultations_close_expired(),
+            supervisors_told=containment.alerts_notify_unsent(),
         )
 
     def describe(self, outcome: Round) -> str:
@@ -35,10 +40,19 @@ class Command(WorkerCommand):
             f"escalated: {escalated.tasks} tasks, {escalated.alerts} alerts, "
             f"{escalated.retractions} retractions; "
             f"closed {outcome.consultations_closed} idle consultations"
+            + (
+                f"; late critical-alert e-mails: {outcome.supervisors_told}"
+                if outcome.supervisors_told
+                else ""
+            )
         )
 
     def is_empty(self, outcome: Round) -> bool:
-        return outcome.escalated.total == 0 and outcome.consultations_closed == 0
+        return (
+            outcome.escalated.total == 0
+            and outcome.consultations_closed == 0
+            and outcome.supervisors_told == 0
+        )
 
     def is_full(self, outcome: Round, limit: int) -> bool:
         escalated = outcome.escalated
