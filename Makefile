@@ -34,10 +34,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	@touch $@ $(VENV)/.installed-run
 
 ## run: install, migrate the SQLite database, load the demo data, serve on 127.0.0.1:8000
+## with the workers beside it (Procfile, started by honcho)
 run: $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
 test: $(VENV)/.installed-dev

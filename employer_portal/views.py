@@ -50,6 +50,13 @@ def _applicant(request: EmployerRequest, public_id: UUID) -> Disclosure:
     )
 
 
+def _still_shown(request: EmployerRequest, applicant: Disclosure) -> bool:
+    """After a refused form: whether the applicant is still the establishment's to see. A
+    colleague's report (rule 11) or a retraction may have hidden it during this request;
+    the form is then not shown again with the applicant's name on it."""
+    return selectors.applicant_for_member(member=request.member).filter(pk=applicant.pk).exists()
+
+
 @employer_required
 @require_GET
 def mypage_home(request: EmployerRequest) -> HttpResponse:
@@ -160,6 +167,8 @@ def applicant_result(request: EmployerRequest, public_id: UUID) -> HttpResponse:
                 )
                 messages.success(request, _("選考結果を記録しました。ハローワークにも伝わります。"))
                 return redirect("mypage_applicant", public_id=applicant.public_id)
+        if not _still_shown(request, applicant):
+            return redirect("mypage_applicant", public_id=applicant.public_id)
     else:
         initial: dict[str, Any] = {}
         if current is not None:
@@ -197,6 +206,8 @@ def applicant_misdelivery(request: EmployerRequest, public_id: UUID) -> HttpResp
                     "ハローワークに報告しました。担当者から連絡します。この応募者の情報は控えを取らずにお待ちください。"
                 ),
             )
+            return redirect("mypage_applicant", public_id=applicant.public_id)
+        if not _still_shown(request, applicant):
             return redirect("mypage_applicant", public_id=applicant.public_id)
     services.disclosure_view_record(
         disclosure=applicant, member=request.member, page="misdelivery_form"

@@ -35,7 +35,12 @@ from referrals.models import (
     SelfInspection,
 )
 
-# The events counted per day, in the order the dashboard shows them.
+# The events counted per day, in the order the dashboard shows them. The two
+# 「紹介状の発行」 lines count letters by the local day of their issue (`issued_at`),
+# whatever happened to them afterwards: a letter voided within the hold or retracted later
+# stays counted as issued that day (the recall and the retraction are lines of their own).
+# Not the counter's 「紹介状」 per consultation (selectors.letter_count), nor an employer's
+# applicants (those visible now).
 SERIES: list[tuple[str, Promise]] = [
     ("issued_in_person", gettext_lazy("紹介状の発行（対面で確認）")),
     ("issued_by_approval", gettext_lazy("紹介状の発行（統括官の承認）")),
@@ -46,6 +51,7 @@ SERIES: list[tuple[str, Promise]] = [
     ("caught_mismatch", gettext_lazy("確認で止まった不一致")),
     ("referral_locked", gettext_lazy("不一致が重なりロックした紹介")),
     ("retract_reorder", gettext_lazy("取消直後の別事業所への再入力")),
+    ("clerk_mismatches", gettext_lazy("一人の職員の紹介で不一致が重なった日")),
     ("code_mismatch", gettext_lazy("紹介コード照会の不一致")),
     ("misdelivery_report", gettext_lazy("求人者からの誤送付の申告")),
     ("recall", gettext_lazy("保留中の取消（表示前）")),

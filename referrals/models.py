@@ -840,6 +840,7 @@ class AlertKind(models.TextChoices):
     CAUGHT_MISMATCH = "caught_mismatch", _("確認で止まった不一致")
     RETRACT_REORDER = "retract_reorder", _("取消直後の別事業所への再入力")
     REFERRAL_LOCKED = "referral_locked", _("確認の不一致が重なり紹介をロック")
+    CLERK_MISMATCHES = "clerk_mismatches", _("一人の職員の紹介で今日、不一致が重なった")
 
 
 class AlertSettlement(models.TextChoices):
@@ -865,6 +866,7 @@ ALERT_SEVERITY = {
     AlertKind.MISDELIVERY_REPORT: AlertSeverity.CRITICAL,
     AlertKind.REFERRAL_LOCKED: AlertSeverity.CRITICAL,
     AlertKind.RETRACT_REORDER: AlertSeverity.WARNING,
+    AlertKind.CLERK_MISMATCHES: AlertSeverity.WARNING,
     AlertKind.CAUGHT_MISMATCH: AlertSeverity.INFO,
 }
 
@@ -887,6 +889,15 @@ class Alert(models.Model):
         blank=True,
         related_name="alerts",
         verbose_name=_("紹介状"),
+    )
+    # A clerk_mismatches alert: the staff member whose letters the checks kept stopping.
+    staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("対象の職員"),
     )
     # Ids, numbers and what was compared: never names.
     detail = models.JSONField(_("詳細"), default=dict, blank=True)
@@ -924,6 +935,11 @@ class Alert(models.Model):
                 condition=Q(settled_by="")
                 | (_in("settled_by", AlertSettlement) & Q(resolved_at__isnull=False)),
                 name="alert_settled_is_resolved",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="clerk_mismatches", staff__isnull=False)
+                | (~Q(kind="clerk_mismatches") & Q(staff__isnull=True)),
+                name="alert_staff_only_for_clerk_mismatches",
             ),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_by__isnull=False),

@@ -183,6 +183,8 @@ def disclosures_due_for_restore_notice() -> QuerySet[Disclosure]:
     return Disclosure.objects.filter(
         misdelivery_report__decision=MisdeliveryDecision.RESTORED,
         restore_notified_at__isnull=True,
+        retracted_at__isnull=True,  # retracted since: the withdrawal notice says what is true
+        erased_at__isnull=True,
     ).order_by("misdelivery_report__decided_at", "pk")
 
 
@@ -285,6 +287,19 @@ def consultations_with_page_data(*, staff: StaffMember) -> QuerySet[Consultation
     )
 
 
+def letter_count() -> Count:
+    """The one number a counter screen shows as a consultation's 「紹介状」 (the counter
+    home's today's consultations, the merge candidates on a consultation's page), to
+    annotate a Consultation queryset with: its letters that were not voided. Drafts and
+    letters waiting for approval count (still in hand), issued letters count whether in
+    the hold or shown to the employer, and retracted ones count (the employer saw them).
+    A voided letter (a cancelled draft, or an issued letter voided within the hold) never
+    reached an employer and is not counted; the consultation's page still lists it with
+    its status. Not the dashboard's 「紹介状の発行」, which counts issues by the day they
+    happened, nor the employer's applicants, who are only those visible now."""
+    return Count("referrals", filter=~Q(referrals__status=ReferralStatus.VOIDED))
+
+
 def other_consultations_of_seeker(*, consultation: Consultation) -> QuerySet[Consultation]:
     """Candidates to merge with: the same seeker, the same office, not merged away."""
     return (
@@ -295,7 +310,7 @@ def other_consultations_of_seeker(*, consultation: Consultation) -> QuerySet[Con
         )
         .exclude(pk=consultation.pk)
         .select_related("staff__user")
-        .annotate(referral_count=Count("referrals"))
+        .annotate(referral_count=letter_count())
         .order_by("-opened_at")
     )
 
@@ -347,7 +362,7 @@ def todays_consultations(*, staff: StaffMember) -> QuerySet[Consultation]:
         consultations_for_staff(staff=staff)
         .filter(staff=staff, opened_at__gte=start, merged_into__isnull=True)
         .select_related("seeker")
-        .annotate(referral_count=Count("referrals", filter=~Q(referrals__status="voided")))
+        .annotate(referral_count=letter_count())
         .order_by("-opened_at")
     )
 
@@ -515,7 +530,9 @@ def alerts_for_staff(*, staff: StaffMember) -> QuerySet[Alert]:
         "acknowledged_by__user",
         "resolved_by__user",
         "misdelivery_report__member__establishment",
+        "misdelivery_report__disclosure",
         "code_check__establishment",
+        "staff__user",
     )
 
 
@@ -646,12 +663,18 @@ def display_for_credential(value: str) -> CounterDisplay | None:
 
 def display_waiting_readback(*, display: CounterDisplay) -> DisplayReadback | None:
     """What the display shows now: the read-back waiting on it, sent within the last
-    DisplayReadback.READBACK_SECONDS, with the referral's seeker, posting and
-    establishment; or None (the display then shows nothing)."""
+    DisplayReadback.READBACK_SECONDS, of a letter still a draft (the screen says what
+    confirming will do: a letter voided or sent for approval meanwhile is no longer
+    confirmed there), with the referral's seeker, posting and establishment; or None (the
+    display then shows nothing)."""
     since = timezone.now() - datetime.timedelta(seconds=DisplayReadback.READBACK_SECONDS)
     return (
         DisplayReadback.objects.filter(
-            display=display, answered_at__isnull=True, cleared_at__isnull=True, sent_at__gte=since
+            display=display,
+            answered_at__isnull=True,
+            cleared_at__isnull=True,
+            sent_at__gte=since,
+            referral__status=ReferralStatus.DRAFT,
         )
         .select_related(
             "referral__consultation__seeker",

@@ -202,6 +202,10 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
                 "code": d.get("code", ""),
                 "method": _label(ConfirmationMethod, d.get("method")),
             }
+        case "referral.voided":
+            if not d.get("code"):  # a draft or a letter waiting for approval: never issued
+                return _("発行前の取消（紹介コードなし、求人者には何も送られていない）")
+            return _("紹介コード %(code)s は無効として残る") % {"code": d["code"]}
         case "disclosure.created":
             return _("表示開始 %(at)s") % {"at": _when(d.get("visible_at"))}
         case "disclosure.notified" | "disclosure.restore_notified":

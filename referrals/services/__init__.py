@@ -20,6 +20,7 @@ from referrals.services import counter, displays, employer, incidents, retention
 from referrals.services._shared import checker_refusal
 from referrals.services.counter import (
     ACTIVE_STATUSES,
+    CLERK_MISMATCH_WARNING,
     MISMATCH_LIMIT,
     RETRACT_REORDER_WINDOW,
     approval_reasons,
@@ -76,11 +77,13 @@ from referrals.services.retraction import (
     default_data_items,
     referral_retract,
     retraction_approve,
+    retraction_checker_refusal,
     retraction_reject,
 )
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CLERK_MISMATCH_WARNING",
     "ERASED_SNAPSHOT_FIELDS",
     "MISMATCH_LIMIT",
     "NOTE_MAX_LENGTH",
@@ -134,6 +137,7 @@ __all__ = [
     "retention_cutoff",
     "retraction",
     "retraction_approve",
+    "retraction_checker_refusal",
     "retraction_reject",
     "seeker_answer_refusal",
     "selection_result_record",

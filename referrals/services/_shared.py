@@ -99,11 +99,14 @@ def _require_checker(
         )
 
 
-def checker_refusal(supervisor: StaffMember, referral: ReferralLetter) -> str:
-    """Why this supervisor may not state this referral (rule 4), for the screens to say
-    before anything is typed; "" when they may."""
+def checker_refusal(
+    supervisor: StaffMember, referral: ReferralLetter, *, stating: bool = True
+) -> str:
+    """Why this supervisor may not state this referral (rule 4), or with `stating` False
+    may not even send it back, for the screens to say before anything is typed; "" when
+    they may."""
     try:
-        _require_checker(supervisor, referral)
+        _require_checker(supervisor, referral, stating=stating)
     except PermissionDenied as refusal:
         return str(refusal)
     return ""
@@ -153,6 +156,7 @@ def _raise_alert(
     office: Office,
     actor: User | None,
     referral: ReferralLetter | None = None,
+    staff: StaffMember | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Alert:
     alert = Alert.objects.create(
@@ -160,6 +164,7 @@ def _raise_alert(
         kind=kind,
         severity=ALERT_SEVERITY[AlertKind(kind)],
         referral=referral,
+        staff=staff,
         created_at=timezone.now(),
         detail=detail or {},
     )

@@ -23,13 +23,17 @@ from referrals.models import (
     AlertKind,
     AlertSettlement,
     AlertSeverity,
+    Confirmation,
     Disclosure,
     MisdeliveryDecision,
     MisdeliveryReport,
+    PostingInterest,
     ReferralLetter,
     ReferralStatus,
+    RetractionRequest,
+    RetractionStatus,
 )
-from referrals.services._shared import _require_office
+from referrals.services._shared import _locked_referral, _require_office
 
 logger = logging.getLogger(__name__)
 NOTE_MAX_LENGTH = 1000
@@ -108,7 +112,12 @@ def alert_notify_supervisors(*, alert_id: int) -> bool:
             alert = (
                 Alert.objects.select_for_update()
                 .select_related("office")
-                .filter(pk=alert_id, severity=AlertSeverity.CRITICAL, notified_at__isnull=True)
+                .filter(
+                    pk=alert_id,
+                    severity=AlertSeverity.CRITICAL,
+                    notified_at__isnull=True,
+                    resolved_at__isnull=True,  # decided before the mail server came back
+                )
                 .first()
             )
             if alert is None:
@@ -156,7 +165,10 @@ def alerts_notify_unsent(*, older_than_seconds: int = 60) -> int:
     not gone out a minute after they were raised. Returns how many were sent."""
     since = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
     ids = Alert.objects.filter(
-        severity=AlertSeverity.CRITICAL, notified_at__isnull=True, created_at__lte=since
+        severity=AlertSeverity.CRITICAL,
+        notified_at__isnull=True,
+        resolved_at__isnull=True,
+        created_at__lte=since,
     ).values_list("pk", flat=True)
     return sum(alert_notify_supervisors(alert_id=pk) for pk in list(ids))
 
@@ -164,23 +176,42 @@ def alerts_notify_unsent(*, older_than_seconds: int = 60) -> int:
 # -- the decision on a misdelivery report (rule 11) ------------------------------------------
 
 
+def referral_makers(referral: ReferralLetter) -> set[int]:
+    """Everyone whose hands made this referral, none of whom may clear it on a report
+    (rule 11, as rule 4 bars them from checking it): who drafted and submitted it, held its
+    consultation, recorded the seeker's "apply", worked the desk at its confirmation, and
+    the supervisor who approved it."""
+    recorders = PostingInterest.objects.filter(
+        consultation_id=referral.consultation_id, posting_id=referral.posting_id
+    ).values_list("recorded_by_id", flat=True)
+    confirmation = Confirmation.objects.filter(referral_id=referral.pk).first()
+    ids = {referral.drafted_by_id, referral.submitted_by_id, referral.consultation.staff_id}
+    ids.update(recorders)
+    if confirmation is not None:
+        ids.update(
+            [confirmation.maker_id, confirmation.operator_id, confirmation.confirmer_staff_id]
+        )
+    return {pk for pk in ids if pk is not None}
+
+
 def restore_refusal(supervisor: StaffMember, report: MisdeliveryReport) -> str | None:
-    """Why this person may not restore the reported applicant, said on the alert's page
-    before anything is typed, or None. Only a supervisor or manager who neither made nor
-    submitted the referral: the maker may not clear their own possible mistake."""
+    """Why this person may not restore the reported applicant now, said on the alert's page
+    before anything is typed, or None. Only a supervisor or manager who had no hand in the
+    referral (`referral_makers`); and not while a retraction of it waits for its second
+    supervisor: that two-person decision comes first (rejecting it leaves the restore)."""
     referral = report.disclosure.referral
     if not supervisor.can_approve:
         return _("判断できるのは統括官または所長です。")
-    if supervisor.pk in (referral.drafted_by_id, referral.submitted_by_id):
-        return _("自分が作成した紹介の申告は判断できません。別の統括官に依頼してください。")
+    if supervisor.pk in referral_makers(referral):
+        return _("自分が作成・確認した紹介の申告は判断できません。別の統括官に依頼してください。")
+    if RetractionRequest.objects.filter(
+        referral_id=referral.pk, status=RetractionStatus.PENDING
+    ).exists():
+        return _(
+            "この紹介には撤回の依頼が出ていて、承認を待っています。再表示するには、"
+            "先に撤回の依頼を却下してください。"
+        )
     return None
-
-
-def _require_decider(supervisor: StaffMember, report: MisdeliveryReport) -> None:
-    _require_office(supervisor, report.disclosure.referral.consultation.office_id)
-    refusal = restore_refusal(supervisor, report)
-    if refusal:
-        raise PermissionDenied(refusal)
 
 
 @transaction.atomic
@@ -190,21 +221,27 @@ def misdelivery_restore(
     """Rule 11: the employer's report was a mistake (the referral was right): the applicant
     is shown to the establishment again, the report is decided "restored" with the reason
     (`note`, required), the alert closes itself, and the establishment is told (a notice on
-    the my page now, an e-mail by the worker). Refused: not a supervisor or manager of the
-    issuing office, the referral's maker (PermissionDenied); no undecided report, or an
-    applicant no longer shown (retracted, erased) (ValidationError)."""
-    disclosure = (
-        Disclosure.objects.select_for_update().select_related("referral").get(pk=disclosure.pk)
-    )
+    the my page now, an e-mail by the worker). Locks the referral first, then the
+    disclosure and the report (the order `retraction_approve` takes). Refused: not a
+    supervisor or manager of the issuing office, anyone who had a hand in the referral, or
+    a retraction waiting for approval (PermissionDenied); no undecided report, or an
+    applicant no longer hidden on it (retracted, erased) (ValidationError)."""
+    referral_id = Disclosure.objects.filter(pk=disclosure.pk).values_list("referral_id", flat=True)
+    referral = _locked_referral(ReferralLetter(pk=referral_id.get()))
+    disclosure = Disclosure.objects.select_for_update(of=("self",)).get(pk=disclosure.pk)
+    disclosure.referral = referral
     report = (
-        MisdeliveryReport.objects.select_for_update()
-        .select_related("disclosure__referral__consultation")
+        MisdeliveryReport.objects.select_for_update(of=("self",))
         .filter(disclosure=disclosure)
         .first()
     )
     if report is None:
         raise ValidationError(_("この応募者について求人者からの申告はありません。"))
-    _require_decider(supervisor, report)
+    report.disclosure = disclosure
+    _require_office(supervisor, referral.consultation.office_id)
+    refusal = restore_refusal(supervisor, report)
+    if refusal:
+        raise PermissionDenied(refusal)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("再表示してよいと判断した理由を入力してください。")})
@@ -217,9 +254,9 @@ def misdelivery_restore(
             _("この申告は既に判断されています（%(decision)s）。")
             % {"decision": report.get_decision_display()}
         )
-    referral = disclosure.referral
     if (
-        disclosure.retracted_at is not None
+        disclosure.quarantined_at is None
+        or disclosure.retracted_at is not None
         or disclosure.erased_at is not None
         or referral.status != ReferralStatus.ISSUED
     ):

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -53,6 +53,9 @@ from referrals.services._shared import (
 RETRACT_REORDER_WINDOW = datetime.timedelta(minutes=30)
 # Rule 3b: the seeker's caught mismatches in one day that lock the referral.
 MISMATCH_LIMIT = 3
+# Rule 12: caught mismatches on one clerk's letters in a day (over two seekers or more)
+# that make a warning for a supervisor.
+CLERK_MISMATCH_WARNING = 5
 ACTIVE_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, ReferralStatus.ISSUED)
 
 
@@ -605,6 +608,7 @@ def _record_caught_mismatch(
         detail={"action": action, **detail},
     )
     now = timezone.now()
+    _warn_of_a_clerks_mismatches(referral, now)
     count = max(
         caught_mismatches_today(seeker_id=referral.consultation.seeker_id, now=now),
         Alert.objects.filter(kind=AlertKind.CAUGHT_MISMATCH, referral=referral).count(),
@@ -626,6 +630,34 @@ def _record_caught_mismatch(
         actor=user,
         referral=referral,
         detail={"caught_mismatches": count, "seeker_id": referral.consultation.seeker_id},
+    )
+
+
+def _warn_of_a_clerks_mismatches(referral: ReferralLetter, now: datetime.datetime) -> None:
+    """Rule 12's warning: the checks stopped CLERK_MISMATCH_WARNING letters drafted by one
+    clerk today, for more than one seeker (one seeker's misses are rule 3b's lock). Raised
+    once per clerk and day; the clerk's row is locked so two desks cannot raise it twice."""
+    clerk = StaffMember.objects.select_for_update().get(pk=referral.drafted_by_id)
+    today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    if Alert.objects.filter(
+        kind=AlertKind.CLERK_MISMATCHES, staff=clerk, created_at__gte=today_start
+    ).exists():
+        return
+    misses = Alert.objects.filter(
+        kind=AlertKind.CAUGHT_MISMATCH,
+        referral__drafted_by=clerk,
+        created_at__gte=today_start,
+    ).aggregate(
+        count=Count("pk"), seekers=Count("referral__consultation__seeker_id", distinct=True)
+    )
+    if misses["count"] < CLERK_MISMATCH_WARNING or misses["seekers"] < 2:
+        return
+    _raise_alert(
+        kind=AlertKind.CLERK_MISMATCHES,
+        office=referral.consultation.office,
+        actor=None,
+        staff=clerk,
+        detail={"caught_mismatches": misses["count"], "seekers": misses["seekers"]},
     )
 
 
@@ -1036,7 +1068,10 @@ def referral_void(*, referral: ReferralLetter, staff: StaffMember, reason: str) 
     audit.record(
         "referral.voided", actor=staff.user, target=referral, detail={"code": referral.code}
     )
-    containment.alerts_settle(referral=referral, how=AlertSettlement.VOIDED, by=staff)
+    if staff.can_approve and staff.pk not in containment.referral_makers(referral):
+        # A void settles a lock or a re-entry only in a supervisor's hands who had none in
+        # it: the clerk whose letter was stopped must not close the alert about it.
+        containment.alerts_settle(referral=referral, how=AlertSettlement.VOIDED, by=staff)
     if disclosure is not None:
         disclosure.recalled_at = now
         disclosure.save(update_fields=["recalled_at"])

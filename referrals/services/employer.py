@@ -291,10 +291,10 @@ def code_check(*, member: EmployerMember, code: str) -> CodeCheckAnswer:
       `code_check.mistyped` audit event without what was typed. The answer depends on the
       typed text alone, so it tells a guesser nothing.
     - The establishment's own visible applicant is shown, recorded as a match, and never
-      limited or counted; its own applicant hidden on its report (rule 11) is said to be
-      under Hello Work's check, with no alert and not counted.
-    - Any other well-formed code (another establishment's, a voided, recalled, retracted or
-      held one, an unknown one) gets one neutral answer and one `code_mismatch` alert at
+      limited or counted; its own applicant not shown yet (in the hold) or hidden on its
+      report (rule 11) gets the truth about it, with no alert and not counted.
+    - Any other well-formed code (another establishment's, a voided, recalled or retracted
+      one, an unknown one) gets one neutral answer and one `code_mismatch` alert at
       the issuing office (the establishment's own office when no letter has that code).
       These failed checks are limited per member and per establishment, counted in the
       database under a lock on the establishment; over the limit nothing more is looked up
@@ -355,31 +355,46 @@ def code_check(*, member: EmployerMember, code: str) -> CodeCheckAnswer:
             remaining_establishment=left.establishment,
         )
 
-    hidden = (
+    own = (
         Disclosure.objects.filter(
             establishment=establishment,
             referral__code=parsed,
-            quarantined_at__isnull=False,
+            referral__status=ReferralStatus.ISSUED,
+            recalled_at__isnull=True,
             retracted_at__isnull=True,
+            erased_at__isnull=True,
         )
-        .only("pk")
+        .only("pk", "visible_at", "quarantined_at")
         .first()
     )
-    if hidden is not None:
-        # Its own applicant, hidden on its own report (rule 11): no mismatch, not counted.
+    if own is not None and (own.quarantined_at is not None or own.visible_at > now):
+        # Its own applicant, not shown yet (the hold, rule 5) or hidden on its own report
+        # (rule 11): the truth about its own code, no alert, not counted.
+        hidden = own.quarantined_at is not None
         audit.record(
-            "code_check.quarantined",
+            "code_check.not_shown_own",
             actor=member.user,
             target=establishment,
-            detail={"member_id": member.pk, "disclosure_id": hidden.pk},
+            detail={
+                "member_id": member.pk,
+                "disclosure_id": own.pk,
+                "why": "quarantined" if hidden else "held",
+            },
         )
+        if hidden:
+            message = _(
+                "この紹介コードの応募者は、「心当たりがない」とのご報告により、"
+                "ハローワークで確認中です。確認の結果はお知らせします。"
+            )
+        else:
+            message = _(
+                "この紹介コードは貴事業所の応募者のものです。応募者の情報は、"
+                "%(time)s ごろから求人者マイページに表示されます。"
+            ) % {"time": formats.time_format(timezone.localtime(own.visible_at), "H:i")}
         return CodeCheckAnswer(
             ok=False,
             disclosure=None,
-            message=_(
-                "この紹介コードの応募者は、「心当たりがない」とのご報告により、"
-                "ハローワークで確認中です。確認の結果はお知らせします。"
-            ),
+            message=message,
             remaining_member=left.member,
             remaining_establishment=left.establishment,
         )

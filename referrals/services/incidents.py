@@ -321,7 +321,13 @@ def alert_resolve(*, alert: Alert, supervisor: StaffMember, note: str) -> Alert:
         raise ValidationError(_("このアラートは解決済みです。"))
     if (
         alert.kind == AlertKind.MISDELIVERY_REPORT
-        and MisdeliveryReport.objects.filter(alert=alert, decision="").exists()
+        and MisdeliveryReport.objects.filter(
+            alert=alert,
+            decision="",
+            disclosure__quarantined_at__isnull=False,
+            disclosure__retracted_at__isnull=True,
+            disclosure__erased_at__isnull=True,
+        ).exists()
     ):
         # Rule 11: closing it by hand would leave the applicant hidden with nobody deciding.
         raise ValidationError(
@@ -464,6 +470,10 @@ def _escalate_retraction(request: RetractionRequest) -> None:
                 "requested_at": timezone.localtime(request.requested_at),
                 "minutes": settings.RETRACTION_ESCALATION_MINUTES,
                 "url": settings.SITE_URL + reverse("retraction_detail", args=[request.pk]),
+                # Hidden on the employer's report (rule 11): it does not stay shown.
+                "hidden": Disclosure.objects.filter(
+                    referral=referral, quarantined_at__isnull=False
+                ).exists(),
             },
         )
     request.escalated_at = timezone.now()

@@ -57,6 +57,16 @@ def _require_retraction_checker(
         )
 
 
+def retraction_checker_refusal(supervisor: StaffMember, request: RetractionRequest) -> str:
+    """Why this supervisor may not decide this retraction request, for the screens to say
+    before anything is pressed; "" when they may."""
+    try:
+        _require_retraction_checker(supervisor, request.referral, request)
+    except PermissionDenied as refusal:
+        return str(refusal)
+    return ""
+
+
 def _pending_retraction(referral: ReferralLetter) -> RetractionRequest:
     request = (
         RetractionRequest.objects.select_for_update()

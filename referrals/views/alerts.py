@@ -81,7 +81,10 @@ def _page(
 ) -> HttpResponse:
     alert = get_object_or_404(
         selectors.alerts_for_staff(staff=request.staff).select_related(
-            "referral__consultation__seeker", "misdelivery_report__decided_by__user"
+            "referral__consultation__seeker",
+            "misdelivery_report__decided_by__user",
+            "misdelivery_report__disclosure",
+            "staff__user",
         ),
         pk=pk,
     )

@@ -98,6 +98,9 @@ def _statement_page(
         more_postings=more,
         stated=stated,
         barred=barred,
+        # Sending back needs no statement: only the maker is barred from it too.
+        reject_barred=bool(barred)
+        and bool(services.checker_refusal(request.staff, referral, stating=False)),
         reject_form=reject_form or ReasonForm(seeker_id=seeker_id),
     )
     return render(request, "referrals/approval_statement.html", context, status=status)
@@ -165,6 +168,9 @@ def approval_approve(request: StaffRequest, pk: int) -> HttpResponse:
     ApprovalStatement.STATEMENT_MINUTES. Without one (a skipped step, another
     supervisor's, too old, tampered), back to step 1."""
     referral = _pending(request, pk)
+    if services.checker_refusal(request.staff, referral):
+        # Barred since the statement (e.g. opened the clerk's record): said on the page.
+        return _statement_page(request, referral, status=403)
     form = ApproveForm(request.POST, seeker_id=referral.consultation.seeker_id)
     statement = (
         selectors.fresh_statement(
@@ -209,6 +215,8 @@ def approval_approve(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def approval_reject(request: StaffRequest, pk: int) -> HttpResponse:
     referral = _pending(request, pk)
+    if services.checker_refusal(request.staff, referral, stating=False):
+        return _statement_page(request, referral, status=403)  # said on the page
     form = ReasonForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):

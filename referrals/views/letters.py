@@ -228,10 +228,18 @@ def referral_void(request: StaffRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):
-            services.referral_void(
+            voided = services.referral_void(
                 referral=referral, staff=request.staff, reason=form.cleaned_data["reason"]
             )
-            messages.success(request, _("紹介状を取り消しました。紹介コードは残ります。"))
+            if voided.code is None:  # a draft or a letter waiting for approval: never issued
+                messages.success(
+                    request,
+                    _(
+                        "紹介状の作成を取り消しました。発行前のため、求人者には何も送られていません。"
+                    ),
+                )
+            else:
+                messages.success(request, _("紹介状を取り消しました。紹介コードは残ります。"))
             return redirect("referral_detail", pk=pk)
     return _page(request, pk, status=400, void_form=form)
 

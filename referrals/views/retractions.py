@@ -27,17 +27,14 @@ def _page(
     status: int = 200,
     **forms_: forms.Form,
 ) -> HttpResponse:
+    """The request read back; for a supervisor who may not decide it (the requester, the
+    referral's maker), why, in place of the buttons."""
     referral = retraction.referral
     seeker = referral.consultation.seeker
     disclosure = referral.disclosure
     views = selectors.employer_views_of(disclosure=disclosure)
     services.staff_view_record(
         staff=request.staff, seeker=seeker, screen="retraction", target=referral
-    )
-    own = request.staff.pk in (
-        retraction.requested_by_id,
-        referral.drafted_by_id,
-        referral.submitted_by_id,
     )
     context = {
         "retraction": retraction,
@@ -48,7 +45,7 @@ def _page(
         "disclosure": disclosure,
         "view_count": len(views),
         "first_view": views[0].at if views else None,
-        "own": own,
+        "refusal": services.retraction_checker_refusal(request.staff, retraction),
         "approve_form": forms_.get("approve_form") or ActionForm(seeker_id=seeker.pk),
         "reject_form": forms_.get("reject_form") or RejectRetractionForm(seeker_id=seeker.pk),
     }
@@ -67,6 +64,8 @@ def retraction_detail(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def retraction_approve(request: StaffRequest, pk: int) -> HttpResponse:
     retraction = _pending(request, pk)
+    if services.retraction_checker_refusal(request.staff, retraction):
+        return _page(request, retraction, status=403)  # said on the page; the service refuses too
     form = ActionForm(request.POST, seeker_id=retraction.referral.consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):
@@ -90,6 +89,8 @@ def retraction_approve(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def retraction_reject(request: StaffRequest, pk: int) -> HttpResponse:
     retraction = _pending(request, pk)
+    if services.retraction_checker_refusal(request.staff, retraction):
+        return _page(request, retraction, status=403)  # said on the page; the service refuses too
     form = RejectRetractionForm(request.POST, seeker_id=retraction.referral.consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):
@@ -98,6 +99,17 @@ def retraction_reject(request: StaffRequest, pk: int) -> HttpResponse:
                 supervisor=request.staff,
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, _("撤回の依頼を却下しました。応募者は表示されたままです。"))
+            if retraction.referral.disclosure.quarantined_at is not None:
+                messages.success(
+                    request,
+                    _(
+                        "撤回の依頼を却下しました。応募者は求人者の報告により非表示のままです。"
+                        "正しい紹介なら、アラートの画面から再表示してください。"
+                    ),
+                )
+            else:
+                messages.success(
+                    request, _("撤回の依頼を却下しました。応募者は表示されたままです。")
+                )
             return redirect("approval_queue")
     return _page(request, retraction, status=400, reject_form=form)

@@ -45,10 +45,12 @@ from referrals.models import (
     Disclosure,
     DisplayReadback,
     Incident,
+    MisdeliveryReport,
     PostingInterest,
     ReferralLetter,
     RetractionRequest,
 )
+from referrals.services import containment, incidents
 from tests import factories
 
 REFUSED = (ValidationError, PermissionDenied)
@@ -245,10 +247,12 @@ class ReferralMachine(RuleBasedStateMachine):
             self.expect_trace(grew=caught)
             event(f"{name}: refused" + (" (caught mismatch)" if caught else ""))
             TALLY["refused"] += 1
+            TALLY[f"{name} refused"] += 1
             return None
         self.expect_trace(grew=True)
         event(f"{name}: done")
         TALLY["done"] += 1
+        TALLY[f"{name} done"] += 1
         return result
 
     # -- the counter ----------------------------------------------------------------
@@ -586,14 +590,59 @@ class ReferralMachine(RuleBasedStateMachine):
             assert answer.disclosure.referral_code == codes.parse(code)
 
     @precondition(lambda self: Disclosure.objects.exists())
-    @rule(disclosure=index, member=index)
-    def misdelivery(self, disclosure, member):
-        self.call(
+    @rule(
+        disclosure=index,
+        member=index,
+        aim=st.booleans(),
+        then_restore=st.booleans(),
+        supervisor=index,
+    )
+    def misdelivery(self, disclosure, member, aim, then_restore, supervisor):
+        """An employer's report; with `then_restore`, a supervisor decides on it at once
+        (a report comes late in a run, and a decision must get its turn too)."""
+        disclosure = pick(self.disclosures(), disclosure)
+        own = [m for m in self.members if m.establishment_id == disclosure.establishment_id]
+        if aim:  # past the hold, when the employer can see it
+            self.traveller.shift(datetime.timedelta(minutes=11))
+        report = self.call(
             "misdelivery_report",
             lambda: services.misdelivery_report(
-                disclosure=pick(self.disclosures(), disclosure),
-                member=pick(self.members, member),
+                disclosure=disclosure,
+                member=pick(own if aim and own else self.members, member),
                 note="",
+            ),
+        )
+        if report is not None and then_restore:
+            self.restore(0, supervisor, aim=aim, note="正しい")
+
+    @precondition(lambda self: MisdeliveryReport.objects.exists())
+    @rule(report=index, supervisor=index, aim=st.booleans(), note=st.sampled_from(["正しい", ""]))
+    def restore(self, report, supervisor, aim, note):
+        """Rule 11: a supervisor other than the maker finds the report mistaken."""
+        reports = MisdeliveryReport.objects.order_by("pk")
+        undecided = reports.filter(decision="")
+        report = pick(list(undecided if aim and undecided.exists() else reports), report)
+        referral = report.disclosure.referral
+        makers = containment.referral_makers(referral)
+        self.call(
+            "misdelivery_restore",
+            lambda: containment.misdelivery_restore(
+                disclosure=report.disclosure,
+                supervisor=self.checker(referral, supervisor, aim, not_ids=makers),
+                note=note,
+            ),
+        )
+
+    @precondition(lambda self: Alert.objects.filter(resolved_at__isnull=True).exists())
+    @rule(alert=index, supervisor=index)
+    def resolve_an_alert_by_hand(self, alert, supervisor):
+        alert = pick(list(Alert.objects.filter(resolved_at__isnull=True).order_by("pk")), alert)
+        self.call(
+            "alert_resolve",
+            lambda: incidents.alert_resolve(
+                alert=alert,
+                supervisor=self.colleague(alert.office_id, supervisor, checker=True),
+                note="確認した",
             ),
         )
 
@@ -699,7 +748,38 @@ class ReferralMachine(RuleBasedStateMachine):
                 assert disclosure.establishment_id == establishment.pk
                 assert disclosure.visible_at <= now
                 assert disclosure.recalled_at is None and disclosure.retracted_at is None
+                assert disclosure.quarantined_at is None, "a reported applicant is shown"
                 assert disclosure.referral.status == "issued"
+
+    @invariant()
+    def a_report_hides_until_decided_and_its_alert_closes_with_the_decision(self):
+        """Rules 11 and 12: reported and undecided, the applicant is hidden and its critical
+        alert open; decided, the alert closed itself with that decision, and a restore was
+        made by a supervisor or manager of the office who neither made nor submitted it."""
+        for report in MisdeliveryReport.objects.select_related(
+            "disclosure__referral__consultation", "alert", "decided_by"
+        ):
+            disclosure, alert = report.disclosure, report.alert
+            assert alert.kind == "misdelivery_report" and alert.severity == "critical"
+            if not report.decision:
+                assert disclosure.quarantined_at is not None, "reported but still shown"
+                assert alert.resolved_at is None, "the report's alert closed undecided"
+                continue
+            assert alert.resolved_at is not None and alert.settled_by == report.decision
+            if report.decision == "restored":
+                referral = disclosure.referral
+                assert disclosure.quarantined_at is None or disclosure.retracted_at is not None
+                assert report.decided_by.can_approve
+                assert report.decided_by.office_id == referral.consultation.office_id
+                assert report.decided_by_id not in (
+                    referral.drafted_by_id,
+                    referral.submitted_by_id,
+                )
+        for disclosure in Disclosure.objects.filter(
+            quarantined_at__isnull=False, retracted_at__isnull=True
+        ):
+            assert MisdeliveryReport.objects.filter(disclosure=disclosure, decision="").exists()
+        assert not Alert.objects.filter(settled_by__gt="", resolved_at__isnull=True).exists()
 
     @invariant()
     def codes_are_unique_and_forever(self):
@@ -751,6 +831,10 @@ def test_no_sequence_of_actions_breaks_the_invariants(capsys):
     with capsys.disabled():
         sys.stdout.write(
             f"\nstate machine: {TALLY['examples']} examples, {TALLY['steps']} steps, "
-            f"{TALLY['done']} service calls done and {TALLY['refused']} refused; "
+            f"{TALLY['done']} service calls done and {TALLY['refused']} refused "
+            f"({TALLY['misdelivery_report done']} reports, "
+            f"{TALLY['misdelivery_restore done']} restores "
+            f"({TALLY['misdelivery_restore refused']} refused), "
+            f"{TALLY['retraction_approve done']} retractions); "
             "the invariants held after every step\n"
         )

@@ -89,6 +89,28 @@ def test_the_read_back_in_large_type_and_the_keypad(tablet, readback, seeker_a):
     assert AuditEvent.objects.filter(action="display.readback_shown").count() == 1
 
 
+@pytest.mark.parametrize("then", ["voided", "submitted"])
+def test_a_letter_no_longer_a_draft_leaves_the_display(tablet, readback, alice, seeker_a, then):
+    """The display says what confirming will do: once the letter is voided or sent for
+    approval, nobody will confirm it there, and the screen clears (issue 14)."""
+    if then == "voided":
+        services.referral_void(referral=readback.referral, staff=alice, reason="取り違え")
+    else:
+        services.referral_submit(referral=readback.referral, staff=alice)
+    page = tablet.get(reverse("display_home")).text
+    assert seeker_a.name not in page and "求人者マイページに送られます" not in page
+    assert "お待ちください" in page
+    poll = tablet.get(reverse("display_screen"), {"showing": readback.pk})
+    assert poll.status_code == 200 and seeker_a.name not in poll.text
+    answer = tablet.post(
+        reverse("display_answer"),
+        {"readback": readback.pk, "answer": "apply", "year": "1990", "month": "5", "day": "17"},
+    )
+    assert answer["Location"].endswith("?answered=expired")
+    readback.refresh_from_db()
+    assert readback.answered_at is None
+
+
 def test_the_seeker_confirms_with_the_keypad_in_any_era(tablet, readback, alice, seeker_a):
     response = tablet.post(
         reverse("display_answer"),

@@ -195,6 +195,60 @@ def test_the_requester_sees_no_approve_button_and_is_refused(world, alice, bob):
     assert RetractionRequest.objects.get(pk=request.pk).status == "pending"
 
 
+def assert_refused_on_the_page(response, reason):
+    assert response.status_code == 403
+    assert reason in response.text
+    assert f'href="{reverse("approval_queue")}"' in response.text  # a way back
+    assert "窓口トップ" in response.text  # the counter's layout
+    assert "このページは表示できません" not in response.text  # not the bare 403 page
+
+
+def test_the_requester_is_told_why_on_the_page_and_nothing_changes(world, alice):
+    """Issue 14: a refused decision shows its reason on the counter's own page."""
+    request, waiting = world["request"], world["waiting"]
+    alice.role = StaffRole.SUPERVISOR
+    alice.save()
+    asker = client_for(alice.user)
+    reason = "自分が依頼した撤回は承認できません"
+    assert reason in asker.get(reverse("retraction_detail", args=[request.pk])).text
+    approve = asker.post(
+        reverse("retraction_approve", args=[request.pk]), {"seeker": world["seeker"].pk}
+    )
+    assert_refused_on_the_page(approve, reason)
+    reject = asker.post(
+        reverse("retraction_reject", args=[request.pk]),
+        {"seeker": world["seeker"].pk, "reason": "正しい紹介"},
+    )
+    assert_refused_on_the_page(reject, reason)
+    assert RetractionRequest.objects.get(pk=request.pk).status == "pending"
+    waiting.refresh_from_db()
+    assert waiting.status == "issued" and waiting.disclosure.seeker_name
+    assert Incident.objects.count() == 1  # the fixture's own
+    assert not AuditEvent.objects.filter(
+        action__in=["referral.retracted", "referral.retraction_rejected"],
+        target_id=str(waiting.pk),
+    ).exists()
+
+
+def test_the_maker_is_told_why_on_the_page(no_hold, bob, seeker_a, posting_d, koriyama):
+    referral = issue_in_person(seeker_a, bob, posting_d)  # the supervisor made this one
+    clerk = factories.StaffMemberFactory(office=koriyama)
+    request = services.referral_retract(referral=referral, staff=clerk, reason="誤り")
+    approve = client_for(bob.user).post(
+        reverse("retraction_approve", args=[request.pk]), {"seeker": seeker_a.pk}
+    )
+    assert_refused_on_the_page(approve, "自分が作成した紹介の撤回は承認できません")
+    assert RetractionRequest.objects.get(pk=request.pk).status == "pending"
+    assert not Incident.objects.exists()
+
+
+def test_a_retracted_letters_page_says_what_happened(world, alice):
+    referral = world["incident"].referral
+    page = client_for(alice.user).get(reverse("referral_detail", args=[referral.pk])).text
+    assert "に撤回しました（求人者マイページの氏名・カナ・年齢は消去済み）" in page
+    assert "確認すると" not in page and "から表示中" not in page
+
+
 def test_a_stale_screen_cannot_retract_another_seeker(world, alice, bob, koriyama):
     other = factories.JobSeekerFactory(office=koriyama)
     supervisor = client_for(bob.user)

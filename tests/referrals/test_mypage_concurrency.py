@@ -93,3 +93,32 @@ def test_concurrent_additions_stop_at_ten_members(dave, establishment_c):
         EmployerMember.objects.filter(establishment=establishment_c, user__is_active=True).count()
         == Establishment.MAX_MEMBERS
     )
+
+
+def test_a_restore_and_the_retraction_s_approval_at_once_end_in_one_decision(
+    no_hold, alice, seeker_a, posting_c, dave, koriyama
+):
+    """Rule 11: both lock the referral first, so neither deadlocks; the retraction waiting
+    for its second supervisor wins, and the restore is refused with the reason (the request
+    waits, or the report was decided by it)."""
+    from django.core.exceptions import PermissionDenied
+
+    from hellowork.models import StaffRole
+    from referrals.models import MisdeliveryReport
+    from referrals.services import containment
+    from tests.referrals.helpers import issue_in_person
+
+    bob, frank = (
+        factories.StaffMemberFactory(office=koriyama, role=StaffRole.SUPERVISOR) for _ in "bf"
+    )
+    disclosure = issue_in_person(seeker_a, alice, posting_c).disclosure
+    services.misdelivery_report(disclosure=disclosure, member=dave, note="")
+    services.referral_retract(referral=disclosure.referral, staff=alice, reason="誤り")
+    work = [
+        lambda: containment.misdelivery_restore(disclosure=disclosure, supervisor=bob, note="x"),
+        lambda: services.retraction_approve(referral=disclosure.referral, supervisor=frank),
+    ]
+    restored, approved = run_together(2, lambda i: work[i]())
+    assert isinstance(restored, PermissionDenied | ValidationError), restored
+    assert not isinstance(approved, Exception), approved
+    assert MisdeliveryReport.objects.get().decision == "retracted"

@@ -379,11 +379,27 @@ def test_a_voided_letter_without_a_disclosure_is_a_mismatch(
     assert Alert.objects.get(kind="code_mismatch").detail["reason"] == "voided"
 
 
-def test_a_code_still_in_its_hold_is_a_mismatch(alice, dave, seeker_a, posting_c):
+def test_an_own_code_still_in_its_hold_says_when_it_shows_and_alerts_nobody(
+    alice, dave, seeker_a, posting_c
+):
     referral = issue_in_person(seeker_a, alice, posting_c)
+    visible_at = timezone.localtime(referral.disclosure.visible_at)
     answer = services.code_check(member=dave, code=referral.code)
+    assert not answer.ok and answer.disclosure is None
+    assert "貴事業所の応募者のものです" in answer.message
+    assert visible_at.strftime("%H:%M") in answer.message
+    assert seeker_a.name not in answer.message
+    assert not Alert.objects.exists() and not CodeCheck.objects.exists()  # not counted
+    event = AuditEvent.objects.get(action="code_check.not_shown_own")
+    assert event.detail["why"] == "held"
+
+
+def test_another_establishments_code_in_its_hold_is_a_mismatch(alice, erin, seeker_a, posting_c):
+    referral = issue_in_person(seeker_a, alice, posting_c)
+    answer = services.code_check(member=erin, code=referral.code)
     assert not answer.ok and answer.message == NEUTRAL()
-    assert Alert.objects.get(kind="code_mismatch").detail["reason"] == "held"
+    alert = Alert.objects.get(kind="code_mismatch")
+    assert alert.detail["reason"] == "other_establishment" and alert.severity == "critical"
 
 
 def unknown_code():

@@ -18,6 +18,7 @@ from referrals.models import (
     PostingInterest,
     ReferralLetter,
 )
+from referrals.timeline import referral_timeline
 from tests import factories
 from tests.conftest import client_for
 from tests.referrals.helpers import consult, desk_display, issue_in_person, pending, seeker_confirms
@@ -741,8 +742,176 @@ def test_alerts_hide_a_posting_another_letter_of_the_seeker_waits_on(
     for _ in range(3):  # locked: a critical alert naming the letter
         with pytest.raises(ValidationError):
             services.referral_confirm_in_session(referral=first, staff=alice, posting_digits="0000")
-    services.referral_void(referral=first, staff=alice, reason="作り直し")  # settles it
+    # The clerk's own void does not close the alert about the letter (rule 12).
+    services.referral_void(referral=first, staff=alice, reason="作り直し")
     services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
     page = client_for(bob.user).get(reverse("alert_list")).text
-    assert Alert.objects.get(kind="referral_locked", referral=first).settled_by == "voided"
+    assert Alert.objects.get(kind="referral_locked", referral=first).resolved_at is None
     assert posting_c.number not in page and "確認（承認）が済むまで表示しません" in page
+
+
+# -- words that match the state (issue 14) ----------------------------------------------------
+
+
+def test_a_letter_waiting_for_approval_says_what_approval_will_do(alice, bob, seeker_a, posting_c):
+    referral = pending(seeker_a, alice, posting_c)
+    page = client_for(alice.user).get(reverse("referral_detail", args=[referral.pk])).text
+    assert "承認されると" in page and "求人者マイページに送られます" in page
+    assert "確認すると" not in page  # nobody confirms it at the counter any more
+    readback = client_for(bob.user).post(
+        reverse("approval_detail", args=[referral.pk]),
+        {
+            "seeker": seeker_a.pk,
+            "action": "state",
+            "source": "callback",
+            "stated_posting_number": posting_c.number,
+        },
+    )
+    assert readback.status_code == 200 and "承認して紹介状を発行" in readback.text
+    assert "承認されると" in readback.text and "確認すると" not in readback.text
+
+
+def test_voiding_a_draft_speaks_of_no_code(counter, consultation, posting_c, seeker_a):
+    counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting_c.pk},
+    )
+    referral = ReferralLetter.objects.get()
+    draft_page = counter.get(reverse("referral_detail", args=[referral.pk])).text
+    assert "発行前のため紹介コードはまだなく" in draft_page
+    assert "取り消しても紹介コードは消えません" not in draft_page
+    voided = counter.post(
+        reverse("referral_void", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "reason": "取り違え"},
+        follow=True,
+    )
+    referral.refresh_from_db()
+    assert referral.status == "voided" and referral.code is None
+    assert "紹介状の作成を取り消しました" in voided.text
+    for untrue in ["紹介コードは残ります", "紹介コードは消えません", "確認すると", "None"]:
+        assert untrue not in voided.text, untrue
+    assert (
+        "発行前に取り消しました（紹介コードはなく、求人者には何も送られていません）" in voided.text
+    )
+
+
+def test_voiding_an_issued_letter_still_says_its_code_stays(counter, alice, seeker_a, posting_c):
+    referral = issue_in_person(seeker_a, alice, posting_c)
+    page = counter.get(reverse("referral_detail", args=[referral.pk])).text
+    assert "取り消しても紹介コードは消えません" in page
+    assert "発行前のため紹介コードはまだなく" not in page
+    voided = counter.post(
+        reverse("referral_void", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "reason": "辞退"},
+        follow=True,
+    )
+    assert "紹介状を取り消しました。紹介コードは残ります。" in voided.text
+    assert "紹介状の作成を取り消しました" not in voided.text
+    assert "発行前に取り消しました" not in voided.text
+
+
+def test_the_timeline_says_whether_a_voided_letter_had_a_code(alice, seeker_a, posting_c):
+    consultation = consult(seeker_a, alice, apply=[posting_c])
+    draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    services.referral_void(referral=draft, staff=alice, reason="作り直し")
+    (entry,) = [e for e in referral_timeline(referral=draft) if e.label == "紹介状を取消"]
+    assert "紹介コードなし" in entry.detail and "None" not in entry.detail
+    issued = issue_in_person(seeker_a, alice, posting_c)
+    services.referral_void(referral=issued, staff=alice, reason="辞退")
+    (entry,) = [e for e in referral_timeline(referral=issued) if e.label == "紹介状を取消"]
+    assert issued.code in entry.detail and "紹介コードなし" not in entry.detail
+
+
+def test_a_quarantined_applicant_is_not_said_to_be_shown(applicant_c, alice, dave):
+    services.misdelivery_report(disclosure=applicant_c, member=dave, note="")
+    page = (
+        client_for(alice.user).get(reverse("referral_detail", args=[applicant_c.referral_id])).text
+    )
+    assert "から非表示" in page and "から表示中" not in page
+
+
+def test_an_erased_applicant_is_not_said_to_be_shown(applicant_c, alice):
+    services.personal_data_erase(before=applicant_c.created_at + datetime.timedelta(seconds=1))
+    page = (
+        client_for(alice.user).get(reverse("referral_detail", args=[applicant_c.referral_id])).text
+    )
+    assert "保存期間を過ぎて表示を終え" in page and "から表示中" not in page
+
+
+# -- one count of letters (issue 14) ------------------------------------------------------------
+
+
+def test_the_counter_counts_a_consultations_letters_one_way(
+    counter, alice, seeker_a, posting_c, posting_d
+):
+    issued = issue_in_person(seeker_a, alice, posting_c)
+    first = issued.consultation
+    services.interest_record(consultation=first, posting=posting_d, decision="apply", staff=alice)
+    draft = services.referral_draft(consultation=first, posting=posting_d, staff=alice)
+    services.referral_void(referral=draft, staff=alice, reason="取り違え")
+    second = consult(seeker_a, alice, in_person=False)
+    home = counter.get(reverse("counter_home"))
+    (on_home,) = [c for c in home.context["consultations"] if c.pk == first.pk]
+    other_page = counter.get(reverse("consultation_detail", args=[second.pk]))
+    (as_candidate,) = other_page.context["merge_candidates"]
+    assert as_candidate.pk == first.pk
+    # One letter issued, one voided: both screens say 1, under the same label.
+    assert on_home.referral_count == as_candidate.referral_count == 1
+    assert "紹介状（取消を除く）" in home.text and "紹介状（取消を除く）" in other_page.text
+
+
+def test_the_dashboard_says_what_its_issue_counts_include(bob, koriyama):
+    supervisor = client_for(bob.user)
+    for url in [reverse("dashboard"), reverse("quarterly_report")]:
+        assert "撤回したものも含みます" in supervisor.get(url).text, url
+    manager = factories.StaffMemberFactory(office=koriyama, role="manager")
+    bureau = client_for(manager.user).get(reverse("dashboard_bureau")).text
+    assert "撤回したものも含みます" in bureau
+
+
+# -- a refused approval is said on the counter's page (issue 14) ---------------------------------
+
+
+def assert_refused_on_the_page(response, reason):
+    assert response.status_code == 403
+    assert reason in response.text
+    assert f'href="{reverse("approval_queue")}"' in response.text  # a way back
+    assert "窓口トップ" in response.text  # the counter's layout
+    assert "このページは表示できません" not in response.text  # not the bare 403 page
+
+
+def test_the_maker_cannot_send_back_their_own_letter_and_is_told_why(bob, seeker_a, posting_c):
+    referral = pending(seeker_a, bob, posting_c)
+    supervisor = client_for(bob.user)
+    page = supervisor.get(reverse("approval_detail", args=[referral.pk])).text
+    assert "自分が作成・記録した紹介は承認できません" in page
+    assert "理由を付けて差し戻す" not in page  # no button that would only be refused
+    refused = supervisor.post(
+        reverse("approval_reject", args=[referral.pk]), {"seeker": seeker_a.pk, "reason": "要確認"}
+    )
+    assert_refused_on_the_page(refused, "自分が作成・記録した紹介は承認できません")
+    referral.refresh_from_db()
+    assert referral.status == "pending_approval" and referral.rejection_reason == ""
+    assert not AuditEvent.objects.filter(action="referral.rejected").exists()
+
+
+def test_a_supervisor_who_read_the_record_after_stating_is_told_why_on_approve(
+    alice, bob, seeker_a, posting_c
+):
+    referral = pending(seeker_a, alice, posting_c)
+    statement = services.approval_statement_check(
+        referral=referral, supervisor=bob, stated_posting_number=posting_c.number, source="callback"
+    )
+    supervisor = client_for(bob.user)
+    supervisor.post(reverse("referral_open_record", args=[referral.pk]))
+    supervisor.get(reverse("referral_detail", args=[referral.pk]))  # the clerk's record
+    refused = supervisor.post(
+        reverse("approval_approve", args=[referral.pk]),
+        {"seeker": seeker_a.pk, "statement": statement.pk},
+    )
+    assert_refused_on_the_page(refused, "職員の記録")
+    referral.refresh_from_db()
+    assert referral.status == "pending_approval" and referral.code is None
+    assert not AuditEvent.objects.filter(action="referral.approved").exists()
+    # Sending it back needs no statement: still offered, and allowed.
+    assert "理由を付けて差し戻す" in refused.text
