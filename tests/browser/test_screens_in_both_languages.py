@@ -30,6 +30,14 @@ def world(alice, bob, dave, seeker_a, posting_c, posting_d, koriyama):
     )
     services.referral_retract(referral=mistaken, staff=alice, reason="別の事業所の求人と取り違えた")
     incident = services.retraction_approve(referral=mistaken, supervisor=bob)
+    # An applicant the employer reported (rule 11): hidden from it, a critical alert waiting.
+    stranger = factories.JobSeekerFactory(office=koriyama, name="伊藤 四郎", kana="イトウ シロウ")
+    reported = issue_in_person(
+        stranger, alice, factories.JobPostingFactory(establishment=posting_c.establishment)
+    ).disclosure
+    report = services.misdelivery_report(
+        disclosure=reported, member=dave, note="面接の予定を聞いていない方です"
+    )
     # At the desk: a letter the seeker confirmed (the clerk's digits next), then one whose
     # read-back waits on the display.
     confirmed_posting = factories.JobPostingFactory(
@@ -63,6 +71,8 @@ def world(alice, bob, dave, seeker_a, posting_c, posting_d, koriyama):
         "confirmed": confirmed,
         "on_display": on_display,
         "display": readback.display,
+        "reported": reported,
+        "report_alert": report.alert,
     }
 
 
@@ -148,6 +158,7 @@ def test_the_main_screens(browser, live_server, world, language):
     supervisor.shoot(f"counter-approval-readback-{language}")
     for path, name in [
         ("/counter/alerts/", "counter-alerts"),
+        (f"/counter/alerts/{world['report_alert'].pk}/", "counter-alert-decision"),
         (f"/counter/incidents/{world['incident'].pk}/", "counter-incident"),
         (f"/counter/incidents/{world['incident'].pk}/report/", "counter-incident-report"),
         ("/counter/dashboard/", "counter-dashboard"),
@@ -167,6 +178,7 @@ def test_the_main_screens(browser, live_server, world, language):
         (f"/mypage/applicants/{public_id}/result/", "mypage-result"),
         ("/mypage/code-check/", "mypage-code-check"),
         ("/mypage/notices/", "mypage-notices"),
+        (f"/mypage/applicants/{world['reported'].public_id}/", "mypage-applicant-hidden"),
     ]:
         employer.visit(path)
         assert employer.page.locator("html").get_attribute("lang") == language
