@@ -840,7 +840,7 @@ class AlertKind(models.TextChoices):
     CAUGHT_MISMATCH = "caught_mismatch", _("確認で止まった不一致")
     RETRACT_REORDER = "retract_reorder", _("取消直後の別事業所への再入力")
     REFERRAL_LOCKED = "referral_locked", _("確認の不一致が重なり紹介をロック")
-    CLERK_MISMATCHES = "clerk_mismatches", _("一人の職員の紹介で今日、不一致が重なった")
+    CLERK_MISMATCHES = "clerk_mismatches", _("一人の職員の紹介で、1日に不一致が重なった")
 
 
 class AlertSettlement(models.TextChoices):

@@ -155,11 +155,15 @@ def misdelivery_report_of(*, disclosure: Disclosure) -> MisdeliveryReport | None
 def quarantined_for_member(*, member: EmployerMember) -> QuerySet[Disclosure]:
     """The member's establishment's applicants hidden on its own report, waiting for Hello
     Work's decision (rule 11): shown as a notice, never with the applicant's data."""
-    return Disclosure.objects.filter(
-        establishment_id=member.establishment_id,
-        quarantined_at__isnull=False,
-        retracted_at__isnull=True,
-    ).order_by("-quarantined_at", "-pk")
+    return (
+        Disclosure.objects.filter(
+            establishment_id=member.establishment_id,
+            quarantined_at__isnull=False,
+            retracted_at__isnull=True,
+        )
+        .select_related("misdelivery_report")
+        .order_by("-quarantined_at", "-pk")
+    )
 
 
 def restored_for_member(*, member: EmployerMember) -> QuerySet[MisdeliveryReport]:

@@ -11,19 +11,21 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hellowork import audit
-from hellowork.models import StaffMember, StaffRole
+from hellowork.models import AuditEvent, StaffMember, StaffRole
 from referrals.models import (
     Alert,
     AlertKind,
     AlertSettlement,
     AlertSeverity,
     Confirmation,
+    Consultation,
     Disclosure,
     MisdeliveryDecision,
     MisdeliveryReport,
@@ -176,17 +178,53 @@ def alerts_notify_unsent(*, older_than_seconds: int = 60) -> int:
 # -- the decision on a misdelivery report (rule 11) ------------------------------------------
 
 
+# What a staff member did to a referral that makes them one of its makers (rule 4 and 11).
+HANDS = [
+    "referral.drafted",
+    "referral.submitted",
+    "referral.confirmed",
+    "referral.approved",
+    "referral.statement_matched",
+]
+
+
 def referral_makers(referral: ReferralLetter) -> set[int]:
-    """Everyone whose hands made this referral, none of whom may clear it on a report
-    (rule 11, as rule 4 bars them from checking it): who drafted and submitted it, held its
-    consultation, recorded the seeker's "apply", worked the desk at its confirmation, and
-    the supervisor who approved it."""
+    """The StaffMember ids of everyone whose hands made this referral, none of whom may
+    clear it on a report or decide its retraction (rules 4, 8 and 11): who drafted and
+    submitted it, held its consultation, recorded the seeker's "apply", worked the desk at
+    its confirmation, stated or approved it. Read from the rows and from the audit trail,
+    so a merge (which moves a referral to another consultation and folds twin interests)
+    or a send-back (which clears `submitted_by`) forgets nobody."""
+    chain, frontier = [referral.consultation_id], [referral.consultation_id]
+    while frontier:  # the consultations merged into this one, however deep
+        frontier = list(
+            Consultation.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
+        )
+        chain += frontier
+    holders = Consultation.objects.filter(pk__in=chain).values_list("staff_id", flat=True)
     recorders = PostingInterest.objects.filter(
-        consultation_id=referral.consultation_id, posting_id=referral.posting_id
+        consultation_id__in=chain, posting_id=referral.posting_id
     ).values_list("recorded_by_id", flat=True)
+    actors = AuditEvent.objects.filter(
+        Q(
+            action__in=HANDS,
+            target_type=ReferralLetter._meta.label_lower,
+            target_id=str(referral.pk),
+        )
+        | Q(
+            action="interest.recorded",
+            detail__consultation_id__in=chain,
+            detail__posting_number=referral.posting.number,
+        )
+        | Q(
+            action="consultation.opened",
+            target_type=Consultation._meta.label_lower,
+            target_id__in=[str(pk) for pk in chain],
+        )
+    ).values_list("actor_id", flat=True)
+    ids = {referral.drafted_by_id, referral.submitted_by_id, *holders, *recorders}
+    ids.update(StaffMember.objects.filter(user_id__in=actors).values_list("pk", flat=True))
     confirmation = Confirmation.objects.filter(referral_id=referral.pk).first()
-    ids = {referral.drafted_by_id, referral.submitted_by_id, referral.consultation.staff_id}
-    ids.update(recorders)
     if confirmation is not None:
         ids.update(
             [confirmation.maker_id, confirmation.operator_id, confirmation.confirmer_staff_id]

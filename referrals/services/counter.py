@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -600,15 +600,17 @@ def _record_caught_mismatch(
     detail = {"fields": fields, "posting_number": referral.posting.number, **(detail or {})}
     audit.record(action, actor=user, target=referral, detail=detail)
     office = referral.consultation.office
+    clerk_id = _clerk_behind(referral, actor, action, fields)
     _raise_alert(
         kind=AlertKind.CAUGHT_MISMATCH,
         office=office,
         actor=user,
         referral=referral,
-        detail={"action": action, **detail},
+        detail={"action": action, **detail, "clerk_id": clerk_id},
     )
     now = timezone.now()
-    _warn_of_a_clerks_mismatches(referral, now)
+    if clerk_id is not None:
+        _warn_of_a_clerks_mismatches(referral, clerk_id, now)
     count = max(
         caught_mismatches_today(seeker_id=referral.consultation.seeker_id, now=now),
         Alert.objects.filter(kind=AlertKind.CAUGHT_MISMATCH, referral=referral).count(),
@@ -633,31 +635,50 @@ def _record_caught_mismatch(
     )
 
 
-def _warn_of_a_clerks_mismatches(referral: ReferralLetter, now: datetime.datetime) -> None:
-    """Rule 12's warning: the checks stopped CLERK_MISMATCH_WARNING letters drafted by one
-    clerk today, for more than one seeker (one seeker's misses are rule 3b's lock). Raised
-    once per clerk and day; the clerk's row is locked so two desks cannot raise it twice."""
-    clerk = StaffMember.objects.select_for_update().get(pk=referral.drafted_by_id)
+def _clerk_behind(
+    referral: ReferralLetter, actor: StaffMember | None, action: str, fields: list[str]
+) -> int | None:
+    """Whose input a caught mismatch stopped, for rule 12's warning: the clerk who typed
+    the digits, or the clerk who drafted the posting the seeker said was not theirs. None
+    when it could be someone else's slip: a birth date (the seeker's typing) or a
+    supervisor's statement (the supervisor's hearing; and a supervisor must not be able to
+    raise warnings about a clerk with wrong statements)."""
+    if action == "referral.confirmation_refused" and actor is not None:
+        return actor.pk
+    if action == "referral.display_refused" and "seeker_declined" in fields:
+        return referral.drafted_by_id
+    return None
+
+
+def _warn_of_a_clerks_mismatches(
+    referral: ReferralLetter, clerk_id: int, now: datetime.datetime
+) -> None:
+    """Rule 12's warning: CLERK_MISMATCH_WARNING caught mismatches of one clerk's input
+    today (`_clerk_behind`), for more than one seeker (one seeker's misses are rule 3b's
+    lock). Once per clerk and day: writers are serialised by the audit chain's lock, which
+    `_record_caught_mismatch` already holds (a row lock taken after it could deadlock)."""
     today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     if Alert.objects.filter(
-        kind=AlertKind.CLERK_MISMATCHES, staff=clerk, created_at__gte=today_start
+        kind=AlertKind.CLERK_MISMATCHES, staff_id=clerk_id, created_at__gte=today_start
     ).exists():
         return
-    misses = Alert.objects.filter(
-        kind=AlertKind.CAUGHT_MISMATCH,
-        referral__drafted_by=clerk,
-        created_at__gte=today_start,
-    ).aggregate(
-        count=Count("pk"), seekers=Count("referral__consultation__seeker_id", distinct=True)
-    )
-    if misses["count"] < CLERK_MISMATCH_WARNING or misses["seekers"] < 2:
+    misses = [
+        seeker_id
+        for detail, seeker_id in Alert.objects.filter(
+            kind=AlertKind.CAUGHT_MISMATCH,
+            office_id=referral.consultation.office_id,
+            created_at__gte=today_start,
+        ).values_list("detail", "referral__consultation__seeker_id")
+        if detail.get("clerk_id") == clerk_id
+    ]
+    if len(misses) < CLERK_MISMATCH_WARNING or len(set(misses)) < 2:
         return
     _raise_alert(
         kind=AlertKind.CLERK_MISMATCHES,
         office=referral.consultation.office,
         actor=None,
-        staff=clerk,
-        detail={"caught_mismatches": misses["count"], "seekers": misses["seekers"]},
+        staff=StaffMember.objects.get(pk=clerk_id),
+        detail={"caught_mismatches": len(misses), "seekers": len(set(misses))},
     )
 
 

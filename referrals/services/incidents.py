@@ -43,6 +43,7 @@ from referrals.models import (
     SelfInspectionAnswer,
     SelfInspectionItem,
 )
+from referrals.services import containment
 from referrals.services._shared import _require_active_staff, _require_office, _require_own
 from referrals.services.employer import NOTE_MAX_LENGTH
 
@@ -71,6 +72,27 @@ def _require_handler(staff: StaffMember, office_id: int) -> None:
     _require_office(staff, office_id)
     if not staff.can_approve:
         raise PermissionDenied(_("この操作は統括官または所長だけが行えます。"))
+
+
+def alert_handle_refusal(staff: StaffMember, alert: Alert) -> str:
+    """Why this supervisor may not acknowledge or resolve this alert, for the alert's page
+    to say before anything is pressed; "" when they may. Nobody closes an alert about
+    their own work (rules 4 and 12): the referral it points at was in their hands
+    (`containment.referral_makers`), or it names them (a clerk's repeated mismatches)."""
+    if alert.staff_id is not None and alert.staff_id == staff.pk:
+        return _("自分についてのアラートは確認・解決できません。別の統括官に依頼してください。")
+    if alert.referral is not None and staff.pk in containment.referral_makers(alert.referral):
+        return _(
+            "自分が作成・確認した紹介のアラートは確認・解決できません。別の統括官に依頼してください。"
+        )
+    return ""
+
+
+def _require_alert_handler(staff: StaffMember, alert: Alert) -> None:
+    _require_handler(staff, alert.office_id)
+    refusal = alert_handle_refusal(staff, alert)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def _format_date(day: datetime.date) -> str:
@@ -288,9 +310,10 @@ def _locked_alert(alert: Alert) -> Alert:
 
 @transaction.atomic
 def alert_acknowledge(*, alert: Alert, supervisor: StaffMember) -> Alert:
-    """A supervisor has seen the alert and is looking into it."""
+    """A supervisor has seen the alert and is looking into it. Refused to anyone the
+    alert is about (`alert_handle_refusal`)."""
     alert = _locked_alert(alert)
-    _require_handler(supervisor, alert.office_id)
+    _require_alert_handler(supervisor, alert)
     if alert.resolved_at is not None:
         raise ValidationError(_("このアラートは解決済みです。"))
     if alert.acknowledged_at is not None:
@@ -304,9 +327,11 @@ def alert_acknowledge(*, alert: Alert, supervisor: StaffMember) -> Alert:
 
 @transaction.atomic
 def alert_resolve(*, alert: Alert, supervisor: StaffMember, note: str) -> Alert:
-    """Closes the alert with what was done (acknowledging it too, if nobody had)."""
+    """Closes the alert with what was done (acknowledging it too, if nobody had). Refused
+    to anyone the alert is about (`alert_handle_refusal`), and for an employer's report
+    whose applicant is hidden: that closes only by its decision (rule 11)."""
     alert = _locked_alert(alert)
-    _require_handler(supervisor, alert.office_id)
+    _require_alert_handler(supervisor, alert)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("何を確認し、どう対応したかを入力してください。")})

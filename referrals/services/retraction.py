@@ -43,7 +43,9 @@ def _require_retraction_checker(
     supervisor: StaffMember, referral: ReferralLetter, request: RetractionRequest
 ) -> None:
     """A supervisor or manager of the referral's office who neither asked for the
-    retraction nor made the referral: nobody checks their own work."""
+    retraction nor had a hand in the referral (`containment.referral_makers`: drafted,
+    submitted, held the consultation, recorded the "apply", worked the desk, stated or
+    approved it): nobody checks their own work, either way."""
     _require_office(supervisor, referral.consultation.office_id)
     if not supervisor.can_approve:
         raise PermissionDenied(_("撤回を承認できるのは統括官または所長です。"))
@@ -51,9 +53,9 @@ def _require_retraction_checker(
         raise PermissionDenied(
             _("自分が依頼した撤回は承認できません。別の統括官に依頼してください。")
         )
-    if supervisor.pk in (referral.drafted_by_id, referral.submitted_by_id):
+    if supervisor.pk in containment.referral_makers(referral):
         raise PermissionDenied(
-            _("自分が作成した紹介の撤回は承認できません。別の統括官に依頼してください。")
+            _("自分が作成・確認した紹介の撤回は判断できません。別の統括官に依頼してください。")
         )
 
 

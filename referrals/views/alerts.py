@@ -106,6 +106,7 @@ def _page(
         "restore_form": forms_.get("restore_form") or MisdeliveryRestoreForm(),
         "report": report,
         "restore_barred": report and containment.restore_refusal(request.staff, report),
+        "handle_barred": incidents.alert_handle_refusal(request.staff, alert),
     }
     return render(request, "referrals/alert_detail.html", context, status=status)
 
@@ -126,6 +127,8 @@ def _scoped(request: StaffRequest, pk: int) -> Alert:
 @require_POST
 def alert_acknowledge(request: StaffRequest, pk: int) -> HttpResponse:
     alert = _scoped(request, pk)
+    if incidents.alert_handle_refusal(request.staff, alert):
+        return _page(request, pk, status=403)  # said on the page; the service refuses too
     form = forms.Form(request.POST)
     try:
         incidents.alert_acknowledge(alert=alert, supervisor=request.staff)
@@ -143,6 +146,8 @@ def alert_acknowledge(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def alert_resolve(request: StaffRequest, pk: int) -> HttpResponse:
     alert = _scoped(request, pk)
+    if incidents.alert_handle_refusal(request.staff, alert):
+        return _page(request, pk, status=403)  # said on the page; the service refuses too
     form = AlertResolveForm(request.POST)
     if form.is_valid():
         with refusals_onto(form):

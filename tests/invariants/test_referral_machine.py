@@ -832,7 +832,8 @@ def test_no_sequence_of_actions_breaks_the_invariants(capsys):
         sys.stdout.write(
             f"\nstate machine: {TALLY['examples']} examples, {TALLY['steps']} steps, "
             f"{TALLY['done']} service calls done and {TALLY['refused']} refused "
-            f"({TALLY['misdelivery_report done']} reports, "
+            f"({TALLY['misdelivery_report done']} reports of "
+            f"{TALLY['misdelivery_report done'] + TALLY['misdelivery_report refused']}, "
             f"{TALLY['misdelivery_restore done']} restores "
             f"({TALLY['misdelivery_restore refused']} refused), "
             f"{TALLY['retraction_approve done']} retractions); "

@@ -480,7 +480,7 @@ def test_a_clerk_s_repeated_caught_mismatches_raise_one_warning_a_day(
     listing = client_for(bob.user).get(reverse("alert_list")).text
     assert f"#{warning.pk}" in listing
     page = client_for(bob.user).get(reverse("alert_detail", args=[warning.pk])).text
-    assert f"{alice.user.name}さんが作成した紹介状の確認で、今日5回（求職者5人）" in page
+    assert f"{alice.user.name}さんの入力や作成した紹介状の確認で、5回（求職者5人）" in page
 
 
 def test_one_seeker_s_misses_are_the_lock_not_the_clerk_warning(alice, seeker_a, posting_c):
@@ -655,3 +655,14 @@ def test_counter_pages_never_say_a_hidden_applicant_is_shown(
         follow=True,
     )
     assert "非表示のままです" in rejected.text and "表示されたままです" not in rejected.text
+
+
+def test_after_a_restore_the_pages_say_it_was_hidden_and_shown_again(reported, alice, bob):
+    containment.misdelivery_restore(disclosure=reported, supervisor=bob, note="正しい")
+    letter = client_for(alice.user).get(reverse("referral_detail", args=[reported.referral_id]))
+    assert "求人者の報告で非表示にした後" in letter.text and "に再表示" in letter.text
+    english = client_for(bob.user)
+    english.cookies["django_language"] = "en"
+    page = english.get(reverse("alert_detail", args=[Alert.objects.get().pk])).text
+    assert "Report checked and applicant shown again" in page
+    assert "自動で解決" not in page  # the stored note is Japanese; the page says it in English

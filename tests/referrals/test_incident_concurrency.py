@@ -91,3 +91,44 @@ def test_alert_resolved_twice_at_once_keeps_one_note(applicant_c, erin, bob, kor
     assert outcomes.count("ok") == 1
     alert.refresh_from_db()
     assert alert.resolution_note in ("一人目", "二人目")
+
+
+def test_a_self_inspection_and_a_caught_mismatch_of_the_same_clerk_at_once(
+    alice, seeker_a, posting_c, monkeypatch
+):
+    """Rule 12's warning takes no row lock after the audit chain's (a deadlock with the
+    check sheet, which locks the clerk's row first): both go through."""
+    import threading
+    import time
+
+    from django.core.exceptions import ValidationError
+
+    from referrals.models import SelfInspectionItem
+    from tests.referrals.helpers import consult, seeker_confirms
+
+    SelfInspectionItem.objects.create(text="読み上げた", active=True)
+    answers = {item.pk: True for item in SelfInspectionItem.objects.filter(active=True)}
+    consultation = consult(seeker_a, alice, apply=[posting_c])
+    draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    seeker_confirms(draft, alice)
+    month = incidents.inspection_month
+    marker = threading.local()
+
+    def slowly(*args, **kwargs):  # the sheet holds alice's row while the desk goes on
+        if getattr(marker, "sheet", False):
+            time.sleep(0.6)
+        return month(*args, **kwargs)
+
+    monkeypatch.setattr(incidents, "inspection_month", slowly)
+
+    def sheet():
+        marker.sheet = True
+        incidents.self_inspection_submit(staff=alice, answers=answers)
+
+    def desk():
+        time.sleep(0.2)
+        services.referral_confirm_in_session(referral=draft, staff=alice, posting_digits="0000")
+
+    sheet_outcome, desk_outcome = race([sheet, desk])  # a deadlock would leave None
+    assert sheet_outcome == "ok" and isinstance(desk_outcome, ValidationError)
+    assert Alert.objects.filter(kind="caught_mismatch").count() == 1

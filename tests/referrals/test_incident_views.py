@@ -237,7 +237,7 @@ def test_the_maker_is_told_why_on_the_page(no_hold, bob, seeker_a, posting_d, ko
     approve = client_for(bob.user).post(
         reverse("retraction_approve", args=[request.pk]), {"seeker": seeker_a.pk}
     )
-    assert_refused_on_the_page(approve, "自分が作成した紹介の撤回は承認できません")
+    assert_refused_on_the_page(approve, "自分が作成・確認した紹介の撤回は判断できません")
     assert RetractionRequest.objects.get(pk=request.pk).status == "pending"
     assert not Incident.objects.exists()
 

@@ -245,7 +245,7 @@ def test_the_maker_cannot_approve_although_someone_else_asked(
     referral = issue_in_person(seeker_a, bob, posting_d)  # the supervisor made this one
     clerk = factories.StaffMemberFactory(office=koriyama)
     services.referral_retract(referral=referral, staff=clerk, reason="誤り")
-    with pytest.raises(PermissionDenied, match="自分が作成した"):
+    with pytest.raises(PermissionDenied, match="自分が作成・確認した"):
         services.retraction_approve(referral=referral, supervisor=bob)
     assert_nothing_retracted(referral)
 
