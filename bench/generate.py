@@ -59,6 +59,7 @@ from hellowork.models import (
     StaffMember,
     User,
 )
+from hellowork.name_keys import kana_key, name_key
 from referrals import codes
 from referrals.models import (
     Confirmation,
@@ -229,15 +230,21 @@ def _declare_tables(writer: Writer) -> None:
     )  # fmt: skip
     writer.table(StaffMember, ["id", "user_id", "office_id", "role"])
     writer.table(
-        Establishment, ["id", "number", "name", "kana", "office_id", "address", "has_mypage"]
-    )
+        Establishment,
+        ["id", "number", "name", "kana", "office_id", "address", "has_mypage", "name_key",
+         "kana_key"],
+    )  # fmt: skip
     writer.table(EmployerMember, ["id", "user_id", "establishment_id", "is_primary"])
     writer.table(
         JobPosting,
         ["id", "number", "establishment_id", "title", "status", "employment_type",
          "work_location", "wage_min", "wage_max", "description"],
     )  # fmt: skip
-    writer.table(JobSeeker, ["id", "number", "name", "kana", "birth_date", "office_id", "phone"])
+    writer.table(
+        JobSeeker,
+        ["id", "number", "name", "kana", "birth_date", "office_id", "phone", "name_key",
+         "kana_key"],
+    )  # fmt: skip
     writer.table(
         CounterDisplay,
         ["id", "office_id", "label", "created_at", "created_by_id", "paired_at",
@@ -388,10 +395,11 @@ def build_registry(writer: Writer, ids: dict, rng: random.Random, scale: Scale) 
         word, word_kana = rng.choice(COMPANY_WORDS)
         kind, kind_kana = rng.choice(COMPANY_KINDS)
         has_mypage = featured or rng.random() < 0.7
+        name, kana = f"株式会社{word}{kind}", f"{word_kana}{kind_kana}"
         writer.add(
             Establishment,
-            (establishment_id, number, f"株式会社{word}{kind}", f"{word_kana}{kind_kana}",
-             office_id, f"所在地{code}", has_mypage),
+            (establishment_id, number, name, kana, office_id, f"所在地{code}", has_mypage,
+             name_key(name), kana_key(kana)),
         )  # fmt: skip
         for p in range(10 if featured else rng.choice((1, 2, 2, 3))):
             posting_id = next(ids[JobPosting])
@@ -422,8 +430,9 @@ def build_registry(writer: Writer, ids: dict, rng: random.Random, scale: Scale) 
         born = datetime.date(1960, 1, 1) + datetime.timedelta(days=rng.randrange(45 * 365))
         writer.add(
             JobSeeker,
-            (seeker_id, f"{code}0-{seeker_id:08d}", name, kana, born, _office_id, ""),
-        )
+            (seeker_id, f"{code}0-{seeker_id:08d}", name, kana, born, _office_id, "",
+             name_key(name), kana_key(kana)),
+        )  # fmt: skip
 
 
 def load_registry() -> Registry:

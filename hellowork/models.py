@@ -1,6 +1,7 @@
 """The shared registry: offices, people, establishments, postings, seekers."""
 
 import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from hellowork.identifiers import IdentifierField, shape_constraint
+from hellowork.name_keys import kana_key, name_key
 
 KANA_REGEX = r"^[ァ-ヶー・　 ]+$"
 
@@ -24,6 +26,26 @@ def choices_constraint(model: str, field: str, choices: type[models.TextChoices]
     return models.CheckConstraint(
         condition=models.Q(**{f"{field}__in": choices.values}), name=f"{model}_{field}_valid"
     )
+
+
+class NameSearchKeys(models.Model):
+    """A name kept as written, with the keys a counter search compares (hellowork.name_keys):
+    a clerk's 高橋 or たかはし finds 髙橋 / タカハシ. Kept in step with `name` and `kana` by
+    save(); never shown."""
+
+    name_key = models.TextField(editable=False, default="")
+    kana_key = models.TextField(editable=False, default="")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = name_key(getattr(self, "name", ""))
+        self.kana_key = kana_key(getattr(self, "kana", ""))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "kana"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_key", "kana_key"}
+        super().save(*args, **kwargs)
 
 
 class Office(models.Model):
@@ -112,7 +134,7 @@ class StaffMember(models.Model):
         return self.role in (self.Role.SUPERVISOR, self.Role.MANAGER)
 
 
-class Establishment(models.Model):
+class Establishment(NameSearchKeys):
     """An employer's establishment (事業所). Matched on its number, never on its name."""
 
     number = IdentifierField(_("事業所番号"), shape="establishment", unique=True)
@@ -222,7 +244,7 @@ class JobPosting(models.Model):
         return f"{self.number} {self.title}"
 
 
-class JobSeeker(models.Model):
+class JobSeeker(NameSearchKeys):
     number = IdentifierField(_("求職番号"), shape="seeker", unique=True)
     name = models.CharField(_("氏名"), max_length=100)
     kana = models.CharField(_("氏名（カナ）"), max_length=100)

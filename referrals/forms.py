@@ -15,6 +15,7 @@ from hellowork.fields import SpokenDateField
 from hellowork.identifiers import IdentifierFormField, normalize
 from hellowork.wareki import parse_date
 from referrals.models import ApprovalSource, CounterDisplay, Decision
+from referrals.selectors import SEARCH_MIN_DIGITS, seeker_search_terms
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -24,8 +25,14 @@ STALE_SCREEN = _(
 )
 
 
+def record_id_field() -> forms.IntegerField:
+    """A record's id carried in a hidden input: a positive 64-bit integer, so a forged
+    2**63 is a form error, not an overflow in the database driver."""
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
+
+
 class SeekerBoundForm(forms.Form):
-    seeker = forms.IntegerField(widget=forms.HiddenInput)
+    seeker = record_id_field()
 
     def __init__(self, *args: Any, seeker_id: int, **kwargs: Any) -> None:
         self.seeker_id = seeker_id
@@ -40,11 +47,32 @@ class SeekerBoundForm(forms.Form):
 
 
 class SeekerSearchForm(forms.Form):
+    """One box for however the seeker names themselves (selectors.seeker_search_terms)."""
+
     q = forms.CharField(
-        label=_("求職番号またはカナ氏名"),
+        label=_("求職番号・氏名・生年月日"),
         max_length=50,
-        help_text=_("例: 07040-00001234 / ヤマダ ハナコ（ひらがなも可）"),
+        help_text=_(
+            "例: 07040-00001234 / 1234（番号の一部）/ 山田 / やまだ はなこ / 1990-05-17 / "
+            "H2.5.17。スペースで区切るとすべてに当てはまる人を探します。"
+        ),
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
     )
+
+    def clean_q(self) -> str:
+        query: str = self.cleaned_data["q"]
+        try:
+            seeker_search_terms(query)
+        except ValueError as short:
+            raise ValidationError(
+                _(
+                    "「%(term)s」は番号として短すぎます。番号の一部で探すときは"
+                    "%(digits)d桁以上入力してください。"
+                ),
+                code="too_short",
+                params={"term": str(short), "digits": SEARCH_MIN_DIGITS},
+            ) from None
+        return query
 
 
 class OpenConsultationForm(SeekerBoundForm):
@@ -99,10 +127,26 @@ class InterestForm(SeekerBoundForm):
     )
 
 
-class DecisionForm(SeekerBoundForm):
-    """Changes the decision on a posting already discussed."""
+class PostingSearchForm(SeekerBoundForm):
+    """The clerk's posting search in a consultation (selectors.posting_search): posted, so
+    what was typed stays out of the URL like the seeker search."""
 
-    posting = forms.IntegerField(widget=forms.HiddenInput)
+    posting_query = forms.CharField(
+        label=_("求人を探す"),
+        max_length=50,
+        help_text=_(
+            "求人番号（一部でも可）、事業所名・カナ、職種、事業所番号。"
+            "スペースで区切るとすべてに当てはまる求人を探します。"
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class DecisionForm(SeekerBoundForm):
+    """The seeker's decision on a posting picked from a list (search results, earlier
+    consultations, or the postings already discussed)."""
+
+    posting = record_id_field()
     decision = forms.ChoiceField(label=_("求職者の意向"), choices=Decision.choices)
 
 
@@ -120,11 +164,11 @@ class NoteForm(SeekerBoundForm):
 
 
 class DraftForm(SeekerBoundForm):
-    posting = forms.IntegerField(widget=forms.HiddenInput)
+    posting = record_id_field()
 
 
 class MergeForm(SeekerBoundForm):
-    source = forms.IntegerField(widget=forms.HiddenInput)
+    source = record_id_field()
 
 
 class ConfirmInSessionForm(SeekerBoundForm):
@@ -175,7 +219,7 @@ class DisplayAnswerForm(forms.Form):
     """The seeker's answer on the display: "apply" with the birth date, or "not this job".
     The birth date is checked by the service and never shown or kept."""
 
-    readback = forms.IntegerField(widget=forms.HiddenInput)
+    readback = record_id_field()
     answer = forms.ChoiceField(
         choices=[("apply", _("この求人に応募する")), ("decline", _("違う（応募しない）"))],
         widget=forms.HiddenInput,
@@ -278,7 +322,7 @@ class StatementForm(SeekerBoundForm):
 
 
 class ApproveForm(SeekerBoundForm):
-    statement = forms.IntegerField(widget=forms.HiddenInput)
+    statement = record_id_field()
 
 
 # -- when it goes wrong anyway ------------------------------------------------------------

@@ -5,13 +5,15 @@ The counter's `*_for_staff` selectors scope every record to the staff member's o
 another office's record is simply not found (a 404, the same answer as a missing one).
 """
 
+import contextlib
 import datetime
+import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     Count,
@@ -30,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from hellowork.identifiers import POSTING_NUMBER, SEEKER_NUMBER
+from hellowork.identifiers import POSTING_NUMBER
 from hellowork.models import (
     AuditEvent,
     EmployerMember,
@@ -39,6 +41,8 @@ from hellowork.models import (
     JobSeeker,
     StaffMember,
 )
+from hellowork.name_keys import kana_key, name_key
+from hellowork.wareki import parse_date
 from referrals import display_credentials
 from referrals.models import (
     Alert,
@@ -230,32 +234,69 @@ def current_selection_result(*, referral: ReferralLetter) -> SelectionResult | N
 # -- the counter ----------------------------------------------------------------------
 
 
-def to_katakana(text: str) -> str:
-    """Half-width kana to full-width (NFKC), hiragana to katakana, spaces removed."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
-    return re.sub(r"\s+", "", text)
+SEARCH_MIN_DIGITS = 4  # part of a number: fewer digits would match most of the registry
+# Digits in groups joined by a hyphen or a dash a Japanese keyboard gives (NFKC already
+# turned full-width digits and the full-width hyphen into ASCII).
+NUMBER_TERM = re.compile(r"[0-9]+(?:[-\u2010-\u2015\u2212\u30fc][0-9]+)*-?")
 
 
-def seeker_search(*, query: str, limit: int = 50) -> tuple[str, list[JobSeeker]]:
-    """Seekers by 求職番号 (exact) or by kana (the kana typed anywhere in the name).
-    Hello Work serves any registered seeker at any office, so this is not office-scoped;
-    every search is recorded (referrals.services.staff_search_record)."""
-    try:
-        number = SEEKER_NUMBER.clean(query)
-    except ValidationError:
-        kana = to_katakana(query)
-        if not kana:
-            return "kana", []
-        found = (
-            JobSeeker.objects.annotate(compact_kana=Replace("kana", Value(" "), Value("")))
-            .annotate(compact_kana2=Replace("compact_kana", Value("　"), Value("")))
-            .filter(compact_kana2__contains=kana)
-            .select_related("office")
-            .order_by("kana", "number")[:limit]
-        )
-        return "kana", list(found)
-    return "number", list(JobSeeker.objects.filter(number=number).select_related("office"))
+@dataclass(frozen=True)
+class SeekerSearch:
+    """What a counter search found: `by` names the kinds of term it understood
+    ("birth_date", "name", "number"; sorted, joined by "+"), `seekers` the first `limit`
+    matches, `more` whether there were more than those."""
+
+    by: str
+    seekers: list[JobSeeker]
+    more: bool
+
+
+def seeker_search_terms(query: str) -> list[tuple[set[str], Q]]:
+    """One box, several terms (split on spaces, all must match): each term is a birth date
+    (1990-05-17, 19900517, 平成2年5月17日, H2.5.17), part of a 求職番号 (at least
+    SEARCH_MIN_DIGITS digits, hyphens and full-width digits allowed), or part of the name in
+    kanji or kana (hellowork.name_keys: 髙 = 高, ｶﾅ = かな = カナ, オーノ = オオノ). An
+    eight-digit term is tried as a date and as a number. ValueError (with the term) for a
+    number too short to search by."""
+    terms: list[tuple[set[str], Q]] = []
+    for term in unicodedata.normalize("NFKC", query).split():
+        matches: dict[str, Q] = {}
+        with contextlib.suppress(ValueError):
+            matches["birth_date"] = Q(birth_date=parse_date(term))
+        # A date written with separators is a date; eight bare digits may be either.
+        written_date = bool(matches) and not term.isdigit()
+        if not written_date and re.fullmatch(NUMBER_TERM, term):
+            digits = re.sub(r"[^0-9]", "", term)
+            if len(digits) >= SEARCH_MIN_DIGITS:
+                matches["number"] = Q(compact_number__contains=digits)
+            elif not matches:
+                raise ValueError(term)
+        elif not matches:
+            matches["name"] = Q(name_key__contains=name_key(term)) | Q(
+                kana_key__contains=kana_key(term)
+            )
+        kinds = set(matches)
+        condition = functools.reduce(operator.or_, matches.values())
+        terms.append((kinds, condition))
+    return terms
+
+
+def seeker_search(*, query: str, limit: int = 30) -> SeekerSearch:
+    """Seekers the way a seeker at the counter names themselves (seeker_search_terms), by
+    kana then number. Hello Work serves any registered seeker at any office, so this is not
+    office-scoped; every search is recorded (referrals.services.staff_search_record). An
+    empty query finds nobody."""
+    terms = seeker_search_terms(query)
+    if not terms:
+        return SeekerSearch(by="", seekers=[], more=False)
+    found: list[JobSeeker] = list(
+        JobSeeker.objects.annotate(compact_number=Replace("number", Value("-"), Value("")))
+        .filter(*[condition for _kinds, condition in terms])
+        .select_related("office")
+        .order_by("kana", "number")[: limit + 1]
+    )
+    by = "+".join(sorted(set().union(*(kinds for kinds, _condition in terms))))
+    return SeekerSearch(by=by, seekers=found[:limit], more=len(found) > limit)
 
 
 def posting_by_number(*, number: str) -> JobPosting | None:
@@ -317,6 +358,30 @@ def other_consultations_of_seeker(*, consultation: Consultation) -> QuerySet[Con
         .annotate(referral_count=letter_count())
         .order_by("-opened_at")
     )
+
+
+def postings_discussed_before(
+    *, consultation: Consultation, limit: int = 10
+) -> list[PostingInterest]:
+    """The seeker's postings from earlier consultations at this office that this one has
+    not discussed yet: the latest decision on each, newest first, at most `limit`. A
+    seeker who comes back says "the one from last week"; the clerk picks it here rather
+    than finding the paper again."""
+    discussed = consultation.interests.values("posting_id")
+    earlier = (
+        PostingInterest.objects.filter(
+            consultation__seeker_id=consultation.seeker_id,
+            consultation__office_id=consultation.office_id,
+        )
+        .exclude(consultation_id=consultation.pk)
+        .exclude(posting_id__in=discussed)
+        .select_related("posting__establishment")
+        .order_by("-recorded_at", "-pk")[: limit * 5]
+    )
+    latest: dict[int, PostingInterest] = {}
+    for interest in earlier:
+        latest.setdefault(interest.posting_id, interest)
+    return list(latest.values())[:limit]
 
 
 def referrals_for_staff(*, staff: StaffMember) -> QuerySet[ReferralLetter]:
@@ -793,39 +858,46 @@ def fresh_statement(
     ).first()
 
 
-def _compact(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
-def posting_search(*, query: str, limit: int = 20) -> tuple[list[JobPosting], bool]:
-    """Open postings the way a seeker names them (rule 4): by 求人番号 (whole or in part,
-    with or without the hyphen, full-width allowed), by the establishment's name (NFKC,
-    spaces ignored) or kana (hiragana, katakana or half-width), by 事業所番号, or by job
-    title. Nothing for an empty query. Returns (at most `limit` postings, whether there
-    were more), by establishment kana then number."""
-    text = _compact(query)
-    if not text:
-        return [], False
-    digits = re.sub(r"[^0-9]", "", text)
-    kana = to_katakana(query)
-    condition = Q(establishment__name__icontains=text) | Q(title__icontains=text)
-    if kana:
-        condition |= Q(compact_kana__contains=kana)
-    if digits and re.fullmatch(r"[0-9-]+", text):
-        condition |= Q(compact_number__contains=digits) | Q(
-            compact_establishment_number__contains=digits
+def posting_search(
+    *, query: str, limit: int = 20, include_closed: bool = False
+) -> tuple[list[JobPosting], bool]:
+    """Postings the way a seeker or a paper posting names them. Each term of the query
+    (split on spaces, all must match) is part of the 求人番号 or 事業所番号 (digits, with or
+    without hyphens, full-width allowed), or part of the establishment's name or kana
+    (hellowork.name_keys: 髙 = 高, ｶﾅ = かな = カナ) or of the job title. Nothing for an
+    empty query. Open postings only unless `include_closed` (the clerk's search, where a
+    closed one is shown as closed, after the open ones; rule 4's statement searches open
+    postings only). Returns (at most `limit` postings, whether there were more)."""
+    conditions = []
+    for term in unicodedata.normalize("NFKC", query).split():
+        condition = (
+            Q(establishment__name_key__contains=name_key(term))
+            | Q(establishment__kana_key__contains=kana_key(term))
+            | Q(title__icontains=term)
         )
+        if re.fullmatch(NUMBER_TERM, term):
+            digits = re.sub(r"[^0-9]", "", term)
+            condition = Q(compact_number__contains=digits) | Q(
+                compact_establishment_number__contains=digits
+            )
+        conditions.append(condition)
+    if not conditions:
+        return [], False
+    postings = JobPosting.objects.all()
+    if not include_closed:
+        postings = postings.filter(status=JobPosting.Status.OPEN)
     found: list[JobPosting] = list(
-        JobPosting.objects.filter(status=JobPosting.Status.OPEN)
-        .annotate(
-            compact_kana=Replace(
-                Replace("establishment__kana", Value(" "), Value("")), Value("　"), Value("")
-            ),
+        postings.annotate(
             compact_number=Replace("number", Value("-"), Value("")),
             compact_establishment_number=Replace("establishment__number", Value("-"), Value("")),
+            closed=Case(
+                When(status=JobPosting.Status.OPEN, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
         )
-        .filter(condition)
+        .filter(*conditions)
         .select_related("establishment")
-        .order_by("establishment__kana", "number")[: limit + 1]
+        .order_by("closed", "establishment__kana", "number")[: limit + 1]
     )
     return found[:limit], len(found) > limit

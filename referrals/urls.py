@@ -28,6 +28,7 @@ urlpatterns = [
     path(
         "consultations/<int:pk>/interests/", consultations.interest_record, name="interest_record"
     ),
+    path("consultations/<int:pk>/postings/", consultations.posting_search, name="posting_search"),
     path("consultations/<int:pk>/decision/", consultations.decision_change, name="decision_change"),
     path("consultations/<int:pk>/note/", consultations.note_update, name="note_update"),
     path("consultations/<int:pk>/referrals/", consultations.referral_draft, name="referral_draft"),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
+from hellowork.models import JobPosting
 from referrals import selectors, services
 from referrals.forms import (
     ActionForm,
@@ -17,6 +18,7 @@ from referrals.forms import (
     InterestForm,
     MergeForm,
     NoteForm,
+    PostingSearchForm,
 )
 from referrals.models import Consultation, Decision, ReferralStatus
 from referrals.views.common import (
@@ -30,7 +32,12 @@ ACTIVE = {ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, ReferralStatus.
 
 
 def _page(
-    request: StaffRequest, pk: int, *, status: int = 200, **forms_: forms.Form
+    request: StaffRequest,
+    pk: int,
+    *,
+    status: int = 200,
+    found: tuple[list[JobPosting], bool] | None = None,
+    **forms_: forms.Form,
 ) -> HttpResponse:
     consultation = get_object_or_404(
         selectors.consultations_with_page_data(staff=request.staff), pk=pk
@@ -39,21 +46,36 @@ def _page(
     referrals = list(consultation.referrals.all())
     referred = {r.posting_id for r in referrals if r.status in ACTIVE}
     interests = list(consultation.interests.all())
+    draftable = [
+        i.posting_id
+        for i in interests
+        if i.decision == Decision.APPLY and i.posting_id not in referred
+    ]
+    search_form = forms_.get("posting_search_form") or PostingSearchForm(seeker_id=seeker_id)
+    # The page's next step takes the focus: a result to pick, else a letter to draft, else
+    # the search box (keyboard work at a busy counter: type, Enter, Enter).
+    focus_results = bool(found and found[0])
+    focus_draft = draftable[0] if draftable and not focus_results else None
+    if consultation.is_open and not focus_results and focus_draft is None:
+        search_form.fields["posting_query"].widget.attrs["autofocus"] = True
     context: dict[str, Any] = {
         "consultation": consultation,
         "seeker": consultation.seeker,
         "interests": interests,
-        "draftable": {
-            i.posting_id
-            for i in interests
-            if i.decision == Decision.APPLY and i.posting_id not in referred
-        },
+        "draftable": set(draftable),
+        "focus_results": focus_results,
+        "focus_draft": focus_draft,
         "referrals": referrals,
         "decisions": Decision.choices,
         "merge_candidates": list(
             selectors.other_consultations_of_seeker(consultation=consultation)
         ),
         "interest_form": forms_.get("interest_form") or InterestForm(seeker_id=seeker_id),
+        "posting_search_form": search_form,
+        "found": found,
+        "discussed_before": selectors.postings_discussed_before(consultation=consultation)
+        if consultation.is_open
+        else [],
         "note_form": forms_.get("note_form")
         or NoteForm(seeker_id=seeker_id, initial={"note": consultation.note}),
         "action_error_form": forms_.get("action_form"),
@@ -102,27 +124,57 @@ def consultation_open_record(request: StaffRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def interest_record(request: StaffRequest, pk: int) -> HttpResponse:
+def posting_search(request: StaffRequest, pk: int) -> HttpResponse:
+    """The clerk looks a posting up (selectors.posting_search, closed ones shown as closed)
+    and records the seeker's decision on one of the results."""
     consultation = _scoped(request, pk)
-    form = InterestForm(request.POST, seeker_id=consultation.seeker_id)
-    if form.is_valid():
-        posting = selectors.posting_by_number(number=form.cleaned_data["posting_number"])
-        if posting is None:
-            form.add_error("posting_number", _("この求人番号の求人は登録されていません。"))
-        else:
-            with refusals_onto(form):
-                services.interest_record(
-                    consultation=consultation,
-                    posting=posting,
-                    decision=form.cleaned_data["decision"],
-                    staff=request.staff,
-                )
-                messages.success(
-                    request,
-                    _("%(number)s（%(establishment)s）への意向を記録しました。")
-                    % {"number": posting.number, "establishment": posting.establishment.name},
-                )
-                return redirect("consultation_detail", pk=pk)
+    form = PostingSearchForm(request.POST, seeker_id=consultation.seeker_id)
+    if not form.is_valid():
+        return _page(request, pk, status=400, posting_search_form=form)
+    found = selectors.posting_search(query=form.cleaned_data["posting_query"], include_closed=True)
+    return _page(request, pk, posting_search_form=form, found=found)
+
+
+@staff_required
+@require_POST
+def interest_record(request: StaffRequest, pk: int) -> HttpResponse:
+    """The seeker's decision on a posting: picked from a list (its id, DecisionForm) or
+    typed from the paper posting (its 求人番号, InterestForm)."""
+    consultation = _scoped(request, pk)
+    form: InterestForm | DecisionForm
+    posting = None
+    if "posting" in request.POST:
+        form = DecisionForm(request.POST, seeker_id=consultation.seeker_id)
+        if form.is_valid():
+            posting = (
+                JobPosting.objects.select_related("establishment")
+                .filter(pk=form.cleaned_data["posting"])
+                .first()
+            )
+            if posting is None:
+                form.add_error(None, _("この求人は登録されていません。"))
+    else:
+        form = InterestForm(request.POST, seeker_id=consultation.seeker_id)
+        if form.is_valid():
+            posting = selectors.posting_by_number(number=form.cleaned_data["posting_number"])
+            if posting is None:
+                form.add_error("posting_number", _("この求人番号の求人は登録されていません。"))
+    if posting is not None:
+        with refusals_onto(form):
+            services.interest_record(
+                consultation=consultation,
+                posting=posting,
+                decision=form.cleaned_data["decision"],
+                staff=request.staff,
+            )
+            messages.success(
+                request,
+                _("%(number)s（%(establishment)s）への意向を記録しました。")
+                % {"number": posting.number, "establishment": posting.establishment.name},
+            )
+            return redirect("consultation_detail", pk=pk)
+    if isinstance(form, DecisionForm):
+        return _page(request, pk, status=400, action_form=form)
     return _page(request, pk, status=400, interest_form=form)
 
 

@@ -19,15 +19,20 @@ def seeker_search(request: StaffRequest) -> HttpResponse:
     """A name in kana is personal data: it is posted, never put in the URL (where browser
     history, proxies and access logs would keep it)."""
     form = SeekerSearchForm(request.POST if request.method == "POST" else None)
-    results = None
+    search = None
     if form.is_valid():
-        kind, results = selectors.seeker_search(query=form.cleaned_data["q"])
+        search = selectors.seeker_search(query=form.cleaned_data["q"])
         services.staff_search_record(
-            staff=request.staff, query_kind=kind, seeker_ids=[seeker.pk for seeker in results]
+            staff=request.staff,
+            query_kind=search.by,
+            seeker_ids=[seeker.pk for seeker in search.seekers],
         )
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(
-        request, "referrals/seeker_search.html", {"form": form, "results": results}, status=status
+        request,
+        "referrals/seeker_search.html",
+        {"form": form, "search": search},
+        status=status,
     )
 
 
@@ -36,15 +41,22 @@ DISPLAY_SESSION_KEY = "counter_display_id"
 
 
 def _open_form(request: StaffRequest, seeker: JobSeeker, data: Any = None) -> OpenConsultationForm:
+    """対面 is chosen beforehand at an office with a display, with the desk's display when
+    it is known (remembered for the session, or the office's only one): the clerk presses
+    Enter. Without a display only 対面でない can open (rule 3), so that is chosen."""
     displays = selectors.active_displays_for_staff(staff=request.staff)
     remembered = request.session.get(DISPLAY_SESSION_KEY)
     initial: dict[str, Any] = {}
     if data is None:
         chosen = next((d for d in displays if d.pk == remembered), None)
+        if chosen is None and len(displays) == 1:
+            chosen = displays[0]
         if chosen is not None:
             initial = {"in_person": "1", "display": chosen.pk}
-        elif len(displays) == 1:
-            initial = {"in_person": "1", "display": displays[0].pk}
+        elif displays:
+            initial = {"in_person": "1"}
+        else:
+            initial = {"in_person": "0"}
     return OpenConsultationForm(data, seeker_id=seeker.pk, displays=displays, initial=initial)
 
 

@@ -187,8 +187,8 @@ def test_consultation_in_english(alice, seeker_a, posting_c):
     assert "<h1>Consultation</h1>" in html
     assert "Postings discussed and the job seeker’s decisions" in html
     assert ">Apply<" in html
-    # The identifier fields' help text is translated per request, not at import.
-    assert "e.g. 07010-12345678" in html
+    # Form help text is translated per request, not at import.
+    assert "Posting number (or part of it)" in html
     assert japanese_in_headings(html) == []
 
 

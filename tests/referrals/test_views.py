@@ -45,12 +45,13 @@ def test_search_by_number_and_by_kana(counter, seeker_a):
 def test_the_searched_name_never_goes_into_the_url(counter):
     page = counter.get(reverse("counter_home")).text
     assert 'method="post" action="/counter/seekers/"' in page
-    assert counter.get(reverse("seeker_search"), {"q": "ヤマダ"}).context["results"] is None
+    assert counter.get(reverse("seeker_search"), {"q": "ヤマダ"}).context["search"] is None
 
 
 def test_search_finds_nothing_politely(counter, seeker_a):
     response = counter.post(reverse("seeker_search"), {"q": "ワタナベ"})
     assert "該当する求職者はいません" in response.text
+    assert response.context["search"].seekers == []
 
 
 def test_opening_a_consultation_in_person_at_a_display(counter, seeker_a, koriyama):
