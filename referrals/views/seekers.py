@@ -27,6 +27,8 @@ def seeker_search(request: StaffRequest) -> HttpResponse:
             query_kind=search.by,
             seeker_ids=[seeker.pk for seeker in search.seekers],
         )
+        if search.seekers:  # the first result takes the focus: Enter opens it
+            form.fields["q"].widget.attrs.pop("autofocus", None)
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,

@@ -22,22 +22,28 @@ def pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
 
 
-def open_consultation(journey, seeker, *, in_person: bool, query: str = "") -> None:
+def open_consultation(
+    journey, seeker, *, in_person: bool, query: str = "", shoot: str = ""
+) -> None:
     """From the counter's top page: the search box has the focus, the first result takes it
     next, and 対面 at the desk's display is already chosen."""
     journey.type_into(journey.page.locator("#id_q"), query or seeker.kana.split()[0])
     journey.enter()
+    if shoot:
+        journey.shoot(shoot)
     journey.press(journey.page.get_by_role("link", name=seeker.name))
     if not in_person:
         journey.choose(journey.page.locator("#id_in_person_1"))
     journey.press(journey.button("相談を始める"))
 
 
-def record(journey, posting, decision: str, *, query: str = "") -> None:
+def record(journey, posting, decision: str, *, query: str = "", shoot: str = "") -> None:
     """The posting looked up (its number by default) and the seeker's decision on it: the
     first result's 応募する has the focus."""
     journey.type_into(journey.page.locator("#id_posting_query"), query or posting.number)
     journey.enter()
+    if shoot:
+        journey.shoot(shoot)
     names = {"apply": "に応募する", "declined": "には応募しない", "considering": "は検討中"}
     journey.press(journey.button(f"{posting.number}{names[decision]}"))
 
@@ -162,8 +168,10 @@ def test_an_in_person_referral_by_keyboard_needs_few_tab_presses(
     journey = clerk_journey
     journey.visit("/counter/")
     journey.tabs = 0
-    open_consultation(journey, seeker_a, in_person=True, query="やまだ 1990-05-17")
-    record(journey, posting_c, "apply", query="あさひ")
+    open_consultation(
+        journey, seeker_a, in_person=True, query="やまだ", shoot="counter-seeker-search"
+    )
+    record(journey, posting_c, "apply", query="あさひ", shoot="counter-posting-search")
     journey.press(journey.button("紹介状を作成"))
     journey.press(journey.button("求職者用画面に表示"))
     seeker_answers(display, ("1990", "05", "17"))

@@ -289,3 +289,12 @@ def test_the_consultation_lists_the_postings_discussed_before(
     assert [i.posting for i in selectors.postings_discussed_before(consultation=today)] == [
         posting_d
     ]
+
+
+def test_after_a_search_the_first_result_has_the_focus(counter, takahashi, ohno):
+    page = counter.post(reverse("seeker_search"), {"q": "たかはし"}).text
+    assert "autofocus" not in page.split('name="q"')[1].split(">")[0]
+    assert page.count("autofocus") == 1
+    assert "autofocus" in page.split(f'/counter/seekers/{takahashi.pk}/"')[1].split(">")[0]
+    empty = counter.post(reverse("seeker_search"), {"q": "わたなべ"}).text
+    assert "autofocus" in empty.split('name="q"')[1].split(">")[0]  # try again
