@@ -94,7 +94,9 @@ class CodeCheckForm(forms.Form):
             "紹介状に印刷された紹介コード。例: 7K3M-9Q2X-HT4（ハイフンや全角文字のままでも構いません）"
         ),
         error_messages={"required": _("紹介コードを入力してください。")},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autofocus": True}
+        ),
     )
 
 

@@ -57,7 +57,7 @@ class PasswordForgotForm(forms.Form):
     email = forms.EmailField(
         label=_("メールアドレス"),
         max_length=150,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
         error_messages={
             "required": _("登録したメールアドレスを入力してください。"),
             "invalid": _("メールアドレスを「name@example.jp」の形で入力してください。"),
