@@ -81,6 +81,7 @@ migrations-check: $(VENV)/.installed-dev
 deploy-check: $(VENV)/.installed-dev
 	env -u DATABASE_URL DJANGO_ENV_FILE=/dev/null DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=hellowork.example \
 		DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		AUDIT_CHECKPOINT_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')" \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 ## i18n-check: regenerate the English catalogue (locale/en), fail listing untranslated or
@@ -101,7 +102,8 @@ ci: lint migrations-check deploy-check i18n-check browser-deps test-sqlite test-
 # Production settings (DJANGO_DEBUG=0) with a throwaway key, plain http on 127.0.0.1.
 BENCH_ENV = env DJANGO_ENV_FILE=/dev/null DATABASE_URL="$(BENCH_URL)" DJANGO_DEBUG=0 \
 	DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver DJANGO_SECURE_SSL_REDIRECT=0 \
-	DJANGO_LOG_LEVEL=WARNING DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')"
+	DJANGO_LOG_LEVEL=WARNING DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	AUDIT_CHECKPOINT_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')"
 
 bench-prepare: $(VENV)/.installed-bench
 	scripts/ensure-postgres "$(BENCH_URL)"

@@ -309,3 +309,25 @@ if INCIDENT_FINAL_REPORT_DAYS < INCIDENT_PRELIMINARY_REPORT_DAYS:
     raise ImproperlyConfigured(
         "INCIDENT_FINAL_REPORT_DAYS must not be shorter than INCIDENT_PRELIMINARY_REPORT_DAYS."
     )
+
+# The audit chain's anchors (DESIGN.md rule 10; hellowork.audit_checkpoints): `manage.py
+# audit_checkpoint` appends the chain's signed head to files in AUDIT_CHECKPOINT_DIR, a place
+# outside the database, signed with AUDIT_CHECKPOINT_KEY, a key the database never holds; a
+# copy may go by e-mail to AUDIT_CHECKPOINT_EMAIL (the bureau). Whoever can rewrite the
+# table cannot rewrite what was anchored without the key: `audit_verify` finds it.
+DEVELOPMENT_AUDIT_CHECKPOINT_KEY = "development-only-audit-checkpoint-key-never-in-production"
+AUDIT_CHECKPOINT_KEY = env.str(
+    "AUDIT_CHECKPOINT_KEY", default=DEVELOPMENT_AUDIT_CHECKPOINT_KEY if DEBUG else ""
+)
+AUDIT_CHECKPOINT_DIR = Path(
+    env.str("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "audit-checkpoints"))
+)
+AUDIT_CHECKPOINT_EMAIL = env.str("AUDIT_CHECKPOINT_EMAIL", default="")
+if not DEBUG and (
+    AUDIT_CHECKPOINT_KEY in ("", DEVELOPMENT_AUDIT_CHECKPOINT_KEY, SECRET_KEY)
+    or len(AUDIT_CHECKPOINT_KEY) < 32
+):
+    raise ImproperlyConfigured(
+        "Production mode (DJANGO_DEBUG=0) needs AUDIT_CHECKPOINT_KEY: a random value of at "
+        "least 32 characters, not the secret key, kept out of the database and its backups."
+    )

@@ -68,6 +68,7 @@ def test_production_passes_check_deploy_without_warnings():
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "a-throwaway-but-strong-key-" + "Zq8#mP2$vL9!" * 5,
         "DJANGO_ALLOWED_HOSTS": "hellowork.example",
+        "AUDIT_CHECKPOINT_KEY": "another-throwaway-key-" + "Yw4%kD7&" * 4,
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -78,3 +79,16 @@ def test_production_passes_check_deploy_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_an_audit_checkpoint_key():
+    strong = "k" * 20 + "x1y2z3" * 10
+    for key in ["", "short", strong]:  # none, weak, the secret key itself
+        result = run_settings(
+            DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY=strong,
+            DJANGO_ALLOWED_HOSTS="hellowork.example",
+            AUDIT_CHECKPOINT_KEY=key,
+        )
+        assert result.returncode != 0, key
+        assert "AUDIT_CHECKPOINT_KEY" in result.stderr
