@@ -5,8 +5,13 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-# The PostgreSQL database `make ci` and `make test-postgres` use (tests run in test_<name>).
-POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/hellowork
+# The PostgreSQL database `make ci` and `make test-postgres` use (tests run in test_<name>),
+# with least privilege as in production (hellowork/db_roles.py): the suite connects as the
+# application's role, which owns nothing; the owner creates and migrates the test database.
+# scripts/postgres-roles creates both roles with the cluster's superuser.
+POSTGRES_SUPERUSER_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+POSTGRES_URL ?= postgres://hellowork_app@127.0.0.1:5432/hellowork
+POSTGRES_OWNER_URL ?= postgres://hellowork_owner@127.0.0.1:5432/hellowork
 
 # The benchmark's database (`make bench` drops and rebuilds it, and <name>_small beside it).
 BENCH_URL ?= postgres://postgres@127.0.0.1:5432/hellowork_bench
@@ -48,8 +53,10 @@ test-sqlite: $(VENV)/.installed-dev
 	env -u DATABASE_URL $(MAKE) --no-print-directory test
 
 test-postgres: $(VENV)/.installed-dev
-	scripts/ensure-postgres "$(POSTGRES_URL)"
-	DATABASE_URL="$(POSTGRES_URL)" $(MAKE) --no-print-directory test
+	scripts/ensure-postgres "$(POSTGRES_SUPERUSER_URL)"
+	scripts/postgres-roles "$(POSTGRES_SUPERUSER_URL)" hellowork hellowork_owner hellowork_app
+	DATABASE_URL="$(POSTGRES_URL)" DATABASE_OWNER_URL="$(POSTGRES_OWNER_URL)" \
+		$(MAKE) --no-print-directory test
 
 ## invariants: the safety invariants' state machine with the deep Hypothesis profile
 ## (thousands of random sequences; on PostgreSQL when DATABASE_URL is set)

@@ -117,6 +117,20 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# Least privilege (hellowork.db_roles): with DATABASE_OWNER_URL set, DATABASE_URL's role owns
+# nothing and may only SELECT and INSERT the audit trail; migrate and flush run as the owner.
+DATABASE_OWNER = env.db("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
+DATABASE_APP = {key: DATABASES["default"].get(key) for key in ("USER", "PASSWORD", "HOST", "PORT")}
+DATABASE_APP_ROLE = DATABASE_APP["USER"]
+if DATABASE_OWNER is not None and (
+    DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]
+    or DATABASE_OWNER["USER"] == DATABASE_APP_ROLE
+):
+    raise ImproperlyConfigured(
+        "DATABASE_OWNER_URL must name the same database as DATABASE_URL, as another role "
+        "(the tables' owner; DATABASE_URL's role is the application's, which owns nothing)."
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "hellowork.User"
 

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from hellowork import otp
+from hellowork import db_roles, otp
 from hellowork.models import StaffRole
 from tests import factories
 
@@ -23,6 +23,21 @@ hypothesis_settings.register_profile("dev", max_examples=15, stateful_step_count
 hypothesis_settings.register_profile("ci", max_examples=100, stateful_step_count=30, **_patient)
 hypothesis_settings.register_profile("deep", max_examples=3000, stateful_step_count=40, **_patient)
 hypothesis_settings.load_profile("dev")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """With DATABASE_OWNER_URL (make test-postgres, CI): the test database is created and
+    migrated by the tables' owner..."""
+    db_roles.become_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """...and the tests run as the application's role, which owns nothing (issue 17)."""
+    db_roles.become_app()
+    yield
+    db_roles.become_owner()  # the owner drops the test database
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Count, F, Q
 
 from bench.generate import Scale, generate, load_registry
-from hellowork import audit
+from hellowork import audit, db_roles
 from hellowork.models import AuditEvent, EmployerMember, StaffRole
 from referrals import selectors
 from referrals.models import (
@@ -18,7 +18,15 @@ from referrals.models import (
     SelectionResult,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def as_the_owner():
+    """The generator writes as the database's owner (it sets sequences: the application's
+    role may not; hellowork.db_roles), so these run as the owner, with committed rows."""
+    with db_roles.as_owner():
+        yield
 
 
 def test_the_generated_rows_hold_the_constraints_and_the_chain_verifies():

@@ -4,14 +4,17 @@ former owner credentials) could do; each must make `audit_verify` exit non-zero 
 the break."""
 
 import json
+import os
+from contextlib import contextmanager
 from importlib import import_module
 
+import psycopg
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from hellowork import audit, audit_checkpoints
+from hellowork import audit, audit_checkpoints, db_roles
 from hellowork.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,20 +35,36 @@ def append(n):
 def as_owner(*statements, replica=False):
     """SQL as the table's owner would run it, out of the append-only trigger's way: on
     PostgreSQL by disabling the trigger or by `session_replication_role = replica` (which
-    skips triggers without any DDL); on SQLite by dropping the triggers."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    skips triggers without any DDL, as a superuser); on SQLite by dropping the triggers."""
+    if replica:
+        with superuser() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for statement, params in statements:
+                cursor.execute(statement, params)
+            cursor.execute("COMMIT")
+        return
+    with db_roles.as_owner(), transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            if replica:
-                cursor.execute("SET LOCAL session_replication_role = replica")
-            else:
-                cursor.execute("ALTER TABLE hellowork_auditevent DISABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE hellowork_auditevent DISABLE TRIGGER USER")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS hellowork_auditevent_no_update")
             cursor.execute("DROP TRIGGER IF EXISTS hellowork_auditevent_no_delete")
         for statement, params in statements:
             cursor.execute(statement, params)
-        if connection.vendor == "postgresql" and not replica:
+        if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE hellowork_auditevent ENABLE TRIGGER USER")
+
+
+@contextmanager
+def superuser():
+    """A cursor as the cluster's superuser (POSTGRES_SUPERUSER, default postgres, on the
+    test database's host): only a superuser may set session_replication_role."""
+    params = connection.get_connection_params()
+    params["user"] = os.environ.get("POSTGRES_SUPERUSER", "postgres")
+    params.pop("password", None)
+    with psycopg.connect(**params, autocommit=True) as raw, raw.cursor() as cursor:
+        yield cursor
 
 
 @pytest.fixture(autouse=True)

@@ -33,6 +33,7 @@ from django.utils.http import urlsafe_base64_encode
 from referrals import display_credentials, services
 from tests import factories
 from tests.conftest import client_for
+from tests.db_owner import owner_cursor
 from tests.referrals.helpers import consult, issue_in_person, pending
 
 VICTIM_IDS = 500_000  # the victim's rows get ids 500001, 500002, ...
@@ -56,8 +57,9 @@ ANY = {200, 302, 400, 403, 404, 405}
 
 
 def set_all_ids(start: int) -> None:
-    """The next row of every table gets an id just above `start`."""
-    with connection.cursor() as cursor:
+    """The next row of every table gets an id just above `start` (sequences are the
+    owner's to set)."""
+    with owner_cursor() as cursor:
         for model in apps.get_models(include_auto_created=True):
             pk = model._meta.pk
             if not isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField):
@@ -65,7 +67,8 @@ def set_all_ids(start: int) -> None:
             table = model._meta.db_table
             if connection.vendor == "postgresql":
                 cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, %s), %s)", [table, pk.column, start]
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), %s)",
+                    [connection.ops.quote_name(table), pk.column, start],
                 )
             else:
                 cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])

@@ -1,0 +1,98 @@
+"""Least privilege on PostgreSQL (issue 17, DESIGN.md rule 10).
+
+The application connects as a role that owns nothing (`DATABASE_URL`): it may read and
+write the application's rows, and only SELECT and INSERT the audit trail; it cannot
+UPDATE, DELETE or TRUNCATE audit rows, disable their trigger (only an owner can), or set
+`session_replication_role` (only a superuser can). Migrations, and `flush` (a TRUNCATE),
+run as the tables' owner (`DATABASE_OWNER_URL`): `migrate` and `flush` swap the
+connection's credentials for the time they run, and after every migration the app role's
+grants are set again (`grant_app_role`, on `post_migrate`), so a new table is never
+forgotten and the audit table never gains more. `scripts/postgres-roles` creates the two
+roles and the database. Without DATABASE_OWNER_URL (SQLite, or one role in development)
+nothing changes.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+
+AUDIT_TABLE = "hellowork_auditevent"
+_CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT")
+
+
+def owner_configured(alias: str = "default") -> bool:
+    owner = getattr(settings, "DATABASE_OWNER", None)
+    return bool(owner) and connections[alias].vendor == "postgresql"
+
+
+def app_role() -> str:
+    """The role the application connects as (DATABASE_URL's user)."""
+    return str(settings.DATABASE_APP_ROLE)
+
+
+def _use(alias: str, credentials: dict[str, Any]) -> None:
+    # In place: the test runner's live-server threads and every later connection read this
+    # same dictionary.
+    connection = connections[alias]
+    connection.close()
+    connection.settings_dict.update(credentials)
+
+
+def become_owner(alias: str = "default") -> None:
+    """From now on this alias connects as the owner (the test session's set-up)."""
+    owner = settings.DATABASE_OWNER
+    if owner and owner_configured(alias):
+        _use(alias, {key: owner[key] for key in _CREDENTIALS})
+
+
+def become_app(alias: str = "default") -> None:
+    """From now on this alias connects as the application's role."""
+    if owner_configured(alias):
+        _use(alias, {key: settings.DATABASE_APP[key] for key in _CREDENTIALS})
+
+
+@contextmanager
+def as_owner(alias: str = "default") -> Iterator[None]:
+    """Run the block as the tables' owner, then connect as before."""
+    if not owner_configured(alias):
+        yield
+        return
+    before = {key: connections[alias].settings_dict.get(key) for key in _CREDENTIALS}
+    become_owner(alias)
+    try:
+        yield
+    finally:
+        _use(alias, before)
+
+
+def grant_app_role(connection: Any) -> None:
+    """The app role's privileges, set again from scratch: DML on every table and its
+    sequences, then only SELECT and INSERT on the audit trail. Idempotent; run as the
+    owner after every migration."""
+    role = connection.ops.quote_name(app_role())
+    audit = connection.ops.quote_name(AUDIT_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        cursor.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
+        )
+        cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        cursor.execute(
+            f"REVOKE TRUNCATE, TRIGGER, REFERENCES ON ALL TABLES IN SCHEMA public FROM {role}"
+        )
+        cursor.execute(f"REVOKE ALL ON {audit} FROM {role}")
+        cursor.execute(f"GRANT SELECT, INSERT ON {audit} TO {role}")
+
+
+def grant_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate: the grants, when migrating as the owner of a database whose app role
+    is another (hellowork.apps connects it once, for this app)."""
+    connection = connections[using]
+    if not owner_configured(using):
+        return
+    if connection.settings_dict["USER"] == app_role():
+        return  # not the owner: it could not grant anyway
+    grant_app_role(connection)

@@ -1,0 +1,29 @@
+"""Test set-up that needs the tables' owner while the test itself runs as the application's
+role (make test-postgres, CI: hellowork.db_roles), inside the test's open transaction."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import connection
+
+from hellowork import db_roles
+
+
+@contextmanager
+def owner_cursor() -> Iterator[Any]:
+    """A cursor as the owner on a connection of its own (autocommit), for what does not
+    care about the test's transaction, such as setting sequences; the test's own cursor
+    where there is no separate owner (SQLite, one role)."""
+    if not db_roles.owner_configured():
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    params = connection.get_connection_params()
+    owner = settings.DATABASE_OWNER
+    params.update(user=owner["USER"], password=owner["PASSWORD"] or None)
+    params = {key: value for key, value in params.items() if value not in (None, "")}
+    with psycopg.connect(**params, autocommit=True) as raw, raw.cursor() as cursor:
+        yield cursor
