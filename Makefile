@@ -42,7 +42,9 @@ run: export DJANGO_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+	@# Ctrl-C: honcho stops all three and exits 130, the normal way out rather than an error.
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $(PORT) \
+		|| [ $$? -eq 130 ]
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
 test: $(VENV)/.installed-dev
