@@ -78,8 +78,8 @@ def _walkthrough() -> list[str]:
         "reaches 株式会社あさひ物流's my page "
         f"{settings.DISCLOSURE_HOLD_MINUTES} minutes after issue (DISCLOSURE_HOLD_MINUTES) "
         "and the worker e-mails its members; 株式会社朝日物流 checked that letter's code "
-        "(a critical alert, e-mailed to Koriyama's supervisors), and if nobody decides it "
-        f"within {settings.CRITICAL_ALERT_ESCALATION_MINUTES} minutes "
+        "(a critical alert, e-mailed to Koriyama's supervisors and manager), and if nobody "
+        f"decides it within {settings.CRITICAL_ALERT_ESCALATION_MINUTES} minutes "
         "(CRITICAL_ALERT_ESCALATION_MINUTES) the worker e-mails kor-mgr.",
     ]
     return lines
