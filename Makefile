@@ -42,7 +42,7 @@ run: export DJANGO_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@# Ctrl-C: honcho stops all three and exits 130, the normal way out rather than an error.
+	@# Ctrl-C: honcho stops every process and exits 130, the normal way out, not an error.
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $(PORT) \
 		|| [ $$? -eq 130 ]
 
