@@ -39,11 +39,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	@touch $@ $(VENV)/.installed-run
 
 ## run: install, migrate the SQLite database, load the demo data, serve on 127.0.0.1:8000
-## with the workers beside it (Procfile, started by honcho)
+## (or PORT) with the workers beside it (Procfile, started by honcho; one Ctrl-C stops all),
+## on the demo's short clock (DJANGO_DEMO, .env.example)
+PORT ?= 8000
+run: export DJANGO_DEMO = 1
+run: export DJANGO_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
+	@# Ctrl-C: honcho stops every process and exits 130, the normal way out, not an error.
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $(PORT) \
+		|| [ $$? -eq 130 ]
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
 test: $(VENV)/.installed-dev

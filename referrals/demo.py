@@ -7,23 +7,30 @@
   expires, or at any time by a supervisor on the counter's 求職者用画面 page.
 - A little history on a few seekers of Koriyama: a letter issued at the counter (the seeker
   confirmed on the display; one wrong digit of the clerk's was caught on the way), a
-  referral made by phone that waits for a supervisor, and an in-person consultation still
-  open.
+  referral made by phone that waits for a supervisor, an in-person consultation still
+  open, and the letter's code checked by the look-alike employer it was not for (a
+  critical alert). `make run`'s workers then print, on the demo's short clock, the
+  employer's arrival e-mail after the hold and the managers' escalation of the alert.
+- A demo letter still in its hold takes the hold configured at this start (a restart with
+  a shorter DISCLOSURE_HOLD_MINUTES shortens it), not the one of the first run.
 
 `seed_demo` asks for it through hellowork.signals.demo_built and prints the lines returned.
 """
 
 import contextlib
+import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from hellowork.models import JobPosting, JobSeeker, Office, StaffMember, StaffRole
+from hellowork import audit
+from hellowork.models import EmployerMember, JobPosting, JobSeeker, Office, StaffMember, StaffRole
 from referrals import display_credentials, services
-from referrals.models import CounterDisplay, ReferralLetter
+from referrals.models import CounterDisplay, Disclosure, ReferralLetter
 
 DEMO_OFFICE = "0704"  # Koriyama
 
@@ -33,6 +40,7 @@ def build_counter_demo(**kwargs: Any) -> list[str]:
     with transaction.atomic():
         fresh = _desk_displays()
         build_history()
+        _hold_as_configured()
         return _pairing_codes(fresh) + _walkthrough()
 
 
@@ -64,6 +72,16 @@ def _walkthrough() -> list[str]:
             f"{referral.consultation.seeker.name} asks for posting {referral.posting.number} "
             f"({referral.posting.establishment.name})."
         )
+    lines += [
+        "",
+        "E-mail is printed in this terminal, not sent. On this clock the demo applicant "
+        "reaches 株式会社あさひ物流's my page "
+        f"{settings.DISCLOSURE_HOLD_MINUTES} minutes after issue (DISCLOSURE_HOLD_MINUTES) "
+        "and the worker e-mails its members; 株式会社朝日物流 checked that letter's code "
+        "(a critical alert, e-mailed to Koriyama's supervisors and manager), and if nobody "
+        f"decides it within {settings.CRITICAL_ALERT_ESCALATION_MINUTES} minutes "
+        "(CRITICAL_ALERT_ESCALATION_MINUTES) the worker e-mails kor-mgr.",
+    ]
     return lines
 
 
@@ -103,7 +121,7 @@ def _pairing_codes(fresh: dict[int, str]) -> list[str]:
         return []
     lines = [
         "",
-        "Seeker-facing displays (求職者用画面): open http://127.0.0.1:8000"
+        f"Seeker-facing displays (求職者用画面): open {settings.SITE_URL}"
         f"{reverse('display_home')} in a second browser window (or a tablet) and type a desk's"
         " pairing code; open a consultation in person at that desk as its clerk.",
     ]
@@ -130,7 +148,7 @@ def _pairing_codes(fresh: dict[int, str]) -> list[str]:
         )
     lines.append(
         f"  New codes at any time: {supervisor.user.username} → 求職者用画面 "
-        "(http://127.0.0.1:8000/counter/displays/)."
+        f"({settings.SITE_URL}{reverse('display_list')})."
     )
     return lines
 
@@ -214,3 +232,43 @@ def build_history() -> None:
     services.interest_record(
         consultation=consultation, posting=asahi_logi[1], decision="considering", staff=clerk1
     )
+
+    # 4. The seeker of 1 took the letter to the look-alike 朝日物流, which checked its code on
+    #    the my page (rule 9): a critical alert at Koriyama, e-mailed to its supervisors now
+    #    and to its manager if nobody decides it within CRITICAL_ALERT_ESCALATION_MINUTES.
+    member = (
+        EmployerMember.objects.filter(establishment=look_alike.establishment).order_by("pk").first()
+    )
+    code = ReferralLetter.objects.filter(pk=referral.pk).values_list("code", flat=True).first()
+    if member is not None and code:
+        services.code_check(member=member, code=code)
+
+
+def _hold_as_configured() -> None:
+    """The demo letter, while still held, becomes visible DISCLOSURE_HOLD_MINUTES after its
+    issue as configured now: a restart with a shorter hold (to see the applicant arrive
+    sooner) would otherwise keep the hold of the run that made it."""
+    now = timezone.now()
+    hold = datetime.timedelta(minutes=settings.DISCLOSURE_HOLD_MINUTES)
+    for disclosure in Disclosure.objects.filter(
+        referral__drafted_by__user__username="kor-clerk1",
+        referral__consultation__seeker__in=JobSeeker.objects.filter(
+            office__code=DEMO_OFFICE
+        ).order_by("number")[:1],
+        visible_at__gt=now,
+        notified_at__isnull=True,
+        recalled_at__isnull=True,
+    ):
+        visible_at = disclosure.created_at + hold
+        if visible_at == disclosure.visible_at:
+            continue
+        Disclosure.objects.filter(pk=disclosure.pk).update(visible_at=visible_at)
+        audit.record(
+            "disclosure.hold_changed",
+            actor=None,
+            target=disclosure,
+            detail={
+                "visible_at": visible_at.isoformat(),
+                "hold_minutes": settings.DISCLOSURE_HOLD_MINUTES,
+            },
+        )

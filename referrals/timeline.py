@@ -69,6 +69,7 @@ LABELS: dict[str, Promise] = {
     "referral.retraction_rejected": gettext_lazy("撤回の依頼を却下"),
     "referral.retracted": gettext_lazy("撤回を承認"),
     "disclosure.created": gettext_lazy("求人者マイページへの開示を作成"),
+    "disclosure.hold_changed": gettext_lazy("デモの再起動で保留時間を変更"),
     "disclosure.visible": gettext_lazy("求人者マイページに表示開始"),
     "disclosure.notified": gettext_lazy("求人者に到着通知メール"),
     "disclosure.viewed": gettext_lazy("求人者が応募者を閲覧"),
@@ -206,7 +207,7 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
             if not d.get("code"):  # a draft or a letter waiting for approval: never issued
                 return _("発行前の取消（紹介コードなし、求人者には何も送られていない）")
             return _("紹介コード %(code)s は無効として残る") % {"code": d["code"]}
-        case "disclosure.created":
+        case "disclosure.created" | "disclosure.hold_changed":
             return _("表示開始 %(at)s") % {"at": _when(d.get("visible_at"))}
         case "disclosure.notified" | "disclosure.restore_notified":
             return _("%(count)d名に送信（個人情報なし）") % {"count": len(d.get("member_ids", []))}

@@ -134,6 +134,7 @@ def alert_notify_supervisors(*, alert_id: int) -> bool:
                     {
                         "office_name": alert.office.name,
                         "kind": alert.get_kind_display(),
+                        "hidden_on_report": alert.kind == AlertKind.MISDELIVERY_REPORT,
                         "created_at": timezone.localtime(alert.created_at),
                         "url": settings.SITE_URL + reverse("alert_detail", args=[alert.pk]),
                     },

@@ -15,11 +15,11 @@ PROBE = (
 )
 
 
-def run_settings(**env):
+def run_settings(probe=PROBE, **env):
     clean = {"PATH": os.environ["PATH"], "DJANGO_ENV_FILE": os.devnull, **env}
     clean["DJANGO_SETTINGS_MODULE"] = "hellowork.settings"
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True
+        [sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True
     )
 
 
@@ -92,3 +92,38 @@ def test_production_refuses_to_start_without_an_audit_checkpoint_key():
         )
         assert result.returncode != 0, key
         assert "AUDIT_CHECKPOINT_KEY" in result.stderr
+
+
+CLOCK = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps([settings.DISCLOSURE_HOLD_MINUTES, "
+    "settings.CRITICAL_ALERT_ESCALATION_MINUTES, settings.RETRACTION_ESCALATION_MINUTES]))"
+)
+
+
+def test_the_demo_clock_is_short_and_a_set_variable_still_wins():
+    assert json.loads(run_settings(probe=CLOCK).stdout) == [10, 30, 30]
+    assert json.loads(run_settings(probe=CLOCK, DJANGO_DEMO="1").stdout) == [2, 3, 3]
+    chosen = run_settings(probe=CLOCK, DJANGO_DEMO="1", DISCLOSURE_HOLD_MINUTES="10")
+    assert json.loads(chosen.stdout) == [10, 3, 3]
+
+
+def test_production_refuses_the_demo_clock():
+    result = run_settings(
+        DJANGO_DEMO="1",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="a-throwaway-but-strong-key-" + "Zq8#mP2$vL9!" * 5,
+        DJANGO_ALLOWED_HOSTS="hellowork.example",
+    )
+    assert result.returncode != 0
+    assert "DJANGO_DEMO" in result.stderr
+
+
+def test_env_example_copied_as_it_is_runs_the_development_site():
+    probe = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps([settings.DEBUG, bool(settings.SECRET_KEY), settings.DEMO]))"
+    )
+    result = run_settings(probe=probe, DJANGO_ENV_FILE=str(ROOT / ".env.example"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [True, True, False]

@@ -125,6 +125,7 @@ def test_every_supervisor_is_emailed_in_the_same_request_naming_no_one(
     for message in mail.outbox:
         assert "至急" in message.subject
         assert reverse("alert_detail", args=[alert.pk]) in message.body
+        assert "判断されるまで求人者マイページに表示されません" in message.body
         for private in [
             seeker_a.name,
             seeker_a.kana,

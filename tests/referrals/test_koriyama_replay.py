@@ -1,4 +1,4 @@
-"""The 2025 Koriyama incident (shared/seed/000_ed9a7ebe1331ed05.txt), replayed through the
+"""The 2025 Koriyama incident (docs/koriyama-2025-report.md), replayed through the
 services: every step that led to the misdelivery is now stopped or caught."""
 
 import pytest

@@ -1,5 +1,5 @@
 """Anchors the audit chain's head outside the database (hellowork.audit_checkpoints): run
-it every few minutes (`make run` and the production Procfile start it with --loop 300),
+it every few minutes (`make run` starts it with --loop 300; in production a worker or cron),
 and the bureau's copy goes by e-mail when AUDIT_CHECKPOINT_EMAIL is set."""
 
 from django.conf import settings

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from hellowork.demo import build_demo
@@ -31,15 +32,16 @@ class Command(BaseCommand):
         self.stdout.write(
             "The second factor: in development the verification page shows the expected code.\n"
         )
-        self.stdout.write("Counter (staff) logins at http://127.0.0.1:8000/counter/login/")
+        site = settings.SITE_URL
+        self.stdout.write(f"Counter (staff) logins at {site}/counter/login/")
         for login, name, what in logins.staff:
             self.stdout.write(f"  {login:<14} {name}  {what}")
         self.stdout.write(
-            "\nEmployer my page logins at http://127.0.0.1:8000/mypage/login/ "
+            f"\nEmployer my page logins at {site}/mypage/login/ "
             "(saiyo@asahi-butsuryu.example.jp has a demo applicant once the hold has passed)"
         )
         for login, name, what in logins.employers:
             self.stdout.write(f"  {login:<36} {name}  {what}")
-        self.stdout.write(f"\nSystem administrator at http://127.0.0.1:8000/admin/: {logins.admin}")
+        self.stdout.write(f"\nSystem administrator at {site}/admin/: {logins.admin}")
         for line in extra_lines:
             self.stdout.write(line)
