@@ -419,7 +419,8 @@ def test_re_entry_for_the_same_establishment_or_after_30_minutes_is_not_flagged(
     alice, seeker_a, posting_c, posting_e, settings
 ):
     settings.CONSULTATION_IDLE_MINUTES = 60  # rule 5's window, not rule 3b's, is tried here
-    start = timezone.now()
+    # Mid-morning, so that 31 minutes later is the same day (rule 3b closes at midnight).
+    start = timezone.localtime().replace(hour=10, minute=0)
     with time_machine.travel(start, tick=False) as clock:
         consultation = consult(seeker_a, alice, apply=[posting_c, posting_e])
         first = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
