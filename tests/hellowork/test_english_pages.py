@@ -194,3 +194,42 @@ def test_no_japanese_in_the_chrome_of_any_english_page(office):
                     pass
     assert pages > 150  # the walk saw real pages, not only refusals
     assert not problems, "Japanese in English pages:\n" + "\n".join(problems)
+
+
+def test_the_check_tells_chrome_from_marked_data():
+    page = (
+        '<html lang="en"><head><title>Job seeker</title><style>p::after{content:"「」"}</style>'
+        '</head><body><h1>Job seeker <span lang="ja">山田 花子</span></h1>'
+        '<p lang="ja">ヤマダ <b>ハナコ</b></p><textarea>面接の日</textarea>'
+        '<a href="/" aria-label="開く">Open</a><p>今月（June）</p></body></html>'
+    )
+    assert japanese_in_chrome(page) == ['<a aria-label="開く">', "今月（June）"]
+
+
+def test_the_check_sheet_in_english_has_english_items(alice):
+    client = client_for(alice.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("self_inspection")).content.decode()
+    assert "I signed out of the counter system or locked the screen." in page
+    assert japanese_in_chrome(page) == []
+    answers = {item.pk: True for item in _items()}
+    incidents.self_inspection_submit(staff=alice, answers=answers)
+    page = client.get(reverse("self_inspection")).content.decode()
+    assert "Before issuing a referral letter, I read the job seeker’s name" in page
+    assert japanese_in_chrome(page) == []
+
+
+def test_the_letter_stays_japanese_on_an_english_page(office):
+    client = clients(office)["clerk"]
+    page = client.get(reverse("referral_letter", args=[office["issued"].pk])).content.decode()
+    assert "The referral letter is shown and printed in Japanese" in page
+    assert '<article class="letter" aria-labelledby="letter-title" lang="ja">' in page
+    assert "御中" in page and "令和" in page  # as Hello Work prints it
+    assert japanese_in_chrome(page) == []
+
+
+def test_english_pages_show_western_dates(office):
+    page = clients(office)["employer"].get(reverse("mypage_home")).content.decode()
+    assert "令和" not in page
+    day = office["issued"].disclosure.referral_date
+    assert day.strftime("%Y/%m/%d") in page
