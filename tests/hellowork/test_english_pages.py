@@ -121,7 +121,13 @@ def parameters(name: str, office) -> list[dict]:
     if name in by_name:
         return by_name[name]
     prefix = name.split("_")[0]
-    if name in ("interest_record", "decision_change", "note_update", "referral_draft"):
+    if name in (
+        "interest_record",
+        "decision_change",
+        "note_update",
+        "referral_draft",
+        "posting_search",
+    ):
         return [{"pk": world["consultation"].pk}]
     if prefix == "consultation":
         return [{"pk": world["consultation"].pk}]
