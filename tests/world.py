@@ -1,9 +1,11 @@
 """A small office with something in every state the main screens show, for the screenshot
 journeys (tests/browser) and the English walk of every page (tests/hellowork)."""
 
+import importlib
 from typing import Any
 
 from referrals import services
+from referrals.models import SelfInspectionItem
 from tests import factories
 from tests.referrals.helpers import consult, issue_in_person, pending, seeker_confirms
 
@@ -11,6 +13,7 @@ from tests.referrals.helpers import consult, issue_in_person, pending, seeker_co
 def screens_world(*, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama) -> dict[str, Any]:
     """Something in every state a main screen shows. The caller sets
     DISCLOSURE_HOLD_MINUTES = 0 first (issued applicants are visible at once)."""
+    check_sheet_items()
     issued = issue_in_person(seeker_a, alice, posting_c)
     other = factories.JobSeekerFactory(office=koriyama, name="鈴木 一郎", kana="スズキ イチロウ")
     waiting = pending(other, alice, posting_d)
@@ -70,3 +73,15 @@ def screens_world(*, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama)
         "reported": reported,
         "report_alert": report.alert,
     }
+
+
+def check_sheet_items() -> None:
+    """The shipped check sheet, in both languages (live_server's database loses what the
+    data migrations wrote)."""
+    if SelfInspectionItem.objects.exists():
+        return
+    english = importlib.import_module("referrals.migrations.0015_self_inspection_in_english")
+    SelfInspectionItem.objects.bulk_create(
+        SelfInspectionItem(text=text, text_en=text_en, order=(index + 1) * 10)
+        for index, (text, text_en) in enumerate(english.ENGLISH.items())
+    )

@@ -234,8 +234,14 @@ def test_the_letter_stays_japanese_on_an_english_page(office):
     assert japanese_in_chrome(page) == []
 
 
-def test_english_pages_show_western_dates(office):
-    page = clients(office)["employer"].get(reverse("mypage_home")).content.decode()
+def test_english_pages_show_western_dates_and_ages(office):
+    employer = clients(office)["employer"]
+    disclosure = office["issued"].disclosure
+    page = employer.get(reverse("mypage_home")).content.decode()
     assert "令和" not in page
-    day = office["issued"].disclosure.referral_date
-    assert day.strftime("%Y/%m/%d") in page
+    assert disclosure.referral_date.strftime("%Y/%m/%d") in page
+    assert f"{disclosure.seeker_age} years old" in page
+    page = employer.get(reverse("mypage_applicant", args=[disclosure.public_id])).text
+    day = disclosure.referral_date
+    assert f"{day.day} {day.strftime('%B')} {day.year}" in page and "令和" not in page
+    assert f"{disclosure.seeker_age} years old" in page
