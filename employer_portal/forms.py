@@ -8,6 +8,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from hellowork.fields import SpokenDateField
+from hellowork.language import JapaneseOptionsSelect
 from referrals.models import NotHiredReason, SelectionOutcome
 from referrals.services import NOTE_MAX_LENGTH
 
@@ -20,7 +21,7 @@ RESULT_FILTERS = [
 
 
 class ApplicantFilterForm(forms.Form):
-    posting = forms.ChoiceField(label=_("求人"), required=False)
+    posting = forms.ChoiceField(label=_("求人"), required=False, widget=JapaneseOptionsSelect)
     status = forms.ChoiceField(label=_("選考結果"), required=False, choices=RESULT_FILTERS)
 
     def __init__(self, *args: Any, postings: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -35,6 +35,7 @@ from hellowork import selectors as registry
 from hellowork import services as registry_services
 from hellowork.access import EmployerRequest, employer_required, member_of
 from hellowork.formtools import refusals_onto
+from hellowork.language import with_japanese
 from hellowork.models import Establishment, User
 from referrals import selectors, services
 from referrals.letters import letter_for_disclosure
@@ -309,8 +310,10 @@ def members(request: EmployerRequest) -> HttpResponse:
             )
             messages.success(
                 request,
-                _("%(name)sさんを登録し、パスワード設定用のメールを送りました。")
-                % {"name": added.user.name},
+                with_japanese(
+                    _("%(name)sさんを登録し、パスワード設定用のメールを送りました。"),
+                    name=added.user.name,
+                ),
             )
             return redirect("mypage_members")
     active = list(registry.active_members_of(establishment=member.establishment))
@@ -341,7 +344,7 @@ def member_remove(request: EmployerRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(
-                request, _("%(name)sさんを削除しました。") % {"name": target.user.name}
+                request, with_japanese(_("%(name)sさんを削除しました。"), name=target.user.name)
             )
         return redirect("mypage_members")
     return render(request, "employer_portal/member_remove.html", {"target": target})

@@ -186,6 +186,8 @@ LANGUAGE_CODE = "ja"
 # Each language is named in itself, as a language switch should show it.
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# British date formats in English (hellowork/formats/en); Japanese keeps Django's.
+FORMAT_MODULE_PATH = ["hellowork.formats"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

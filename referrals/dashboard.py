@@ -354,7 +354,7 @@ def charts(
             ) % {
                 "days": days,
                 "total": chart.total,
-                "day": formats.date_format(chart.peak_day, "n月j日"),
+                "day": formats.date_format(chart.peak_day, "MONTH_DAY_FORMAT"),
                 "peak": peak,
             }
         else:
@@ -404,8 +404,8 @@ class Quarter:
         return _("%(year)d年度 第%(number)d四半期（%(first)s〜%(last)s）") % {
             "year": self.fiscal_year,
             "number": self.number,
-            "first": formats.date_format(self.first, "Y年n月"),
-            "last": formats.date_format(self.last, "Y年n月"),
+            "first": formats.date_format(self.first, "YEAR_MONTH_FORMAT"),
+            "last": formats.date_format(self.last, "YEAR_MONTH_FORMAT"),
         }
 
     @classmethod

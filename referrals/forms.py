@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from hellowork.fields import SpokenDateField
 from hellowork.identifiers import IdentifierFormField, normalize
+from hellowork.language import JapaneseModelChoiceField, japanese
 from hellowork.wareki import parse_date
 from referrals.models import ApprovalSource, CounterDisplay, Decision
 from referrals.selectors import SEARCH_MIN_DIGITS, seeker_search_terms
@@ -85,7 +86,7 @@ class OpenConsultationForm(SeekerBoundForm):
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
     )
-    display = forms.ModelChoiceField(
+    display = JapaneseModelChoiceField(
         label=_("求職者用画面（対面のとき）"),
         queryset=CounterDisplay.objects.none(),
         required=False,
@@ -467,8 +468,9 @@ class SelfInspectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.items = items
         for item in items:
+            english = not (get_language() or "ja").startswith("ja") and item.text_en
             self.fields[f"item_{item.pk}"] = forms.TypedChoiceField(
-                label=item.text,
+                label=item.text_en if english else japanese(item.text),
                 choices=[("yes", _("はい")), ("no", _("いいえ"))],
                 coerce=lambda value: value == "yes",
                 widget=forms.RadioSelect,

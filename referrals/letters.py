@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import segno
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -42,10 +42,11 @@ def letter_for_referral(referral: ReferralLetter) -> Letter:
     assert referral.code and referral.issued_at
     consultation, posting = referral.consultation, referral.posting
     issued = timezone.localdate(referral.issued_at)
-    marks: dict[str, str] = {
-        ReferralStatus.VOIDED: _("取消済み（無効）"),
-        ReferralStatus.RETRACTED: _("撤回"),
-    }
+    with translation.override("ja"):  # the letter is printed in Japanese (DECISIONS.md)
+        marks: dict[str, str] = {
+            ReferralStatus.VOIDED: _("取消済み（無効）"),
+            ReferralStatus.RETRACTED: _("撤回"),
+        }
     return Letter(
         date=issued,
         establishment_name=posting.establishment.name,

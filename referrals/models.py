@@ -1502,6 +1502,8 @@ class SelfInspectionItem(models.Model):
     retired (active = False), never deleted: past sheets point at them."""
 
     text = models.CharField(_("点検項目"), max_length=300)
+    # The English screen's wording; without it an English page shows the Japanese, marked.
+    text_en = models.CharField(_("点検項目（英語）"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("表示順"), default=0)
     active = models.BooleanField(_("使用中"), default=True)
 
@@ -1558,6 +1560,7 @@ class SelfInspectionAnswer(models.Model):
         SelfInspectionItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("点検項目")
     )
     item_text = models.CharField(_("点検項目（回答時）"), max_length=300)
+    item_text_en = models.CharField(_("点検項目（回答時、英語）"), max_length=300, blank=True)
     ok = models.BooleanField(_("できている"))
 
     class Meta:

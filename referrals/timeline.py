@@ -11,9 +11,11 @@ from typing import Any
 from django.db.models import Model, Q
 from django.utils import formats, timezone
 from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from hellowork.language import with_japanese
 from hellowork.models import AuditEvent, User
 from referrals import selectors
 from referrals.models import (
@@ -44,6 +46,7 @@ class Entry:
     label: str
     detail: str = ""
     actor: str = ""  # the person's name, or "" for the system
+    role: str = ""  # a staff member's role, shown beside the name
     side: str = "system"  # "staff", "employer", "seeker" (on the display) or "system"
     kind: str = ""  # "view" (an employer saw the applicant), "alert", "retraction", "task"
 
@@ -170,12 +173,13 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
                 )
             }
         case "display.readback_sent" | "display.readback_shown" | "referral.seeker_confirmed":
-            return _("求職者用画面: %(label)s") % {"label": _display(d, displays)}
+            return with_japanese(_("求職者用画面: %(label)s"), label=_display(d, displays))
         case "referral.display_refused":
-            return _("求職者用画面: %(label)s、一致しなかった項目: %(fields)s") % {
-                "label": _display(d, displays),
-                "fields": _("、").join(str(FIELDS.get(f, f)) for f in d.get("fields", [])),
-            }
+            return with_japanese(
+                _("求職者用画面: %(label)s、一致しなかった項目: %(fields)s"),
+                label=_display(d, displays),
+                fields=_("、").join(str(FIELDS.get(f, f)) for f in d.get("fields", [])),
+            )
         case "referral.locked":
             return _("この求職者の今日の不一致: %(count)d回（以後は統括官の承認だけで発行）") % {
                 "count": d.get("caught_mismatches", 0)
@@ -189,9 +193,12 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
         case "referral.confirmed":
             if "display_id" not in d:  # the first wave's method: the clerk typed both halves
                 return _("職員が求人番号の下4桁と生年月日を再入力して照合（旧方式）")
-            return _(
-                "求職者本人が求職者用画面（%(label)s）で確認し、職員が求人票の下4桁を再入力して照合"
-            ) % {"label": _display(d, displays)}
+            return with_japanese(
+                _(
+                    "求職者本人が求職者用画面（%(label)s）で確認し、職員が求人票の下4桁を再入力して照合"
+                ),
+                label=_display(d, displays),
+            )
         case "referral.approved":
             if "source" not in d:
                 return _("統括官が求人番号を述べて照合（聴取の方法の記録なし、旧方式）")
@@ -251,19 +258,18 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
     return ""
 
 
-def _actor(user: User | None) -> tuple[str, str]:
+def _actor(user: User | None) -> tuple[str, str, str]:
+    """(name, side, role)."""
     if user is None:
-        return "", "system"
+        return "", "system", ""
     if user.kind == User.Kind.EMPLOYER:
-        return user.name, "employer"
+        return user.name, "employer", ""
     staff = getattr(user, "staff_member", None)
-    if staff is not None:
-        return user.name + _("（{}）").format(staff.get_role_display()), "staff"
-    return user.name, "staff"
+    return user.name, "staff", staff.get_role_display() if staff is not None else ""
 
 
 def _entry(event: AuditEvent, displays: dict[int, str], sent_from: dict[int, str]) -> Entry:
-    actor, side = _actor(event.actor)
+    actor, side, role = _actor(event.actor)
     label = LABELS.get(event.action)
     detail = _detail(event, displays)
     if event.actor is None and event.action.startswith(("referral.seeker", "referral.display")):
@@ -272,12 +278,13 @@ def _entry(event: AuditEvent, displays: dict[int, str], sent_from: dict[int, str
         if event.ip and isinstance(readback_id, int) and sent_from.get(readback_id) == event.ip:
             # A display should be its own device: an answer from the address the clerk sent
             # the read-back from is worth a second look (DECISIONS.md).
-            detail += _("（職員が表示を送った端末と同じ接続元）")
+            detail = format_html("{}{}", detail, _("（職員が表示を送った端末と同じ接続元）"))
     return Entry(
         at=event.at,
         label=str(label) if label is not None else event.action,
         detail=detail,
         actor=actor,
+        role=role,
         side=side,
         kind=KINDS.get(event.action, ""),
     )

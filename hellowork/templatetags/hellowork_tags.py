@@ -3,23 +3,55 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import template
-from django.utils import timezone
+from django.conf import settings
+from django.utils import formats, timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
+from hellowork.language import japanese
 from hellowork.wareki import wareki as to_wareki
 
 register = template.Library()
 
 
+def _japanese() -> bool:
+    return (get_language() or settings.LANGUAGE_CODE).startswith("ja")
+
+
+def _local_day(value: datetime.date | datetime.datetime) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date()
+    return value
+
+
 @register.filter
 def wareki(value: datetime.date | datetime.datetime | None) -> str:
-    """{{ day|wareki }} → 令和7年6月9日 (a datetime is taken in local time)."""
+    """{{ day|wareki }}: the date as its reader counts years. Japanese: the era, as Hello
+    Work prints it (令和7年6月9日); English: the Western calendar (9 June 2025). A datetime is
+    taken in local time."""
     if value is None:
         return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value).date()
-    return to_wareki(value)
+    day = _local_day(value)
+    if _japanese():
+        return to_wareki(day)
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+@register.filter
+def era(value: datetime.date | datetime.datetime | None) -> str:
+    """{{ day|era }}: the date in the Japanese era for a Japanese reader, shown beside a
+    Western date; nothing in English, where the Western date beside it says it all."""
+    if value is None or not _japanese():
+        return ""
+    return to_wareki(_local_day(value))
+
+
+@register.filter
+def ja(value: Any) -> str:
+    """{{ seeker.name|ja }} → <span lang="ja">山田 花子</span>: data written in Japanese (names,
+    kana, addresses, job titles, notes people typed) keeps its language on an English page,
+    for screen readers and for the test that finds untranslated chrome (tests/language.py)."""
+    return japanese(value)
 
 
 @register.filter

@@ -290,7 +290,7 @@ def incident_close(*, incident: Incident, supervisor: StaffMember) -> Incident:
         )
     if missing := missing_report_items(incident):
         problems.append(
-            _("報告の未記入の項目があります: %(items)s") % {"items": "、".join(missing)}
+            _("報告の未記入の項目があります: %(items)s") % {"items": _("、").join(missing)}
         )
     if problems:
         raise ValidationError(problems)
@@ -616,7 +616,13 @@ def self_inspection_submit(
         staff=staff, office_id=staff.office_id, month=month, submitted_at=timezone.now(), note=note
     )
     SelfInspectionAnswer.objects.bulk_create(
-        SelfInspectionAnswer(inspection=sheet, item=item, item_text=item.text, ok=answers[item.pk])
+        SelfInspectionAnswer(
+            inspection=sheet,
+            item=item,
+            item_text=item.text,
+            item_text_en=item.text_en,
+            ok=answers[item.pk],
+        )
         for item in items
     )
     audit.record(

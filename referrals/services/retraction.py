@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hellowork import audit
@@ -198,11 +198,13 @@ def _incident_open(
 
 
 def default_data_items() -> str:
-    """What a disclosure showed the employer: the report's 漏えいした個人データの項目."""
-    return _(
-        "求職者の氏名、氏名（カナ）、年齢（紹介日現在）。あわせて、求人番号、職種、紹介日、"
-        "紹介コード（紹介状の記載事項）。生年月日、住所、電話番号は含まれない。"
-    )
+    """What a disclosure showed the employer: the report's 漏えいした個人データの項目. Written
+    in Japanese whoever approves: the report is the office's record, filed in Japanese."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "求職者の氏名、氏名（カナ）、年齢（紹介日現在）。あわせて、求人番号、職種、紹介日、"
+            "紹介コード（紹介状の記載事項）。生年月日、住所、電話番号は含まれない。"
+        )
 
 
 @transaction.atomic

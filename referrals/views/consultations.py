@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
+from hellowork.language import with_japanese
 from hellowork.models import JobPosting
 from referrals import selectors, services
 from referrals.forms import (
@@ -169,8 +170,11 @@ def interest_record(request: StaffRequest, pk: int) -> HttpResponse:
             )
             messages.success(
                 request,
-                _("%(number)s（%(establishment)s）への意向を記録しました。")
-                % {"number": posting.number, "establishment": posting.establishment.name},
+                with_japanese(
+                    _("%(number)s（%(establishment)s）への意向を記録しました。"),
+                    number=posting.number,
+                    establishment=posting.establishment.name,
+                ),
             )
             return redirect("consultation_detail", pk=pk)
     if isinstance(form, DecisionForm):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
+from hellowork.language import with_japanese
 from referrals import display_credentials, selectors, services
 from referrals.forms import DisplayRegisterForm
 from referrals.models import CounterDisplay
@@ -89,7 +90,9 @@ def display_retire(request: StaffRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("「%(label)s」を使用停止しました。この画面ではもう何も表示されません。")
-            % {"label": display.label},
+            with_japanese(
+                _("「%(label)s」を使用停止しました。この画面ではもう何も表示されません。"),
+                label=display.label,
+            ),
         )
     return redirect("display_list")

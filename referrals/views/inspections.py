@@ -19,7 +19,8 @@ def self_inspection(request: StaffRequest) -> HttpResponse:
     month = incidents.inspection_month()
     sheet = selectors.inspection_of(staff=request.staff, month=month)
     items = list(selectors.active_inspection_items())
-    form = SelfInspectionForm(request.POST or None, items=items)
+    # Bound on every POST, even an empty one: add_error below needs a bound form.
+    form = SelfInspectionForm(request.POST if request.method == "POST" else None, items=items)
     status = 200
     if request.method == "POST":
         if sheet is None and form.is_valid():

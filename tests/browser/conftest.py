@@ -2,7 +2,8 @@
 
 Every interaction goes through the keyboard (Tab to the element, then type or press
 Enter/Space), so a journey that passes is also a journey a keyboard-only user can make.
-Every page a journey visits is checked with axe-core: no serious or critical violation.
+Every page a journey visits is checked with axe-core: no serious or critical violation; and
+an English page, for Japanese outside the data marked `lang="ja"` (tests/language.py).
 
 Without Chromium the journeys are skipped with a reason `make test` prints; with
 REQUIRE_BROWSER=1 (set by `make ci`) a missing browser is a failure instead.
@@ -19,6 +20,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hellowork.models import User
+from tests.language import CHROME_CHECK
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
@@ -163,6 +165,12 @@ class Journey:
             if v["impact"] in ("serious", "critical")
         ]
         assert not serious, f"{self.page.url}\n" + "\n".join(serious)
+        # An English page: no Japanese in its chrome, only in data marked lang="ja".
+        if self.page.locator("html").get_attribute("lang") == "en":
+            japanese = self.page.evaluate(CHROME_CHECK)
+            assert not japanese, f"Japanese on the English page {self.page.url}:\n" + "\n".join(
+                japanese
+            )
         self.checked.add(self.page.url)
 
     def text(self) -> str:

@@ -120,7 +120,8 @@ def test_the_list_filters_by_posting_and_by_result(
         conditions_differ=False,
     )
     page = dave_client.get("/mypage/").text
-    assert f'<option value="{other_posting.number}">' in page  # the filter offers it
+    # The filter offers it, marked as Japanese data.
+    assert f'<option value="{other_posting.number}" lang="ja">' in page
 
     by_posting = dave_client.get("/mypage/", {"posting": other_posting.number}).text
     assert detail_url(clerk) in by_posting and detail_url(hired) not in by_posting
@@ -248,7 +249,7 @@ def test_the_letter_is_printable_and_holds_only_the_snapshot(
     response = dave_client.get(detail_url(applicant_c, "mypage_letter"))
     text = response.text
     assert "紹介状" in text and 'class="letter"' in text
-    assert f"{establishment_c.name} 御中" in text
+    assert f'<span lang="ja">{establishment_c.name}</span> 御中' in text
     assert "ハローワーク郡山" in text
     assert applicant_c.referral_code in text and applicant_c.seeker_name in text
     assert seeker_a.number not in text and "1990年" not in text and "平成2年" not in text
@@ -535,7 +536,7 @@ def test_the_primary_member_adds_a_colleague_who_sets_a_password(dave_client, cl
     response = dave_client.post(
         "/mypage/members/", {"name": "田中 京子", "email": "kyoko@asahi.example.jp"}, follow=True
     )
-    assert "田中 京子さんを登録し" in response.text
+    assert '<span lang="ja">田中 京子</span>さんを登録し' in response.text
     assert "パスワード未設定" in response.text
     (message,) = mail.outbox
     link = re.search(r"http://127\.0\.0\.1:8000(/mypage/password/set/\S+/)", message.body)[1]

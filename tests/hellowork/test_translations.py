@@ -16,11 +16,9 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import client_for
+from tests.language import JAPANESE, JAPANESE_RUN
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
-# Hiragana, katakana, CJK ideographs, full-width forms and Japanese punctuation.
-JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
-JAPANESE_RUN = re.compile(JAPANESE.pattern + "+")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 # What the user reads as the structure of a page; names and other data are not checked.
 HEADINGS = re.compile(r"<(title|h[1-6]|th|label|legend|button)\b([^>]*)>(.*?)</\1>", re.S)

@@ -72,3 +72,47 @@ def test_an_aside_takes_the_brackets_of_the_language():
         assert aside("ハナコ") == " (ハナコ)"
     assert aside("<b>") == "（&lt;b&gt;）"  # escaped
     assert aside("") == aside(None) == ""
+
+
+# -- the template filters: the era for Japanese readers, the Western calendar for English ----
+
+
+def render(source: str, language: str, **context) -> str:
+    from django.template import Context, Template
+    from django.utils import translation
+
+    with translation.override(language):
+        return Template("{% load hellowork_tags %}" + source).render(Context(context))
+
+
+@pytest.mark.parametrize(("language", "expected"), [("ja", "令和7年6月9日"), ("en", "9 June 2025")])
+def test_wareki_filter_follows_the_language(language, expected):
+    assert render("{{ day|wareki }}", language, day=datetime.date(2025, 6, 9)) == expected
+
+
+def test_wareki_filter_takes_a_datetime_in_local_time():
+    # 2025-06-08 16:00 UTC is 9 June in Tokyo.
+    at = datetime.datetime(2025, 6, 8, 16, 0, tzinfo=datetime.UTC)
+    assert render("{{ at|wareki }}", "ja", at=at) == "令和7年6月9日"
+    assert render("{{ at|wareki }}", "en", at=at) == "9 June 2025"
+
+
+def test_era_filter_is_for_japanese_readers_only():
+    day = datetime.date(1990, 5, 17)
+    assert render("{{ day|era }}", "ja", day=day) == "平成2年5月17日"
+    assert render("{{ day|era|aside }}", "ja", day=day) == "（平成2年5月17日）"
+    assert render("{{ day|era }}", "en", day=day) == ""
+    assert render("{{ day|era|aside }}", "en", day=day) == ""
+
+
+def test_dates_filters_leave_nothing_for_no_date():
+    assert render("{{ day|wareki }}{{ day|era }}", "en", day=None) == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "month", "day"), [("ja", "2025年6月", "6月9日"), ("en", "June 2025", "9 June")]
+)
+def test_month_and_day_formats_are_the_reader_s(language, month, day):
+    date = datetime.date(2025, 6, 9)
+    source = '{{ d|date:"YEAR_MONTH_FORMAT" }}|{{ d|date:"MONTH_DAY_FORMAT" }}'
+    assert render(source, language, d=date) == f"{month}|{day}"

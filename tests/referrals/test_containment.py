@@ -481,7 +481,10 @@ def test_a_clerk_s_repeated_caught_mismatches_raise_one_warning_a_day(
     listing = client_for(bob.user).get(reverse("alert_list")).text
     assert f"#{warning.pk}" in listing
     page = client_for(bob.user).get(reverse("alert_detail", args=[warning.pk])).text
-    assert f"{alice.user.name}さんの入力や作成した紹介状の確認で、5回（求職者5人）" in page
+    assert (
+        f'<span lang="ja">{alice.user.name}</span>さんの入力や作成した紹介状の確認で、5回（求職者5人）'
+        in page
+    )
 
 
 def test_one_seeker_s_misses_are_the_lock_not_the_clerk_warning(alice, seeker_a, posting_c):

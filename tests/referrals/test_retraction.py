@@ -446,7 +446,7 @@ def test_the_timeline_tells_how_an_approved_referral_was_confirmed(
     submitted = next(entry for entry in timeline if entry.label == "統括官の承認に回す")
     assert "求職者が対面していない相談" in submitted.detail
     approved = next(entry for entry in timeline if entry.label == "確認（統括官の承認）")
-    assert bob.user.name in approved.actor and "統括官" in approved.actor
+    assert (approved.actor, approved.role) == (bob.user.name, "統括官")
     # Where the supervisor heard the seeker, never a claim that the statement was blind.
     assert "登録の電話番号に折り返して" in approved.detail and "見ずに" not in approved.detail
 
