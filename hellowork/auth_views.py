@@ -143,6 +143,9 @@ def _pending_user(request: HttpRequest, kind: str) -> User | None:
 
 
 def _finish(request: HttpRequest, device: Any) -> HttpResponse:
+    # Signing in completes here: a new session key, so that a key seen between password
+    # and code (a shared PC, a proxy log) never becomes a signed-in session.
+    request.session.cycle_key()
     otp_login(request, device)
     with transaction.atomic():
         audit.record("auth.otp_verified", actor=request.user, detail={"device": device.name})  # type: ignore[arg-type]

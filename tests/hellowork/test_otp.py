@@ -5,7 +5,10 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -185,3 +188,64 @@ def test_an_absurdly_long_username_is_a_failed_login_not_an_error(client, db):
     # Found by the fuzz test on PostgreSQL: the lockout log's column is 255 characters.
     response = password_step(client, "counter", "x" * 300, "wrong")
     assert response.status_code == 200 and WRONG in response.text
+
+
+# -- the session key changes at every privilege change (issue 17) ---------------------
+
+
+def session_key(client) -> str:
+    return client.cookies[django_settings.SESSION_COOKIE_NAME].value
+
+
+def assert_rotated(client, before: str, home: str) -> None:
+    """The key captured between password and code is no session any more; the new one is."""
+    after = session_key(client)
+    assert after != before
+    assert not SessionStore(session_key=before).exists(before)
+    stolen = Client()
+    stolen.cookies[django_settings.SESSION_COOKIE_NAME] = before
+    assert stolen.get(reverse(home)).status_code == 302  # to the login page
+    assert client.get(reverse(home)).status_code == 200
+
+
+def test_the_password_step_starts_a_new_session(client, bob):
+    client.get(reverse("staff_login"))
+    client.session.save()
+    anonymous = session_key(client)
+    password_step(client, "counter", "bob")
+    assert session_key(client) != anonymous
+
+
+def test_the_staff_code_rotates_the_session_key(client, bob):
+    device = TOTPDevice.objects.create(user=bob.user, name="authenticator", confirmed=True)
+    password_step(client, "counter", "bob")
+    before = session_key(client)
+    client.post(reverse("staff_otp"), {"token": code_for(device)})
+    assert_rotated(client, before, "counter_home")
+
+
+def test_enrolling_an_authenticator_rotates_the_session_key(client, alice):
+    password_step(client, "counter", "alice")
+    client.get(reverse("staff_otp_enroll"))
+    device = TOTPDevice.objects.get(user=alice.user, confirmed=False)
+    before = session_key(client)
+    client.post(reverse("staff_otp_enroll"), {"token": code_for(device)})
+    assert_rotated(client, before, "counter_home")
+
+
+def test_the_employer_code_rotates_the_session_key(client, dave):
+    password_step(client, "mypage", "dave@asahi.example.jp")
+    code = employer_code(client)
+    before = session_key(client)
+    client.post(reverse("employer_otp"), {"token": code})
+    assert_rotated(client, before, "mypage_home")
+
+
+def test_a_trusted_browser_rotates_the_session_key_too(client, dave):
+    password_step(client, "mypage", "dave@asahi.example.jp")
+    client.post(reverse("employer_otp"), {"token": employer_code(client), "trust": "on"})
+    client.post(reverse("logout"))
+    password_step(client, "mypage", "dave@asahi.example.jp")
+    before = session_key(client)
+    client.get(reverse("employer_otp"))
+    assert_rotated(client, before, "mypage_home")
