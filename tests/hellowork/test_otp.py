@@ -249,3 +249,45 @@ def test_a_trusted_browser_rotates_the_session_key_too(client, dave):
     before = session_key(client)
     client.get(reverse("employer_otp"))
     assert_rotated(client, before, "mypage_home")
+
+
+# -- throttles per address across usernames, and per username per address (issue 17) ---
+
+STRANGER = "203.0.113.7"
+OFFICE = "198.51.100.20"
+
+
+def login_from(address, side, username, password=TEST_PASSWORD):
+    return password_step(Client(REMOTE_ADDR=address), side, username, password)
+
+
+def test_one_address_spraying_many_usernames_is_stopped(alice, bob, settings):
+    settings.CLERK_OTP_REQUIRED = False
+    victims = [f"victim{n}" for n in range(settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS)]
+    for username in victims:  # one guess each: no username reaches its own limit
+        assert WRONG in login_from(STRANGER, "counter", username, "Winter2026!").text
+    # The address is now slowed for every username, even with a right password...
+    refused = login_from(STRANGER, "counter", "alice")
+    assert refused.status_code == 200 and WRONG in refused.text
+    # ...and only that address: the office signs in as usual.
+    assert login_from(OFFICE, "counter", "alice").status_code == 302
+    with time_machine.travel(datetime.timedelta(minutes=20)):
+        assert login_from(STRANGER, "counter", "alice").status_code == 302
+
+
+def test_a_stranger_cannot_lock_a_supervisor_out_from_elsewhere(bob, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT * 3):
+        login_from(STRANGER, "counter", "bob", "wrong password")
+    assert WRONG in login_from(STRANGER, "counter", "bob").text  # locked for the stranger
+    assert login_from(OFFICE, "counter", "bob").url == reverse("staff_otp")  # not for bob
+
+
+def test_many_addresses_together_still_lock_a_username(bob, settings):
+    settings.LOGIN_FAILURE_LIMIT_PER_USERNAME = 12
+    addresses = [f"203.0.113.{n}" for n in range(1, 4)]
+    for address in addresses:
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            login_from(address, "counter", "bob", "wrong password")
+    assert WRONG in login_from(OFFICE, "counter", "bob").text
+    with time_machine.travel(datetime.timedelta(minutes=20)):
+        assert login_from(OFFICE, "counter", "bob").status_code == 302
