@@ -397,7 +397,7 @@ def outbox_send(*, limit: int = 100) -> int:
                     attempts__lt=OutboxMail.MAX_ATTEMPTS,
                 )
                 .order_by("next_attempt_at", "pk")
-                .select_for_update(skip_locked=True)
+                .select_for_update(skip_locked=True, of=("self",))
                 .select_related("establishment")
                 .first()
             )
