@@ -24,6 +24,11 @@ urlpatterns = [
     path("members/", views.members, name="mypage_members"),
     path("members/<int:pk>/remove/", views.member_remove, name="mypage_member_remove"),
     path(
+        "members/invitations/<int:pk>/cancel/",
+        views.invitation_cancel,
+        name="mypage_invitation_cancel",
+    ),
+    path(
         "password/set/<uidb64>/<token>/",
         views.MemberPasswordSetView.as_view(),
         name="mypage_password_set",

@@ -300,33 +300,68 @@ def notice_acknowledge(request: EmployerRequest, public_id: UUID) -> HttpRespons
 @employer_required
 @require_http_methods(["GET", "POST"])
 def members(request: EmployerRequest) -> HttpResponse:
-    """The establishment's logins; its primary member adds colleagues here."""
+    """The establishment's logins and open invitations; its primary member adds colleagues
+    here. Every address added gets the same answer and the same row (hellowork.services.
+    employer_member_add), whether or not it is registered elsewhere."""
     member = request.member
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusals_onto(form):
-            added = registry_services.employer_member_add(
+            invitation = registry_services.employer_member_add(
                 by=member, email=form.cleaned_data["email"], name=form.cleaned_data["name"]
             )
             messages.success(
                 request,
                 with_japanese(
-                    _("%(name)sさんを登録し、パスワード設定用のメールを送りました。"),
-                    name=added.user.name,
+                    _(
+                        "%(name)sさんを招待しました。パスワード設定用のメールを送ります"
+                        "（届くまで数分かかることがあります）。"
+                    ),
+                    name=invitation.name,
                 ),
             )
             return redirect("mypage_members")
-    active = list(registry.active_members_of(establishment=member.establishment))
+    invitations = list(registry_services.open_invitations(establishment=member.establishment))
+    waiting = {invitation.member_id for invitation in invitations}
+    active = [
+        m
+        for m in registry.active_members_of(establishment=member.establishment)
+        if m.pk not in waiting
+    ]
+    seats = len(active) + len(invitations)
     return render(
         request,
         "employer_portal/members.html",
         {
             "form": form,
             "members": active,
+            "invitations": invitations,
+            "seats": seats,
             "max_members": Establishment.MAX_MEMBERS,
-            "can_add": member.is_primary and len(active) < Establishment.MAX_MEMBERS,
+            "can_add": member.is_primary and seats < Establishment.MAX_MEMBERS,
         },
     )
+
+
+@employer_required
+@require_http_methods(["GET", "POST"])
+def invitation_cancel(request: EmployerRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(
+        registry_services.open_invitations(establishment=request.member.establishment), pk=pk
+    )
+    if not request.member.is_primary:
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            registry_services.employer_invitation_cancel(invitation=invitation, by=request.member)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("%(name)sさんへの招待を取り消しました。") % {"name": invitation.name}
+            )
+        return redirect("mypage_members")
+    return render(request, "employer_portal/invitation_cancel.html", {"invitation": invitation})
 
 
 @employer_required

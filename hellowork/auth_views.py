@@ -143,6 +143,9 @@ def _pending_user(request: HttpRequest, kind: str) -> User | None:
 
 
 def _finish(request: HttpRequest, device: Any) -> HttpResponse:
+    # Signing in completes here: a new session key, so that a key seen between password
+    # and code (a shared PC, a proxy log) never becomes a signed-in session.
+    request.session.cycle_key()
     otp_login(request, device)
     with transaction.atomic():
         audit.record("auth.otp_verified", actor=request.user, detail={"device": device.name})  # type: ignore[arg-type]
@@ -232,8 +235,8 @@ def employer_password_forgot(request: HttpRequest) -> HttpResponse:
             request,
             _(
                 "入力されたアドレスが求人者マイページに登録されていれば、パスワードを設定する"
-                "ためのリンクをメールでお送りしました。届かない場合は、事業所の管理者または"
-                "管轄のハローワークにご相談ください。"
+                "ためのリンクをメールでお送りします（届くまで数分かかることがあります）。届かない"
+                "場合は、事業所の管理者または管轄のハローワークにご相談ください。"
             ),
         )
         return redirect("employer_login")

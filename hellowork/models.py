@@ -190,6 +190,71 @@ class EmployerMember(models.Model):
         return f"{self.user.name}（{self.establishment.name}）"
 
 
+class EmployerInvitation(models.Model):
+    """A colleague the primary member added, until they set a password. Every add makes one,
+    so the members page looks the same whatever the address was: a new login (`member`
+    set), a colleague removed earlier and brought back (`member` set), or an address
+    registered elsewhere (no login made; the address is told someone tried)."""
+
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="invitations"
+    )
+    email = models.EmailField(max_length=150)
+    name = models.CharField(max_length=100)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        EmployerMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk}"
+
+
+class OutboxKind(models.TextChoices):
+    PASSWORD_RESET = "password_reset", "password reset"
+    MEMBER_INVITATION = "member_invitation", "member invitation"
+    MEMBER_ADD_REFUSED = "member_add_refused", "member add refused"
+
+
+class OutboxMail(models.Model):
+    """A mail a request asked for, sent by the worker (`notify_employers`), never inside the
+    request: the request's answer and time do not depend on the mail server or on who the
+    address belongs to. Holds the recipient and ids; the worker writes the text (and any
+    link's token) at sending time. Failures are tried again later, with a growing wait."""
+
+    Kind = OutboxKind
+    MAX_ATTEMPTS = 10
+
+    kind = models.CharField(max_length=32, choices=OutboxKind.choices)
+    to = models.EmailField(max_length=254)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True)
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [choices_constraint("outboxmail", "kind", OutboxKind)]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="outboxmail_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
+
 class PostingStatus(models.TextChoices):
     OPEN = "open", _("受付中")
     CLOSED = "closed", _("募集終了")

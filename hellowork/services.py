@@ -6,24 +6,36 @@ user understands, and an AuditEvent (ids, never names or addresses).
 """
 
 import datetime
+import logging
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, mailers
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hellowork import audit
 from hellowork.identifiers import normalize
-from hellowork.models import AuditEvent, EmployerMember, Establishment, User
+from hellowork.models import (
+    AuditEvent,
+    EmployerInvitation,
+    EmployerMember,
+    Establishment,
+    OutboxMail,
+    User,
+)
+
+logger = logging.getLogger(__name__)
 
 NAME_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 150  # the username column holds the address
@@ -55,33 +67,29 @@ def _password_link(user: User) -> str:
     )
 
 
-def _send_invitation(user: User, establishment: Establishment) -> None:
-    """The new member's link to set a password. The message names the establishment, not
-    the person."""
-    link = _password_link(user)
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("【ハローワーク】求人者マイページの利用者として登録されました")
-        body = render_to_string(
-            "hellowork/email/member_invitation.txt",
-            {
-                "link": link,
-                "establishment_name": establishment.name,
-                "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
-            },
-        )
-    mailers.default.send_messages(
-        [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])]
-    )
+ADDED_ELSEWHERE = "elsewhere"  # an invitation's outcome: the address is registered elsewhere
 
 
 @transaction.atomic
-def employer_member_add(*, by: EmployerMember, email: str, name: str) -> EmployerMember:
-    """The primary member adds a login for a colleague: at most Establishment.MAX_MEMBERS
-    active ones, counted under a lock on the establishment. The new login has no usable
-    password; an e-mail carries a link to set one. An address of a member this
-    establishment removed earlier brings that login back (same user, new link)."""
+def employer_member_add(*, by: EmployerMember, email: str, name: str) -> EmployerInvitation:
+    """The primary member invites a colleague: at most Establishment.MAX_MEMBERS active
+    logins and open invitations, counted under a lock on the establishment. The answer is
+    the same for every well-formed address that is not already one of this establishment's
+    logins (those the page lists anyway), so the form tells nobody which addresses are
+    registered elsewhere (docs/DECISIONS.md, "Adding a member never tells whether an
+    address is registered"):
+
+    - a new address gets a login without a usable password and, from the worker, a link
+      to set one;
+    - a colleague this establishment removed earlier comes back (the same login, so the
+      audit trail stays one) with a new link;
+    - an address registered anywhere else (staff, another establishment's member) gets no
+      login here, only a mail saying someone tried to add it.
+
+    Each makes an open invitation that the members page shows alike until the colleague
+    sets a password or the primary member cancels it. Mail goes through the outbox."""
     establishment = _locked_establishment_of_primary(by)
-    email = normalize(email or "").lower()
+    email = normalize(email or "").strip().lower()
     name = " ".join((name or "").split())
     errors: dict[str, str] = {}
     try:
@@ -98,71 +106,142 @@ def employer_member_add(*, by: EmployerMember, email: str, name: str) -> Employe
         errors["name"] = _("氏名は%(max)d文字以内で入力してください。") % {"max": NAME_MAX_LENGTH}
     if errors:
         raise ValidationError(errors)
-    if active_member_count(establishment=establishment) >= Establishment.MAX_MEMBERS:
+    if seats_taken(establishment=establishment) >= Establishment.MAX_MEMBERS:
         raise ValidationError(
             _(
                 "登録できる利用者は1事業所%(max)d人までです。追加するには、先に使わなくなった利用者を削除してください。"
             )
             % {"max": Establishment.MAX_MEMBERS}
         )
+    if (
+        EmployerMember.objects.filter(
+            establishment=establishment, user__is_active=True, user__email__iexact=email
+        ).exists()
+        or open_invitations(establishment=establishment).filter(email__iexact=email).exists()
+    ):
+        # Listed on this establishment's own page already: saying so reveals nothing.
+        raise ValidationError(
+            {"email": _("このメールアドレスは、この事業所の利用者として既に登録されています。")}
+        )
 
     taken = list(
         User.objects.select_for_update().filter(Q(username__iexact=email) | Q(email__iexact=email))
     )
-    existing = taken[0] if len(taken) == 1 else None
-    if taken and (existing is None or existing.is_active):
-        raise ValidationError(
-            {
-                "email": _(
-                    "このメールアドレスは既に登録されています。別のアドレスを入力してください。"
-                )
-            }
-        )
+    member: EmployerMember | None = None
     reactivated = False
-    if existing is not None:
-        member = EmployerMember.objects.filter(user=existing, establishment=establishment).first()
-        if member is None:
-            raise ValidationError(
-                {
-                    "email": _(
-                        "このメールアドレスは既に登録されています。別のアドレスを入力してください。"
-                    )
-                }
-            )
-        # A colleague removed earlier comes back: the same login, so the audit trail stays one.
-        user = existing
-        user.is_active = True
-        user.name = name
-        user.set_unusable_password()
-        user.save(update_fields=["is_active", "name", "password"])
-        reactivated = True
+    if not taken:
+        member = _new_login(email=email, name=name, establishment=establishment)
+    elif len(taken) == 1 and not taken[0].is_active:
+        member = EmployerMember.objects.filter(user=taken[0], establishment=establishment).first()
+        if member is not None:
+            user = taken[0]
+            user.is_active = True
+            user.name = name
+            user.set_unusable_password()
+            user.save(update_fields=["is_active", "name", "password"])
+            reactivated = True
+    invitation = EmployerInvitation.objects.create(
+        establishment=establishment, email=email, name=name, invited_by=by.user, member=member
+    )
+    if member is None:
+        OutboxMail.objects.create(
+            kind=OutboxMail.Kind.MEMBER_ADD_REFUSED, to=email, establishment=establishment
+        )
     else:
-        user = User(username=email, email=email, name=name, kind=User.Kind.EMPLOYER)
-        user.set_unusable_password()
-        try:
-            user.full_clean()
-        except ValidationError:
-            raise ValidationError(
-                {
-                    "email": _(
-                        "このメールアドレスはログインIDに使えません。別のアドレスを入力してください。"
-                    )
-                }
-            ) from None
-        user.save()
-        member = EmployerMember.objects.create(user=user, establishment=establishment)
+        OutboxMail.objects.create(
+            kind=OutboxMail.Kind.MEMBER_INVITATION,
+            to=email,
+            user=member.user,
+            establishment=establishment,
+        )
     audit.record(
         "employer_member.added",
         actor=by.user,
-        target=member,
+        target=invitation,
         detail={
             "establishment_id": establishment.pk,
-            "user_id": user.pk,
+            "user_id": member.user_id if member else None,
             "reactivated": reactivated,
+            **({"outcome": ADDED_ELSEWHERE} if member is None else {}),
         },
     )
-    _send_invitation(user, establishment)
-    return member
+    return invitation
+
+
+def _new_login(*, email: str, name: str, establishment: Establishment) -> EmployerMember | None:
+    """A login for a new address, or None when another establishment added the same
+    address at the same moment (the unique index: an IntegrityError on PostgreSQL, where
+    both looked it up before either committed). The later one then gets the answer any
+    registered address gets, never a 500."""
+    user = User(username=email, email=email, name=name, kind=User.Kind.EMPLOYER)
+    user.set_unusable_password()
+    try:
+        user.full_clean()
+    except ValidationError:
+        # Taken addresses were looked up under a lock before: this is the address's shape.
+        raise ValidationError(
+            {
+                "email": _(
+                    "このメールアドレスはログインIDに使えません。別のアドレスを入力してください。"
+                )
+            }
+        ) from None
+    try:
+        with transaction.atomic():  # a savepoint: the invitation goes on without the login
+            user.save()
+            return EmployerMember.objects.create(user=user, establishment=establishment)
+    except IntegrityError:
+        return None
+
+
+def open_invitations(*, establishment: Establishment) -> QuerySet[EmployerInvitation]:
+    """Invitations still waiting: not cancelled, and the colleague has not set a password
+    (an invitation to an address registered elsewhere waits until it is cancelled)."""
+    return (
+        EmployerInvitation.objects.filter(establishment=establishment, cancelled_at__isnull=True)
+        .filter(
+            Q(member__isnull=True)
+            | Q(
+                member__user__is_active=True,
+                member__user__password__startswith=UNUSABLE_PASSWORD_PREFIX,
+            )
+        )
+        .select_related("member")
+        .order_by("created_at", "pk")
+    )
+
+
+def seats_taken(*, establishment: Establishment) -> int:
+    """Active logins, and open invitations that made none: each takes a seat."""
+    return (
+        active_member_count(establishment=establishment)
+        + open_invitations(establishment=establishment).filter(member__isnull=True).count()
+    )
+
+
+@transaction.atomic
+def employer_invitation_cancel(
+    *, invitation: EmployerInvitation, by: EmployerMember
+) -> EmployerInvitation:
+    """The primary member takes back an invitation nobody has used: its login, if it made
+    one, is deactivated as a removal would; the seat is free again."""
+    establishment = _locked_establishment_of_primary(by)
+    invitation = EmployerInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.establishment_id != establishment.pk:
+        raise PermissionDenied(_("別の事業所の利用者は削除できません。"))
+    if not open_invitations(establishment=establishment).filter(pk=invitation.pk).exists():
+        raise ValidationError(_("この招待は既に使われたか、取り消されています。"))
+    invitation.cancelled_at = timezone.now()
+    invitation.save(update_fields=["cancelled_at"])
+    if invitation.member_id is not None:
+        User.objects.filter(employer_member__pk=invitation.member_id).update(is_active=False)
+    audit.record(
+        "employer_member.invitation_cancelled",
+        actor=by.user,
+        target=invitation,
+        detail={"establishment_id": establishment.pk},
+    )
+    return invitation
 
 
 @transaction.atomic
@@ -212,24 +291,30 @@ def employer_password_set(*, user: User, password: str) -> User:
 PASSWORD_RESET_INTERVAL_MINUTES = 10
 
 
-@transaction.atomic
-def employer_password_reset_request(*, email: str) -> bool:
-    """A member who forgot their password asks for a link to set a new one. It goes only
-    to the address of an active my-page login, at most once per
-    PASSWORD_RESET_INTERVAL_MINUTES. The caller shows the same answer whatever this returns
-    (whether a link was sent), so the page tells nobody which addresses are registered."""
+def employer_password_reset_request(*, email: str) -> None:
+    """A member who forgot their password asks for a link to set a new one. The request
+    only writes an outbox row, for every address alike, so that its answer and its time
+    tell nobody which addresses are registered and a mail server down changes nothing;
+    the worker decides (`_deliver_password_reset`)."""
     email = normalize(email or "").strip().lower()
+    if email:
+        OutboxMail.objects.create(kind=OutboxMail.Kind.PASSWORD_RESET, to=email)
+
+
+def _deliver_password_reset(mail: OutboxMail) -> bool:
+    """A link goes only to the address of an active my-page login, at most once per
+    PASSWORD_RESET_INTERVAL_MINUTES; for any other address nothing is sent."""
     user = (
         User.objects.select_for_update()
         .filter(
-            email__iexact=email,
+            email__iexact=mail.to,
             kind=User.Kind.EMPLOYER,
             is_active=True,
             employer_member__isnull=False,
         )
         .first()
     )
-    if not email or user is None:
+    if user is None:
         return False
     recently = timezone.now() - datetime.timedelta(minutes=PASSWORD_RESET_INTERVAL_MINUTES)
     if AuditEvent.objects.filter(
@@ -239,15 +324,98 @@ def employer_password_reset_request(*, email: str) -> bool:
         at__gte=recently,
     ).exists():
         return False
-    link = _password_link(user)
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("【ハローワーク】求人者マイページのパスワードの再設定")
-        body = render_to_string(
-            "hellowork/email/password_reset.txt",
-            {"link": link, "days": settings.PASSWORD_RESET_TIMEOUT // 86400},
-        )
-    mailers.default.send_messages(
-        [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])]
+    _send(
+        user.email,
+        gettext_lazy("【ハローワーク】求人者マイページのパスワードの再設定"),
+        "hellowork/email/password_reset.txt",
+        {"link": _password_link(user), "days": settings.PASSWORD_RESET_TIMEOUT // 86400},
     )
     audit.record("employer_member.password_reset_sent", actor=None, target=user)
     return True
+
+
+def _deliver_invitation(mail: OutboxMail) -> bool:
+    """The new member's link to set a password, if the login still waits for one (not
+    removed, not set meanwhile). It names the establishment, not the person."""
+    assert mail.user_id is not None
+    user = User.objects.select_for_update().get(pk=mail.user_id)
+    if not user.is_active or user.has_usable_password():
+        return False
+    assert mail.establishment is not None
+    _send(
+        user.email,
+        gettext_lazy("【ハローワーク】求人者マイページの利用者として登録されました"),
+        "hellowork/email/member_invitation.txt",
+        {
+            "link": _password_link(user),
+            "establishment_name": mail.establishment.name,
+            "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+        },
+    )
+    return True
+
+
+def _deliver_add_refused(mail: OutboxMail) -> bool:
+    assert mail.establishment is not None
+    _send(
+        mail.to,
+        gettext_lazy("【ハローワーク】求人者マイページの利用者の追加について"),
+        "hellowork/email/member_add_refused.txt",
+        {"establishment_name": mail.establishment.name},
+    )
+    return True
+
+
+def _send(to: str, subject: object, template: str, context: dict[str, object]) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(template, context)
+        mailers.default.send_messages(
+            [EmailMessage(str(subject), body, settings.DEFAULT_FROM_EMAIL, [to])]
+        )
+
+
+_DELIVER = {
+    OutboxMail.Kind.PASSWORD_RESET: _deliver_password_reset,
+    OutboxMail.Kind.MEMBER_INVITATION: _deliver_invitation,
+    OutboxMail.Kind.MEMBER_ADD_REFUSED: _deliver_add_refused,
+}
+
+
+def outbox_send(*, limit: int = 100) -> int:
+    """The worker's round (`notify_employers`): each due mail under a row lock that other
+    workers skip, in its own transaction. Sent, it is stamped; not to be sent (an address
+    that is no login), it is deleted, keeping no address typed by a stranger; refused by
+    the mail server, it waits 2, 4, 8... minutes and is tried again, up to
+    OutboxMail.MAX_ATTEMPTS times. Returns how many were handled."""
+    handled = 0
+    while handled < limit:
+        with transaction.atomic():
+            mail = (
+                OutboxMail.objects.filter(
+                    sent_at__isnull=True,
+                    next_attempt_at__lte=timezone.now(),
+                    attempts__lt=OutboxMail.MAX_ATTEMPTS,
+                )
+                .order_by("next_attempt_at", "pk")
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("establishment")
+                .first()
+            )
+            if mail is None:
+                break
+            handled += 1
+            try:
+                with transaction.atomic():
+                    sent = _DELIVER[OutboxMail.Kind(mail.kind)](mail)
+            except Exception:
+                mail.attempts += 1
+                mail.next_attempt_at = timezone.now() + datetime.timedelta(minutes=2**mail.attempts)
+                mail.save(update_fields=["attempts", "next_attempt_at"])
+                logger.exception("outbox mail %s (%s) failed", mail.pk, mail.kind)
+                continue
+            if sent:
+                mail.sent_at = timezone.now()
+                mail.save(update_fields=["sent_at"])
+            else:
+                mail.delete()
+    return handled

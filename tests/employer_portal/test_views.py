@@ -11,6 +11,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from hellowork import services as registry_services
 from hellowork.models import AuditEvent, EmployerMember
 from referrals import codes, selectors, services
 from referrals.models import Alert, CodeCheck, MisdeliveryReport, SelectionResult
@@ -536,8 +537,10 @@ def test_the_primary_member_adds_a_colleague_who_sets_a_password(dave_client, cl
     response = dave_client.post(
         "/mypage/members/", {"name": "田中 京子", "email": "kyoko@asahi.example.jp"}, follow=True
     )
-    assert '<span lang="ja">田中 京子</span>さんを登録し' in response.text
-    assert "パスワード未設定" in response.text
+    assert '<span lang="ja">田中 京子</span>さんを招待しました' in response.text
+    assert "招待中（パスワード未設定）" in response.text
+    assert mail.outbox == []
+    registry_services.outbox_send()  # the worker
     (message,) = mail.outbox
     link = re.search(r"http://127\.0\.0\.1:8000(/mypage/password/set/\S+/)", message.body)[1]
 
@@ -625,3 +628,22 @@ def test_a_removed_member_cannot_log_in(dave_client, establishment_c, client):
     )
     assert response.status_code == 200
     assert "IDまたはパスワードが違います" in response.text
+
+
+def test_cancelling_an_invitation(dave_client, dave, erin, establishment_c):
+    dave_client.post("/mypage/members/", {"name": "田中 京子", "email": "kyoko@asahi.example.jp"})
+    dave_client.post("/mypage/members/", {"name": "佐藤 一郎", "email": erin.user.email})
+    page = dave_client.get("/mypage/members/")
+    assert page.text.count("招待中（パスワード未設定）") == 2
+    urls = re.findall(r'href="(/mypage/members/invitations/\d+/cancel/)"', page.text)
+    assert len(urls) == 2
+    colleague = factories.EmployerMemberFactory(establishment=establishment_c)
+    assert client_for(colleague.user).post(urls[0]).status_code == 403  # only the primary
+    assert "田中 京子さん" in dave_client.get(urls[0]).text
+    for url in urls:
+        response = dave_client.post(url, follow=True)
+        assert "招待を取り消しました" in response.text
+    assert "招待中（" not in dave_client.get("/mypage/members/").text
+    assert dave_client.get(urls[0]).status_code == 404
+    erin.user.refresh_from_db()
+    assert erin.user.is_active  # an invitation never touches a login it did not make

@@ -5,7 +5,10 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -185,3 +188,106 @@ def test_an_absurdly_long_username_is_a_failed_login_not_an_error(client, db):
     # Found by the fuzz test on PostgreSQL: the lockout log's column is 255 characters.
     response = password_step(client, "counter", "x" * 300, "wrong")
     assert response.status_code == 200 and WRONG in response.text
+
+
+# -- the session key changes at every privilege change (issue 17) ---------------------
+
+
+def session_key(client) -> str:
+    return client.cookies[django_settings.SESSION_COOKIE_NAME].value
+
+
+def assert_rotated(client, before: str, home: str) -> None:
+    """The key captured between password and code is no session any more; the new one is."""
+    after = session_key(client)
+    assert after != before
+    assert not SessionStore(session_key=before).exists(before)
+    stolen = Client()
+    stolen.cookies[django_settings.SESSION_COOKIE_NAME] = before
+    assert stolen.get(reverse(home)).status_code == 302  # to the login page
+    assert client.get(reverse(home)).status_code == 200
+
+
+def test_the_password_step_starts_a_new_session(client, bob):
+    client.get(reverse("staff_login"))
+    client.session.save()
+    anonymous = session_key(client)
+    password_step(client, "counter", "bob")
+    assert session_key(client) != anonymous
+
+
+def test_the_staff_code_rotates_the_session_key(client, bob):
+    device = TOTPDevice.objects.create(user=bob.user, name="authenticator", confirmed=True)
+    password_step(client, "counter", "bob")
+    before = session_key(client)
+    client.post(reverse("staff_otp"), {"token": code_for(device)})
+    assert_rotated(client, before, "counter_home")
+
+
+def test_enrolling_an_authenticator_rotates_the_session_key(client, alice):
+    password_step(client, "counter", "alice")
+    client.get(reverse("staff_otp_enroll"))
+    device = TOTPDevice.objects.get(user=alice.user, confirmed=False)
+    before = session_key(client)
+    client.post(reverse("staff_otp_enroll"), {"token": code_for(device)})
+    assert_rotated(client, before, "counter_home")
+
+
+def test_the_employer_code_rotates_the_session_key(client, dave):
+    password_step(client, "mypage", "dave@asahi.example.jp")
+    code = employer_code(client)
+    before = session_key(client)
+    client.post(reverse("employer_otp"), {"token": code})
+    assert_rotated(client, before, "mypage_home")
+
+
+def test_a_trusted_browser_rotates_the_session_key_too(client, dave):
+    password_step(client, "mypage", "dave@asahi.example.jp")
+    client.post(reverse("employer_otp"), {"token": employer_code(client), "trust": "on"})
+    client.post(reverse("logout"))
+    password_step(client, "mypage", "dave@asahi.example.jp")
+    before = session_key(client)
+    client.get(reverse("employer_otp"))
+    assert_rotated(client, before, "mypage_home")
+
+
+# -- throttles per address across usernames, and per username per address (issue 17) ---
+
+STRANGER = "203.0.113.7"
+OFFICE = "198.51.100.20"
+
+
+def login_from(address, side, username, password=TEST_PASSWORD):
+    return password_step(Client(REMOTE_ADDR=address), side, username, password)
+
+
+def test_one_address_spraying_many_usernames_is_stopped(alice, bob, settings):
+    settings.CLERK_OTP_REQUIRED = False
+    victims = [f"victim{n}" for n in range(settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS)]
+    for username in victims:  # one guess each: no username reaches its own limit
+        assert WRONG in login_from(STRANGER, "counter", username, "Winter2026!").text
+    # The address is now slowed for every username, even with a right password...
+    refused = login_from(STRANGER, "counter", "alice")
+    assert refused.status_code == 200 and WRONG in refused.text
+    # ...and only that address: the office signs in as usual.
+    assert login_from(OFFICE, "counter", "alice").status_code == 302
+    with time_machine.travel(datetime.timedelta(minutes=20)):
+        assert login_from(STRANGER, "counter", "alice").status_code == 302
+
+
+def test_a_stranger_cannot_lock_a_supervisor_out_from_elsewhere(bob, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT * 3):
+        login_from(STRANGER, "counter", "bob", "wrong password")
+    assert WRONG in login_from(STRANGER, "counter", "bob").text  # locked for the stranger
+    assert login_from(OFFICE, "counter", "bob").url == reverse("staff_otp")  # not for bob
+
+
+def test_many_addresses_together_still_lock_a_username(bob, settings):
+    settings.LOGIN_FAILURE_LIMIT_PER_USERNAME = 12
+    addresses = [f"203.0.113.{n}" for n in range(1, 4)]
+    for address in addresses:
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            login_from(address, "counter", "bob", "wrong password")
+    assert WRONG in login_from(OFFICE, "counter", "bob").text
+    with time_machine.travel(datetime.timedelta(minutes=20)):
+        assert login_from(OFFICE, "counter", "bob").status_code == 302
