@@ -358,7 +358,8 @@ def invitation_cancel(request: EmployerRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(
-                request, _("%(name)sさんへの招待を取り消しました。") % {"name": invitation.name}
+                request,
+                with_japanese(_("%(name)sさんへの招待を取り消しました。"), name=invitation.name),
             )
         return redirect("mypage_members")
     return render(request, "employer_portal/invitation_cancel.html", {"invitation": invitation})

@@ -639,7 +639,7 @@ def test_cancelling_an_invitation(dave_client, dave, erin, establishment_c):
     assert len(urls) == 2
     colleague = factories.EmployerMemberFactory(establishment=establishment_c)
     assert client_for(colleague.user).post(urls[0]).status_code == 403  # only the primary
-    assert "田中 京子さん" in dave_client.get(urls[0]).text
+    assert '<span lang="ja">田中 京子</span>さん' in dave_client.get(urls[0]).text
     for url in urls:
         response = dave_client.post(url, follow=True)
         assert "招待を取り消しました" in response.text

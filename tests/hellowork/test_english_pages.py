@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from hellowork import services as registry_services
 from hellowork.models import StaffRole
 from referrals import display_credentials, services
 from referrals.services import incidents
@@ -68,6 +69,9 @@ def office(settings, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama)
         note="机の上の求人票を片付けた",
     )
     other_member = factories.EmployerMemberFactory(establishment=dave.establishment)
+    invitation = registry_services.employer_member_add(
+        by=dave, email="invited@asahi.example.jp", name="招待 花子"
+    )
     manager = factories.StaffMemberFactory(office=koriyama, role=StaffRole.MANAGER)
     incident = world["incident"]
     referrals = [
@@ -79,6 +83,7 @@ def office(settings, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama)
         "manager": manager,
         "dave": dave,
         "member": other_member,
+        "invitation": invitation,
         "retraction": retraction,
         "referrals": referrals,
         "disclosures": disclosures,
@@ -111,6 +116,7 @@ def parameters(name: str, office) -> list[dict]:
         "display_pairing_code": [{"pk": world["display"].pk}],
         "display_retire": [{"pk": world["display"].pk}],
         "mypage_member_remove": [{"pk": member.pk}],
+        "mypage_invitation_cancel": [{"pk": world["invitation"].pk}],
         "mypage_password_set": [
             {
                 "uidb64": urlsafe_base64_encode(force_bytes(member.user.pk)),

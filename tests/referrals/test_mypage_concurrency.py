@@ -11,7 +11,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 
 from hellowork import services as registry_services
-from hellowork.models import EmployerMember, Establishment
+from hellowork.models import EmployerInvitation, EmployerMember, Establishment
 from referrals import codes, services
 from referrals.models import CodeCheck, Disclosure
 from tests import factories
@@ -87,7 +87,7 @@ def test_concurrent_additions_stop_at_ten_members(dave, establishment_c):
             by=dave, email=f"new{i}@asahi.example.jp", name=f"新人 {i}"
         ),
     )
-    assert sum(1 for result in results if isinstance(result, EmployerMember)) == 1, results
+    assert sum(1 for result in results if isinstance(result, EmployerInvitation)) == 1, results
     assert sum(1 for result in results if isinstance(result, ValidationError)) == 2
     assert (
         EmployerMember.objects.filter(establishment=establishment_c, user__is_active=True).count()
