@@ -263,7 +263,7 @@ def _declare_tables(writer: Writer) -> None:
         ReferralLetter,
         ["id", "consultation_id", "posting_id", "drafted_by_id", "status", "code", "created_at",
          "approval_reasons", "submitted_by_id", "submitted_at", "issued_at", "voided_by_id",
-         "voided_at", "void_reason"],
+         "voided_at", "void_reason", "drafted_establishment_id"],
     )  # fmt: skip
     writer.table(
         DisplayReadback,
@@ -758,7 +758,7 @@ class Referrals:
                 ReferralLetter,
                 (referral_id, consultation_id, posting_id, staff_id, row["status"], row["code"],
                  drafted, reasons, row["submitted_by"], row["submitted_at"], row["issued_at"],
-                 row["voided_by"], row["voided_at"], row["void_reason"]),
+                 row["voided_by"], row["voided_at"], row["void_reason"], establishment_id),
             )  # fmt: skip
             self.made += 1
         closed = t + datetime.timedelta(seconds=rng.randrange(60, 600))

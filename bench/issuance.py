@@ -170,8 +170,9 @@ class RawIssuer:
         referral = cur.execute(
             "INSERT INTO referrals_referralletter (consultation_id, posting_id, drafted_by_id,"
             " status, code, created_at, approval_reasons, rejection_reason, issued_at,"
-            " void_reason) VALUES (%s, %s, %s, 'issued', %s, %s, '[]', '', %s, '') RETURNING id",
-            [consultation, pair.posting_id, staff.pk, code, now, now],
+            " void_reason, drafted_establishment_id)"
+            " VALUES (%s, %s, %s, 'issued', %s, %s, '[]', '', %s, '', %s) RETURNING id",
+            [consultation, pair.posting_id, staff.pk, code, now, now, establishment_id],
         ).fetchone()[0]  # type: ignore[index]
         self._audit(cur, "referral.drafted", "referrals.referralletter", referral,
                     {"consultation_id": consultation, "posting_number": number,

@@ -377,3 +377,94 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_type}#{self.target_id}"
+
+
+class SeekerProtection(models.Model):
+    """A protected seeker (DESIGN.md rule 13): DV and similar support measures, or a seeker
+    whose current employer must not learn of the search. While active (not lifted), no
+    referral of the seeker reaches an excluded establishment, whoever asks, and no letter,
+    my-page screen, e-mail or export shows the seeker's address or phone.
+
+    Set by a supervisor of the seeker's office with a reason; more establishments can be
+    excluded later the same way. Lifting takes two people: a supervisor asks
+    (`lift_requested_by`), a manager other than the one who asked approves (`lifted_by`).
+    The reason is for the supervisors' screen only: the audit trail keeps ids."""
+
+    seeker = models.ForeignKey(
+        JobSeeker, on_delete=models.PROTECT, related_name="protections", verbose_name=_("求職者")
+    )
+    excluded = models.ManyToManyField(
+        Establishment, related_name="+", blank=True, verbose_name=_("紹介できない事業所")
+    )
+    reason = models.TextField(_("保護の理由"))
+    set_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("設定した職員")
+    )
+    set_at = models.DateTimeField(_("設定日時"))
+    lift_requested_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("解除を依頼した職員"),
+    )
+    lift_requested_at = models.DateTimeField(_("解除の依頼日時"), null=True, blank=True)
+    lift_reason = models.TextField(_("解除の理由"), blank=True)
+    lifted_by = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("解除を承認した職員"),
+    )
+    lifted_at = models.DateTimeField(_("解除日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("求職者の保護")
+        verbose_name_plural = pgettext_lazy("plural", "求職者の保護")
+        ordering = ["-set_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="protection_reason_given"),
+            # One active protection per seeker: more exclusions are added to it.
+            models.UniqueConstraint(
+                fields=["seeker"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="protection_one_active_per_seeker",
+            ),
+            # A lift request has who, when and why, or nothing.
+            models.CheckConstraint(
+                condition=models.Q(
+                    lift_requested_by__isnull=True, lift_requested_at__isnull=True, lift_reason=""
+                )
+                | (
+                    models.Q(lift_requested_by__isnull=False, lift_requested_at__isnull=False)
+                    & ~models.Q(lift_reason="")
+                ),
+                name="protection_lift_request_complete",
+            ),
+            # Lifted only on a request, by someone else than who asked (two people).
+            models.CheckConstraint(
+                condition=models.Q(lifted_at__isnull=True, lifted_by__isnull=True)
+                | models.Q(
+                    lifted_at__isnull=False,
+                    lifted_by__isnull=False,
+                    lift_requested_by__isnull=False,
+                ),
+                name="protection_lifted_on_request",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lifted_by__isnull=True)
+                | ~models.Q(lifted_by=models.F("lift_requested_by")),
+                name="protection_lifter_is_not_requester",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = _("求職者の保護")
+        return f"{label} #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None

@@ -7,6 +7,8 @@ user understands, and an AuditEvent (ids, never names or addresses).
 
 import datetime
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -24,14 +26,19 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hellowork import audit
+from hellowork import audit, signals
 from hellowork.identifiers import normalize
 from hellowork.models import (
     AuditEvent,
     EmployerInvitation,
     EmployerMember,
     Establishment,
+    JobPosting,
+    JobSeeker,
     OutboxMail,
+    SeekerProtection,
+    StaffMember,
+    StaffRole,
     User,
 )
 
@@ -419,3 +426,248 @@ def outbox_send(*, limit: int = 100) -> int:
             else:
                 mail.delete()
     return handled
+
+
+# -- registry records (rule 13) ----------------------------------------------------------
+
+# The fields each update may change. Numbers are never changed: a record is matched on them.
+POSTING_FIELDS = frozenset(
+    {
+        "establishment",
+        "title",
+        "status",
+        "employment_type",
+        "work_location",
+        "wage_min",
+        "wage_max",
+        "description",
+    }
+)
+SEEKER_FIELDS = frozenset({"name", "kana", "birth_date", "office", "phone", "email"})
+ESTABLISHMENT_FIELDS = frozenset({"name", "kana", "office", "address", "has_mypage"})
+
+
+def _registry_update[M: (JobPosting, JobSeeker, Establishment)](
+    model: type[M], pk: int, by: User, changes: dict[str, Any], allowed: frozenset[str]
+) -> M:
+    """Locks the record, applies the changes that differ, validates, saves only those
+    fields, traces `registry.changed` (field names, never values) and tells the apps above
+    (signals.registry_changed), all in the caller's transaction."""
+    if not by.is_active or not by.has_perm(f"hellowork.change_{model._meta.model_name}"):
+        raise PermissionDenied(_("登録情報を変更する権限がありません。"))
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise ValidationError(
+            _("変更できない項目です: %(fields)s") % {"fields": ", ".join(unknown)}
+        )
+    instance = model.objects.select_for_update().get(pk=pk)
+    changed = []
+    for name, value in changes.items():
+        field = model._meta.get_field(name)
+        if field.is_relation:
+            attname = f"{name}_id"
+            current, new = getattr(instance, attname), getattr(value, "pk", value)
+            if current != new:
+                setattr(instance, attname, new)
+                changed.append(name)
+        elif getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    if not changed:
+        return instance
+    instance.full_clean()
+    update_fields = [model._meta.get_field(name).name for name in changed]
+    instance.save(update_fields=update_fields)
+    audit.record("registry.changed", actor=by, target=instance, detail={"fields": sorted(changed)})
+    signals.registry_changed.send(sender=model, instance=instance, fields=sorted(changed), actor=by)
+    return instance
+
+
+@transaction.atomic
+def posting_update(*, posting: JobPosting, by: User, changes: dict[str, Any]) -> JobPosting:
+    """Changes a posting's fields (POSTING_FIELDS; `establishment` an Establishment).
+    Moving it to another establishment or changing its status while a referral of it waits
+    for approval or its disclosure is held raises a warning alert (the referral side)."""
+    return _registry_update(JobPosting, posting.pk, by, changes, POSTING_FIELDS)
+
+
+@transaction.atomic
+def seeker_update(*, seeker: JobSeeker, by: User, changes: dict[str, Any]) -> JobSeeker:
+    """Changes a seeker's fields (SEEKER_FIELDS); the name, kana or birth date of a seeker
+    with a referral waiting for approval or a disclosure held raises a warning alert."""
+    return _registry_update(JobSeeker, seeker.pk, by, changes, SEEKER_FIELDS)
+
+
+@transaction.atomic
+def establishment_update(
+    *, establishment: Establishment, by: User, changes: dict[str, Any]
+) -> Establishment:
+    """Changes an establishment's fields (ESTABLISHMENT_FIELDS); `has_mypage` changed
+    while a referral to it waits for approval or a disclosure is held raises a warning
+    alert."""
+    return _registry_update(Establishment, establishment.pk, by, changes, ESTABLISHMENT_FIELDS)
+
+
+# -- protected seekers (rule 13) ---------------------------------------------------------
+
+PROTECTION_REASON_MAX_LENGTH = 1000
+
+
+def _require_protection_staff(staff: StaffMember, seeker: JobSeeker, *, manager: bool) -> None:
+    """A supervisor or manager (a manager when `manager`) of the seeker's office, active."""
+    user = staff.user
+    if not user.is_active or user.kind != User.Kind.STAFF:
+        raise PermissionDenied(_("この操作は職員だけが行えます。"))
+    if staff.office_id != seeker.office_id:
+        raise PermissionDenied(_("求職者の保護は、求職者の登録安定所の職員が扱います。"))
+    if manager and staff.role != StaffRole.MANAGER:
+        raise PermissionDenied(_("保護の解除を承認できるのは所長・管理者です。"))
+    if not staff.can_approve:
+        raise PermissionDenied(_("求職者の保護を扱えるのは統括官または所長です。"))
+
+
+def _clean_reason(reason: str, field: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({field: _("理由を入力してください。")})
+    if len(reason) > PROTECTION_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                field: _("理由は%(max)d文字以内で入力してください。")
+                % {"max": PROTECTION_REASON_MAX_LENGTH}
+            }
+        )
+    return reason
+
+
+def _locked_protection(seeker: JobSeeker) -> tuple[JobSeeker, SeekerProtection | None]:
+    """The seeker, locked (one active protection at a time), and its active protection."""
+    seeker = JobSeeker.objects.select_for_update().get(pk=seeker.pk)
+    protection = (
+        SeekerProtection.objects.select_for_update()
+        .filter(seeker=seeker, lifted_at__isnull=True)
+        .first()
+    )
+    return seeker, protection
+
+
+@transaction.atomic
+def seeker_protection_set(
+    *,
+    seeker: JobSeeker,
+    supervisor: StaffMember,
+    reason: str,
+    establishments: Iterable[Establishment] = (),
+) -> SeekerProtection:
+    """Protects a seeker (rule 13), or excludes more establishments from an active
+    protection (the reason for them is added to it). A supervisor or manager of the
+    seeker's office, with a reason. From the commit on, no referral of the seeker to an
+    excluded establishment can be drafted, shown, confirmed, approved or issued; disclosures
+    that already exist to them raise a critical alert (the referral side). Nothing is
+    ever removed here: lifting takes two people."""
+    seeker, protection = _locked_protection(seeker)
+    _require_protection_staff(supervisor, seeker, manager=False)
+    reason = _clean_reason(reason, "reason")
+    chosen = {establishment.pk: establishment for establishment in establishments}
+    now = timezone.now()
+    if protection is None:
+        protection = SeekerProtection.objects.create(
+            seeker=seeker, reason=reason, set_by=supervisor, set_at=now
+        )
+        new_ids = sorted(chosen)
+        action = "seeker.protected"
+    else:
+        new_ids = sorted(set(chosen) - set(protection.excluded.values_list("pk", flat=True)))
+        if not new_ids:
+            raise ValidationError(
+                {"establishments": _("紹介できない事業所に加える事業所を選んでください。")}
+            )
+        stamp = timezone.localtime(now).strftime("%Y-%m-%d")
+        protection.reason = f"{protection.reason}\n{stamp}: {reason}"
+        protection.save(update_fields=["reason"])
+        action = "seeker.protection_extended"
+    protection.excluded.add(*new_ids)
+    audit.record(
+        action,
+        actor=supervisor.user,
+        target=protection,
+        detail={"seeker_id": seeker.pk, "establishment_ids": new_ids},
+    )
+    signals.seeker_protected.send(
+        sender=SeekerProtection, protection=protection, establishment_ids=new_ids, staff=supervisor
+    )
+    return protection
+
+
+@transaction.atomic
+def seeker_protection_lift_request(
+    *, seeker: JobSeeker, supervisor: StaffMember, reason: str
+) -> SeekerProtection:
+    """The first of two people to lift a protection: a supervisor or manager of the
+    seeker's office asks, with a reason. Nothing changes until a manager who did not ask
+    approves (`seeker_protection_lift_approve`)."""
+    seeker, protection = _locked_protection(seeker)
+    _require_protection_staff(supervisor, seeker, manager=False)
+    if protection is None:
+        raise ValidationError(_("この求職者は保護されていません。"))
+    if protection.lift_requested_at is not None:
+        raise ValidationError(_("この保護には解除の依頼が既に出ています。"))
+    protection.lift_reason = _clean_reason(reason, "reason")
+    protection.lift_requested_by = supervisor
+    protection.lift_requested_at = timezone.now()
+    protection.save(update_fields=["lift_reason", "lift_requested_by", "lift_requested_at"])
+    audit.record(
+        "seeker.protection_lift_requested",
+        actor=supervisor.user,
+        target=protection,
+        detail={"seeker_id": seeker.pk},
+    )
+    return protection
+
+
+def _pending_lift(seeker: JobSeeker, manager: StaffMember) -> SeekerProtection:
+    seeker, protection = _locked_protection(seeker)
+    _require_protection_staff(manager, seeker, manager=True)
+    if protection is None or protection.lift_requested_at is None:
+        raise ValidationError(_("この保護には解除の依頼が出ていません。"))
+    if protection.lift_requested_by_id == manager.pk:
+        raise PermissionDenied(
+            _("自分が依頼した解除は承認・却下できません。別の所長・管理者が判断します。")
+        )
+    return protection
+
+
+@transaction.atomic
+def seeker_protection_lift_approve(*, seeker: JobSeeker, manager: StaffMember) -> SeekerProtection:
+    """The second person: a manager of the seeker's office who did not ask lifts the
+    protection (a database constraint holds the two apart). The row stays, lifted."""
+    protection = _pending_lift(seeker, manager)
+    protection.lifted_by = manager
+    protection.lifted_at = timezone.now()
+    protection.save(update_fields=["lifted_by", "lifted_at"])
+    audit.record(
+        "seeker.protection_lifted",
+        actor=manager.user,
+        target=protection,
+        detail={"seeker_id": seeker.pk, "requested_by_id": protection.lift_requested_by_id},
+    )
+    return protection
+
+
+@transaction.atomic
+def seeker_protection_lift_reject(*, seeker: JobSeeker, manager: StaffMember) -> SeekerProtection:
+    """A manager who did not ask turns the lift request down: the protection stays in
+    force as it was, and a new request can be made."""
+    protection = _pending_lift(seeker, manager)
+    requested_by = protection.lift_requested_by_id
+    protection.lift_requested_by = None
+    protection.lift_requested_at = None
+    protection.lift_reason = ""
+    protection.save(update_fields=["lift_requested_by", "lift_requested_at", "lift_reason"])
+    audit.record(
+        "seeker.protection_lift_rejected",
+        actor=manager.user,
+        target=protection,
+        detail={"seeker_id": seeker.pk, "requested_by_id": requested_by},
+    )
+    return protection

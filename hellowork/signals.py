@@ -17,6 +17,16 @@ from hellowork import audit
 # not import) can add their own demo history through their own services.
 demo_built = Signal()
 
+# Sent by hellowork.services, inside the transaction of the write, after a registry record
+# changed (`sender` its model class; `instance`, `fields` the names of the fields that
+# changed, `actor` the User). The referral side raises its alerts from it (rule 13):
+# hellowork must not import referrals.
+registry_changed = Signal()
+
+# Sent by hellowork.services inside the transaction that protects a seeker or excludes
+# more establishments (`protection`, `establishment_ids` the newly excluded, `staff`).
+seeker_protected = Signal()
+
 
 def username_tag(username: str) -> str:
     key = settings.SECRET_KEY.encode()

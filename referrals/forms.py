@@ -12,8 +12,9 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hellowork.fields import SpokenDateField
-from hellowork.identifiers import IdentifierFormField, normalize
+from hellowork.identifiers import ESTABLISHMENT_NUMBER, IdentifierFormField, normalize
 from hellowork.language import JapaneseModelChoiceField, japanese
+from hellowork.models import Establishment
 from hellowork.wareki import parse_date
 from referrals.models import ApprovalSource, CounterDisplay, Decision
 from referrals.selectors import SEARCH_MIN_DIGITS, seeker_search_terms
@@ -494,3 +495,69 @@ class QuarterForm(forms.Form):
         assert isinstance(field, forms.ChoiceField)
         field.choices = quarters
         field.error_messages["invalid_choice"] = _("一覧にある四半期を選んでください。")
+
+
+# -- protected seekers (rule 13) --------------------------------------------------------
+
+PROTECTION_REASON_MAX_LENGTH = 1000
+PROTECTION_MAX_ESTABLISHMENTS = 20
+
+
+class ProtectionSetForm(SeekerBoundForm):
+    """A supervisor protects the seeker, or excludes more establishments. Establishments
+    are named by their number (事業所番号), never by name: two firms can read alike."""
+
+    establishments = forms.CharField(
+        label=_("紹介できない事業所の事業所番号"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text=_(
+            "1行に1つ（例: 0701-123456-7）。全角でも入力できます。"
+            "保護の理由によっては空のままでもかまいません（住所・電話番号を書類に出さなくなります）。"
+        ),
+    )
+    reason = forms.CharField(
+        label=_("保護の理由"),
+        max_length=PROTECTION_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "例: 支援措置（DV）の申出、在職中で現在の勤務先に求職活動を知られたくない。"
+            "統括官と所長だけが見ます。"
+        ),
+        error_messages={"required": _("保護の理由を入力してください。")},
+    )
+
+    def clean_establishments(self) -> list[Establishment]:
+        lines = [line for line in (self.cleaned_data["establishments"] or "").splitlines()]
+        numbers = []
+        for line in lines:
+            if not normalize(line):
+                continue
+            numbers.append(ESTABLISHMENT_NUMBER.clean(line))
+        if len(numbers) > PROTECTION_MAX_ESTABLISHMENTS:
+            raise ValidationError(
+                _("事業所は一度に%(max)d件までにしてください。")
+                % {"max": PROTECTION_MAX_ESTABLISHMENTS}
+            )
+        found = {e.number: e for e in Establishment.objects.filter(number__in=numbers)}
+        missing = [number for number in numbers if number not in found]
+        if missing:
+            raise ValidationError(
+                _("登録のない事業所番号です: %(numbers)s")
+                % {"numbers": _("、").join(dict.fromkeys(missing))}
+            )
+        return list(dict.fromkeys(found[number] for number in numbers))
+
+
+class ProtectionLiftForm(SeekerBoundForm):
+    reason = forms.CharField(
+        label=_("解除の理由"),
+        max_length=PROTECTION_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("所長・管理者が、依頼した人とは別に承認して初めて解除されます。"),
+        error_messages={"required": _("解除の理由を入力してください。")},
+    )
+
+
+class ProtectionDecisionForm(SeekerBoundForm):
+    """A manager's decision on a lift request: the screen's seeker, nothing else."""

@@ -372,6 +372,14 @@ class ReferralLetter(models.Model):
     void_reason = models.TextField(_("取消の理由"), blank=True)
     # Rule 3b: set at the third caught mismatch; from then on only an approval issues it.
     locked_at = models.DateTimeField(_("ロック日時"), null=True, blank=True)
+    # The posting's establishment when the letter was drafted: a posting re-filed under
+    # another establishment since is not issued until the clerk drafts again (rule 13).
+    drafted_establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("作成時の事業所"),
+    )
 
     class Meta:
         verbose_name = _("紹介状")
@@ -841,6 +849,8 @@ class AlertKind(models.TextChoices):
     RETRACT_REORDER = "retract_reorder", _("取消直後の別事業所への再入力")
     REFERRAL_LOCKED = "referral_locked", _("確認の不一致が重なり紹介をロック")
     CLERK_MISMATCHES = "clerk_mismatches", _("一人の職員の紹介で、1日に不一致が重なった")
+    REGISTRY_CHANGED = "registry_changed", _("承認待ち・表示前の紹介の登録情報が変更された")
+    PROTECTED_DISCLOSURE = "protected_disclosure", _("保護した求職者の、紹介できない事業所への開示")
 
 
 class AlertSettlement(models.TextChoices):
@@ -865,6 +875,8 @@ ALERT_SEVERITY = {
     AlertKind.CODE_MISMATCH: AlertSeverity.CRITICAL,
     AlertKind.MISDELIVERY_REPORT: AlertSeverity.CRITICAL,
     AlertKind.REFERRAL_LOCKED: AlertSeverity.CRITICAL,
+    AlertKind.PROTECTED_DISCLOSURE: AlertSeverity.CRITICAL,
+    AlertKind.REGISTRY_CHANGED: AlertSeverity.WARNING,
     AlertKind.RETRACT_REORDER: AlertSeverity.WARNING,
     AlertKind.CLERK_MISMATCHES: AlertSeverity.WARNING,
     AlertKind.CAUGHT_MISMATCH: AlertSeverity.INFO,

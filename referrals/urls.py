@@ -10,6 +10,7 @@ from referrals.views import (
     incidents,
     inspections,
     letters,
+    protection,
     retractions,
     seekers,
 )
@@ -19,6 +20,22 @@ urlpatterns = [
     path("seekers/", seekers.seeker_search, name="seeker_search"),
     path("seekers/<int:pk>/", seekers.seeker_detail, name="seeker_detail"),
     path("seekers/<int:pk>/consultations/", seekers.consultation_open, name="consultation_open"),
+    path("seekers/<int:pk>/protection/", protection.seeker_protection, name="seeker_protection"),
+    path(
+        "seekers/<int:pk>/protection/lift/",
+        protection.protection_lift_request,
+        name="protection_lift_request",
+    ),
+    path(
+        "seekers/<int:pk>/protection/lift/approve/",
+        protection.protection_lift_approve,
+        name="protection_lift_approve",
+    ),
+    path(
+        "seekers/<int:pk>/protection/lift/reject/",
+        protection.protection_lift_reject,
+        name="protection_lift_reject",
+    ),
     path("consultations/<int:pk>/", consultations.consultation_detail, name="consultation_detail"),
     path(
         "consultations/<int:pk>/open-record/",

@@ -76,3 +76,12 @@ def masked_digits(number: str) -> str:
     text = str(number or "")
     digits = [i for i, ch in enumerate(text) if ch.isdigit()][-4:]
     return "".join("●" if i in digits else ch for i, ch in enumerate(text))
+
+
+@register.simple_tag
+def protection_of(seeker: Any) -> Any:
+    """{% protection_of seeker as protection %}: the seeker's protection in force (rule 13),
+    with its excluded establishments, or None."""
+    from hellowork import selectors
+
+    return selectors.active_protection(seeker=seeker) if seeker is not None else None

@@ -35,6 +35,7 @@ from referrals.models import (
     RetractionRequest,
     RetractionStatus,
 )
+from referrals.services import registry
 from referrals.services._shared import _locked_referral, _require_office
 
 logger = logging.getLogger(__name__)
@@ -42,10 +43,23 @@ NOTE_MAX_LENGTH = 1000
 
 # What settles which alerts of a referral (rule 12): the kinds each outcome closes.
 SETTLES = {
-    AlertSettlement.RETRACTED: [AlertKind.MISDELIVERY_REPORT],
+    AlertSettlement.RETRACTED: [
+        AlertKind.MISDELIVERY_REPORT,
+        AlertKind.PROTECTED_DISCLOSURE,
+        AlertKind.REGISTRY_CHANGED,
+    ],
     AlertSettlement.RESTORED: [AlertKind.MISDELIVERY_REPORT],
-    AlertSettlement.APPROVED: [AlertKind.REFERRAL_LOCKED, AlertKind.RETRACT_REORDER],
-    AlertSettlement.VOIDED: [AlertKind.REFERRAL_LOCKED, AlertKind.RETRACT_REORDER],
+    AlertSettlement.APPROVED: [
+        AlertKind.REFERRAL_LOCKED,
+        AlertKind.RETRACT_REORDER,
+        AlertKind.REGISTRY_CHANGED,
+    ],
+    AlertSettlement.VOIDED: [
+        AlertKind.REFERRAL_LOCKED,
+        AlertKind.RETRACT_REORDER,
+        AlertKind.PROTECTED_DISCLOSURE,
+        AlertKind.REGISTRY_CHANGED,
+    ],
 }
 
 
@@ -300,6 +314,10 @@ def misdelivery_restore(
         or referral.status != ReferralStatus.ISSUED
     ):
         raise ValidationError(_("この応募者は撤回または消去されているため、再表示できません。"))
+    # Rule 13: a seeker protected since against this establishment is never shown to it again.
+    registry.require_not_excluded(
+        seeker_id=referral.consultation.seeker_id, establishment_id=disclosure.establishment_id
+    )
     now = timezone.now()
     report.decision = MisdeliveryDecision.RESTORED
     report.decided_at, report.decided_by, report.decision_note = now, supervisor, note

@@ -39,7 +39,7 @@ from referrals.models import (
     ReferralLetter,
     ReferralStatus,
 )
-from referrals.services import containment
+from referrals.services import containment, registry
 from referrals.services._shared import (
     _locked_consultation,
     _locked_referral,
@@ -444,16 +444,18 @@ def _current_interest(consultation_id: int, posting_id: int) -> str | None:
 
 
 def _require_still_wanted(referral: ReferralLetter) -> None:
-    """Rule 2 at the moment of confirmation: the seeker still says apply, the posting is open."""
+    """Rule 2 at the moment of confirmation: the seeker still says apply, the posting is
+    open; and rule 13: the posting is still filed under the establishment it was drafted
+    for, and the seeker is not protected against that establishment."""
     if _current_interest(referral.consultation_id, referral.posting_id) != Decision.APPLY:
         raise ValidationError(
             _("この求人への求職者の意向が「応募する」ではありません。意向を確認し直してください。")
         )
     if referral.posting.status != JobPosting.Status.OPEN:
         raise ValidationError(_("この求人は募集を終了しています。"))
+    registry.require_rule13(referral)
 
 
-@transaction.atomic
 def referral_draft(
     *, consultation: Consultation, posting: JobPosting, staff: StaffMember
 ) -> ReferralLetter:
@@ -462,7 +464,25 @@ def referral_draft(
     clerk or by itself, rule 3b), within 30 minutes after anyone of the office voided a
     referral of this seeker for another establishment (rule 5; the design says the same
     clerk, but a colleague's login would then dodge it), or on a day the seeker's
-    confirmations were locked (rule 3b), it can only be issued by a supervisor's approval."""
+    confirmations were locked (rule 3b), it can only be issued by a supervisor's approval.
+    A protected seeker's excluded establishment is refused, whoever asks, and the attempt
+    is traced (committed first, `referral.draft_refused_protected`; rule 13)."""
+    with transaction.atomic():
+        try:
+            return _draft(consultation, posting, staff)
+        except ValidationError as refusal:
+            if getattr(refusal, "code", None) != "protected":
+                raise
+            audit.record(
+                "referral.draft_refused_protected",
+                actor=staff.user,
+                target=consultation,
+                detail={"seeker_id": consultation.seeker_id, "posting_id": posting.pk},
+            )
+    raise registry.excluded_refusal()
+
+
+def _draft(consultation: Consultation, posting: JobPosting, staff: StaffMember) -> ReferralLetter:
     consultation = _locked_consultation(consultation)
     _require_office(staff, consultation.office)
     now = timezone.now()
@@ -485,6 +505,9 @@ def referral_draft(
         )
     if posting.status != JobPosting.Status.OPEN:
         raise ValidationError(_("この求人は募集を終了しています。"))
+    registry.require_not_excluded(
+        seeker_id=consultation.seeker_id, establishment_id=posting.establishment_id
+    )
     if ReferralLetter.objects.filter(
         consultation__seeker=consultation.seeker, posting=posting, status__in=ACTIVE_STATUSES
     ).exists():
@@ -513,6 +536,7 @@ def referral_draft(
     referral = ReferralLetter.objects.create(
         consultation=consultation,
         posting=posting,
+        drafted_establishment_id=posting.establishment_id,
         drafted_by=staff,
         created_at=now,
         approval_reasons=[str(reason) for reason in reasons],
@@ -699,6 +723,8 @@ def _issue(referral: ReferralLetter, confirmation: Confirmation, actor: StaffMem
         target=referral,
         detail={"code": code, "method": confirmation.method},
     )
+    # Rule 13, once more where the letter is issued: every path to an establishment ends here.
+    registry.require_rule13(referral)
     establishment = referral.posting.establishment
     if not establishment.has_mypage:
         return  # the printed letter is the only copy
@@ -877,6 +903,7 @@ def referral_submit(*, referral: ReferralLetter, staff: StaffMember) -> Referral
             _("この紹介状は「%(status)s」のため承認に回せません。")
             % {"status": referral.get_status_display()}
         )
+    registry.require_rule13(referral)
     referral.approval_reasons = approval_reasons(referral)
     referral.status = ReferralStatus.PENDING_APPROVAL
     referral.submitted_by = staff
@@ -915,6 +942,8 @@ def _check_statement(
             _("この紹介状は「%(status)s」のため承認できません。")
             % {"status": referral.get_status_display()}
         )
+    # Before the supervisor calls the seeker back: nothing to state if it cannot be issued.
+    registry.require_rule13(referral)
     try:
         stated = POSTING_NUMBER.clean(stated_posting_number)
     except ValidationError as error:

@@ -30,6 +30,7 @@ from referrals.models import (
     ReferralLetter,
     ReferralStatus,
 )
+from referrals.services import registry
 from referrals.services._shared import (
     _locked_referral_and_consultation,
     _require_office,
@@ -418,7 +419,10 @@ def _answer(
         ):
             raise ValidationError(_("この確認の表示は終わりました。窓口の職員にお声がけください。"))
         _expire_if_due(consultation, now)
-        if _counter_refusal(referral, now) is not None:
+        if (
+            _counter_refusal(referral, now) is not None
+            or registry.rule13_refusal(referral) is not None
+        ):
             readback.cleared_at = now
             readback.save(update_fields=["cleared_at"])
             refusal = ValidationError(

@@ -75,7 +75,14 @@ def _seeker_page(
     return render(
         request,
         "referrals/seeker_detail.html",
-        {"seeker": seeker, "form": form, "consultations": consultations},
+        {
+            "seeker": seeker,
+            "form": form,
+            "consultations": consultations,
+            # Rule 13: the seeker's own office's supervisors protect a seeker.
+            "may_protect": request.staff.can_approve
+            and request.staff.office_id == seeker.office_id,
+        },
         status=status,
     )
 
