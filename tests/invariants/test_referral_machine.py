@@ -36,8 +36,9 @@ from hypothesis.stateful import (
 )
 
 from hellowork import audit
+from hellowork import services as registry
 from hellowork.identifiers import normalize
-from hellowork.models import AuditEvent, JobPosting, StaffRole
+from hellowork.models import AuditEvent, JobPosting, SeekerProtection, StaffRole
 from referrals import codes, selectors, services
 from referrals.models import (
     Alert,
@@ -149,6 +150,10 @@ class ReferralMachine(RuleBasedStateMachine):
             for i, establishment in enumerate((e for e in establishments if e.has_mypage), start=1)
         ]
         self.establishments = establishments
+        # Rule 13: who may edit the registry, and the machine's model of the protections: for
+        # each (seeker, establishment) excluded now, the letters issued to it before.
+        self.admin = factories.UserFactory(is_staff=True, is_superuser=True, name="管理 担当")
+        self.excluded: dict[tuple[int, int], set[int]] = {}
         self.decisions: dict[tuple[int, int], str] = {}  # (consultation, posting) → decision
         self.codes_seen: dict[int, str] = {}  # referral → the code it was given
         self.audit_length = AuditEvent.objects.count()
@@ -633,6 +638,102 @@ class ReferralMachine(RuleBasedStateMachine):
             ),
         )
 
+    # -- rule 13: the registry and protected seekers ---------------------------------------
+
+    @rule(
+        seeker=index,
+        supervisor=index,
+        aim=st.booleans(),
+        establishments=st.lists(index, min_size=0, max_size=2),
+    )
+    def protect_a_seeker(self, seeker, supervisor, aim, establishments):
+        """A supervisor of the seeker's office protects the seeker against some
+        establishments (or adds more); anyone else is refused."""
+        seeker = pick(self.seekers, seeker)
+        by = (
+            self.colleague(seeker.office_id, supervisor, checker=True)
+            if aim
+            else pick(self.staff, supervisor)
+        )
+        chosen = [pick(self.establishments, i) for i in establishments]
+        before = {
+            (seeker.pk, e.pk): set(
+                ReferralLetter.objects.filter(
+                    consultation__seeker=seeker, drafted_establishment=e, code__isnull=False
+                ).values_list("pk", flat=True)
+            )
+            for e in chosen
+        }
+        done = self.call(
+            "seeker_protection_set",
+            lambda: registry.seeker_protection_set(
+                seeker=seeker, supervisor=by, reason="支援措置", establishments=chosen
+            ),
+        )
+        if done is None:
+            return
+        assert by.can_approve and by.office_id == seeker.office_id
+        for pair, known in before.items():
+            self.excluded.setdefault(pair, known)
+            # Each disclosure the establishment still holds has its critical alert.
+            for disclosure in Disclosure.objects.filter(
+                referral_id__in=known, recalled_at=None, retracted_at=None, erased_at=None
+            ):
+                assert Alert.objects.filter(
+                    kind="protected_disclosure", referral_id=disclosure.referral_id
+                ).exists(), "a disclosure to an excluded establishment raised no alert"
+
+    @precondition(lambda self: bool(self.excluded))
+    @rule(seeker=index, requester=index, decider=index, aim=st.booleans())
+    def lift_a_protection(self, seeker, requester, decider, aim):
+        """Asked by one person, approved by a manager who did not ask; anything else is
+        refused and the protection stays."""
+        seeker = pick(self.seekers, seeker)
+        asked = self.call(
+            "seeker_protection_lift_request",
+            lambda: registry.seeker_protection_lift_request(
+                seeker=seeker,
+                supervisor=self.colleague(seeker.office_id, requester, checker=True)
+                if aim
+                else pick(self.staff, requester),
+                reason="本人の申出",
+            ),
+        )
+        protection = SeekerProtection.objects.filter(seeker=seeker, lifted_at=None).first()
+        if protection is None or protection.lift_requested_by_id is None:
+            return
+        managers = [
+            s
+            for s in self.staff
+            if s.role == "manager"
+            and s.office_id == seeker.office_id
+            and s.pk != protection.lift_requested_by_id
+        ]
+        by = pick(managers, decider) if aim and managers else pick(self.staff, decider)
+        done = self.call(
+            "seeker_protection_lift_approve",
+            lambda: registry.seeker_protection_lift_approve(seeker=seeker, manager=by),
+        )
+        if done is not None:
+            assert asked is not None or protection.lift_requested_at is not None
+            assert by.role == "manager" and by.pk != done.lift_requested_by_id
+            for pair in [pair for pair in self.excluded if pair[0] == seeker.pk]:
+                del self.excluded[pair]
+
+    @rule(posting=index, establishment=index)
+    def the_registry_moves_a_posting(self, posting, establishment):
+        """The main system re-files a posting under another establishment (rule 13)."""
+        posting = JobPosting.objects.get(pk=pick(self.postings, posting).pk)
+        elsewhere = [e for e in self.establishments if e.pk != posting.establishment_id]
+        self.call(
+            "posting_update",
+            lambda: registry.posting_update(
+                posting=posting,
+                by=self.admin,
+                changes={"establishment": pick(elsewhere, establishment)},
+            ),
+        )
+
     @precondition(lambda self: Alert.objects.filter(resolved_at__isnull=True).exists())
     @rule(alert=index, supervisor=index)
     def resolve_an_alert_by_hand(self, alert, supervisor):
@@ -737,8 +838,32 @@ class ReferralMachine(RuleBasedStateMachine):
                 assert checker.office_id == referral.consultation.office_id
                 assert confirmation.stated_posting_number == referral.posting.number
                 assert confirmation.source in ("callback", "seeker_present", "written")
-            # 2: to the establishment of the referred posting
-            assert disclosure.establishment_id == referral.posting.establishment_id
+            # 2 and 13: to the establishment the letter was drafted for (its posting's
+            # establishment then; a posting re-filed since is never issued on the old draft)
+            assert disclosure.establishment_id == referral.drafted_establishment_id
+            assert confirmation.posting_id == referral.posting_id
+
+    @invariant()
+    def no_referral_made_after_a_protection_reaches_an_excluded_establishment(self):
+        """Rule 13: for every (seeker, establishment) excluded now, the letters ever issued
+        to it (a code: printed, or disclosed on its my page) and the disclosures it holds
+        are those that existed when it was excluded, and no more."""
+        for (seeker_id, establishment_id), before in self.excluded.items():
+            issued = set(
+                ReferralLetter.objects.filter(
+                    consultation__seeker_id=seeker_id,
+                    drafted_establishment_id=establishment_id,
+                    code__isnull=False,
+                ).values_list("pk", flat=True)
+            )
+            disclosed = set(
+                Disclosure.objects.filter(
+                    referral__consultation__seeker_id=seeker_id, establishment_id=establishment_id
+                ).values_list("referral_id", flat=True)
+            )
+            assert issued | disclosed <= before, (
+                "a protected seeker was referred to an excluded establishment"
+            )
 
     @invariant()
     def employers_see_only_what_they_may(self):
@@ -836,6 +961,10 @@ def test_no_sequence_of_actions_breaks_the_invariants(capsys):
             f"{TALLY['misdelivery_report done'] + TALLY['misdelivery_report refused']}, "
             f"{TALLY['misdelivery_restore done']} restores "
             f"({TALLY['misdelivery_restore refused']} refused), "
-            f"{TALLY['retraction_approve done']} retractions); "
+            f"{TALLY['retraction_approve done']} retractions, "
+            f"{TALLY['seeker_protection_set done']} protections "
+            f"({TALLY['seeker_protection_set refused']} refused), "
+            f"{TALLY['seeker_protection_lift_approve done']} lifted, "
+            f"{TALLY['posting_update done']} postings moved); "
             "the invariants held after every step\n"
         )
