@@ -4,6 +4,7 @@ journeys (tests/browser) and the English walk of every page (tests/hellowork).""
 import importlib
 from typing import Any
 
+from hellowork import services as registry
 from referrals import services
 from referrals.models import SelfInspectionItem
 from tests import factories
@@ -61,7 +62,18 @@ def screens_world(*, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama)
         staff=alice,
     )
     readback = services.display_show(referral=on_display, staff=alice)
+    # A protected seeker (rule 13), kept from establishment D.
+    protected = factories.JobSeekerFactory(
+        office=koriyama, name="渡辺 さくら", kana="ワタナベ サクラ"
+    )
+    registry.seeker_protection_set(
+        seeker=protected,
+        supervisor=bob,
+        reason="支援措置（DV）の申出。相手方の勤務先には紹介しない。",
+        establishments=[posting_d.establishment],
+    )
     return {
+        "protected": protected,
         "issued": issued,
         "pending": waiting,
         "consultation": consultation,

@@ -112,10 +112,17 @@ def test_the_main_screens(browser, live_server, world, language):
         (f"/counter/incidents/{world['incident'].pk}/report/", "counter-incident-report"),
         ("/counter/dashboard/", "counter-dashboard"),
         ("/counter/inspection/", "counter-inspection"),
+        (f"/counter/seekers/{world['protected'].pk}/", "counter-seeker-protected"),
+        (f"/counter/seekers/{world['protected'].pk}/protection/", "counter-protection"),
     ]:
         supervisor.visit(path)
         assert supervisor.page.locator("html").get_attribute("lang") == language
         supervisor.shoot(f"{name}-{language}")
+    # The protection screen on a phone: nothing to scroll sideways.
+    supervisor.page.set_viewport_size({"width": 375, "height": 740})
+    assert supervisor.page.evaluate("document.documentElement.scrollWidth") <= 375
+    if language == "ja":
+        supervisor.shoot("counter-protection-phone")
     supervisor.page.context.close()
 
     employer = in_language(browser, live_server, language)

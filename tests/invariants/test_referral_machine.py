@@ -693,7 +693,14 @@ class ReferralMachine(RuleBasedStateMachine):
             "seeker_protection_lift_request",
             lambda: registry.seeker_protection_lift_request(
                 seeker=seeker,
-                supervisor=self.colleague(seeker.office_id, requester, checker=True)
+                supervisor=pick(
+                    [
+                        s
+                        for s in self.staff
+                        if s.office_id == seeker.office_id and s.role == "supervisor"
+                    ],
+                    requester,
+                )
                 if aim
                 else pick(self.staff, requester),
                 reason="本人の申出",
