@@ -105,7 +105,11 @@ def parameters(name: str, office) -> list[dict]:
     incident = world["incident"]
     member = world["member"]
     by_name = {
-        "seeker_detail": [{"pk": seeker.pk}],
+        "seeker_detail": [{"pk": seeker.pk}, {"pk": world["protected"].pk}],
+        "seeker_protection": [{"pk": world["protected"].pk}],
+        "protection_lift_request": [{"pk": world["protected"].pk}],
+        "protection_lift_approve": [{"pk": world["protected"].pk}],
+        "protection_lift_reject": [{"pk": world["protected"].pk}],
         "consultation_open": [{"pk": seeker.pk}],
         "retraction_detail": [{"pk": world["retraction"].pk}],
         "retraction_approve": [{"pk": world["retraction"].pk}],
