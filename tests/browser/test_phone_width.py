@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from hellowork import services as registry_services
 from hellowork.models import StaffRole
 from referrals import display_credentials, services
 from referrals.models import Alert
@@ -108,7 +109,7 @@ class Walk:
 
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_no_page_scrolls_sideways_on_a_phone(
-    browser, live_server, world, alice, koriyama, language
+    browser, live_server, world, alice, dave, koriyama, language
 ):
     issued = world["issued"]
     newcomer = factories.StaffMemberFactory(office=koriyama, user__username="newcomer")
@@ -124,6 +125,9 @@ def test_no_page_scrolls_sideways_on_a_phone(
     )
     invited = factories.EmployerMemberFactory(
         establishment=issued.posting.establishment, is_primary=False
+    )
+    invitation = registry_services.employer_member_add(
+        by=dave, email="invited@asahi.example.jp", name="招待 花子"
     )
     walk = Walk(browser, live_server, language)
     try:
@@ -245,6 +249,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
             "/mypage/notices/",
             "/mypage/members/",
             f"/mypage/members/{invited.pk}/remove/",
+            f"/mypage/members/invitations/{invitation.pk}/cancel/",
         ]:
             walk.measure(employer, path)
         employer.page.context.close()
