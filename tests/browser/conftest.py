@@ -25,6 +25,52 @@ from tests.language import CHROME_CHECK
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE_WIDTH = 375
+# What scrolls sideways on the page as it is: the page itself (with the element reaching
+# furthest past the right edge, the widest of those reaching as far: a CSS path, its width,
+# its text), and any box inside it that scrolls sideways. An element a scrolling or
+# clipping box contains cannot widen the page, and is left out.
+SIDEWAYS = """() => {
+  const root = document.documentElement, limit = root.clientWidth + 0.5;
+  const clips = (el) => getComputedStyle(el).overflowX !== "visible";
+  const clipped = (el) => {
+    const position = getComputedStyle(el).position;
+    if (position === "fixed") return false;
+    // An absolutely placed box is contained by its positioned ancestor, not its parent.
+    let up = position === "absolute" ? el.offsetParent : el.parentElement;
+    if (position === "absolute" && up && clips(up)) return true;
+    for (; up && up !== document.body; up = up.parentElement) if (clips(up)) return true;
+    return false;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + [...el.classList].map((c) => "." + c).join("");
+  const path = (el) => {
+    const names = [];
+    for (; el && el !== document.body; el = el.parentElement) names.unshift(name(el));
+    return names.join(" > ");
+  };
+  const text = (el) => el.textContent.trim().replace(/\\s+/g, " ").slice(0, 40);
+  const scrollers = [...document.body.querySelectorAll("*")]
+    .filter((el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX)
+      && el.scrollWidth > el.clientWidth + 1)
+    .map((el) => `${path(el)} (${el.scrollWidth} px in ${el.clientWidth} px)`);
+  if (root.scrollWidth <= root.clientWidth) return scrollers.length ? {scrollers} : null;
+  let widest = null, right = limit, width = 0;
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.right <= limit) continue;
+    const further = box.right > right + 0.5;
+    const wider = Math.abs(box.right - right) <= 0.5 && box.width > width + 0.5;
+    if ((further || wider) && !clipped(el)) {
+      widest = el; right = box.right; width = box.width;
+    }
+  }
+  return {
+    scrollWidth: root.scrollWidth,
+    widest: widest ? `${path(widest)} (${Math.round(width)} px: "${text(widest)}")` : "none found",
+    scrollers,
+  };
+}"""
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -93,6 +139,9 @@ class Journey:
         self.base_url = base_url
         self.checked: set[str] = set()
         self.tabs = 0  # Tab presses so far: the counter's keyboard cost (issue 15)
+        # Where a page's failures are noted instead of failing at once (a walk through
+        # every page lists them all).
+        self.failures: list[str] | None = None
 
     def visit(self, path: str) -> None:
         self.page.goto(self.base_url + path)
@@ -164,14 +213,52 @@ class Journey:
             for v in result["violations"]
             if v["impact"] in ("serious", "critical")
         ]
-        assert not serious, f"{self.page.url}\n" + "\n".join(serious)
+        self.fail_if(serious, f"{self.page.url}\n" + "\n".join(serious))
         # An English page: no Japanese in its chrome, only in data marked lang="ja".
         if self.page.locator("html").get_attribute("lang") == "en":
             japanese = self.page.evaluate(CHROME_CHECK)
-            assert not japanese, f"Japanese on the English page {self.page.url}:\n" + "\n".join(
-                japanese
+            self.fail_if(
+                japanese, f"Japanese on the English page {self.page.url}:\n" + "\n".join(japanese)
             )
+        self.fits_a_phone()
         self.checked.add(self.page.url)
+
+    def fits_a_phone(self) -> None:
+        """The page as it is now, on a 375 px phone: nothing scrolls sideways. A wider
+        window is narrowed for the measure and put back, so every page every journey
+        visits is measured on a phone too."""
+        viewport = self.page.viewport_size or {"width": PHONE_WIDTH, "height": 740}
+        narrowed = viewport["width"] > PHONE_WIDTH
+        if narrowed:
+            self.page.set_viewport_size({"width": PHONE_WIDTH, "height": viewport["height"]})
+        try:
+            sideways = self.page.evaluate(SIDEWAYS)
+        finally:
+            if narrowed:
+                self.page.set_viewport_size(viewport)
+        if sideways is None:
+            return
+        where = f"{self.page.url} ({self.page.title()})"
+        if "scrollWidth" in sideways:
+            self.fail_if(
+                True,
+                f"{where} scrolls sideways at {PHONE_WIDTH} px: {sideways['scrollWidth']} px "
+                f"wide; the element reaching furthest past the screen is {sideways['widest']}",
+            )
+        # The counter's wide tables may scroll inside a labelled, focusable region (axe
+        # checks that); anywhere else a phone user is, nothing scrolls sideways at all.
+        if "/counter/" not in self.page.url:
+            self.fail_if(
+                sideways["scrollers"],
+                f"{where} has boxes that scroll sideways at {PHONE_WIDTH} px: "
+                + "; ".join(sideways["scrollers"]),
+            )
+
+    def fail_if(self, failed: object, failure: str) -> None:
+        if failed and self.failures is not None:
+            self.failures.append(failure)
+        else:
+            assert not failed, failure
 
     def text(self) -> str:
         return self.page.locator("main").inner_text()

@@ -27,9 +27,23 @@ def test_an_employer_waits_out_the_hold_sees_the_applicant_and_records_a_result(
         clock.shift(datetime.timedelta(minutes=11))
         journey.visit("/mypage/")
         assert seeker_a.name in journey.text()
-        fits = journey.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        assert fits, "the list is wider than the screen"
-        journey.shoot(f"mypage-list-{'phone' if width < 600 else 'desktop'}")
+        # Every column is on the screen, the code and the result too: on the phone the
+        # applicant is a card, each value under its label; nothing scrolls sideways
+        # (check() measures that on every page).
+        row = journey.page.locator("table.applicants tbody tr").first
+        for cell in [row.locator("th"), *row.locator("td").all()]:
+            box = cell.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, cell.inner_text()
+        assert referral.code in row.inner_text() and "未記録" in row.inner_text()
+        if width < 600:
+            name, code = row.locator("th").bounding_box(), row.locator("td.code").bounding_box()
+            assert name["y"] < code["y"], "the name heads the card"
+            label = row.locator("td.code").evaluate(
+                "td => [td.dataset.label, getComputedStyle(td, '::before').content]"
+            )
+            assert label == ["紹介コード", '"紹介コード" / ""'], "each value is labelled"
+        if width >= 600:  # the phone's: mypage-list-phone-ja/en, in both languages' screens
+            journey.shoot("mypage-list-desktop")
 
         journey.press(journey.link(seeker_a.name))
         assert referral.code in journey.text()

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from referrals import display_credentials
-from tests.browser.conftest import Journey, log_in, new_page
+from tests.browser.conftest import PHONE_WIDTH, Journey, log_in, new_page
 from tests.factories import TEST_PASSWORD
 from tests.world import screens_world
 
@@ -139,4 +139,8 @@ def test_the_main_screens(browser, live_server, world, language):
         employer.visit(path)
         assert employer.page.locator("html").get_attribute("lang") == language
         employer.shoot(f"{name}-{language}")
+    # The list on a 375 px phone: the applicants as cards.
+    employer.page.set_viewport_size({"width": PHONE_WIDTH, "height": 740})
+    employer.visit("/mypage/")
+    employer.shoot(f"mypage-list-phone-{language}")
     employer.page.context.close()
