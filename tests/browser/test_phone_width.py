@@ -200,6 +200,8 @@ def test_no_page_scrolls_sideways_on_a_phone(
             "/counter/dashboard/quarterly/",
             "/counter/inspection/",
             "/counter/displays/",
+            # Rule 13: the supervisor's protection screen of a seeker.
+            f"/counter/seekers/{waiting.consultation.seeker_id}/protection/",
         ]:
             walk.measure(supervisor, path)
         supervisor.page.goto(f"{live_server.url}/counter/approvals/{waiting.pk}/")
