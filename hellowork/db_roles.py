@@ -70,8 +70,8 @@ def as_owner(alias: str = "default") -> Iterator[None]:
 
 def grant_app_role(connection: Any) -> None:
     """The app role's privileges, set again from scratch: DML on every table and its
-    sequences, then only SELECT and INSERT on the audit trail. Idempotent; run as the
-    owner after every migration."""
+    sequences, then only SELECT and INSERT (not of the id) on the audit trail, and no
+    temporary tables. Idempotent; run as the owner after every migration."""
     role = connection.ops.quote_name(app_role())
     audit = connection.ops.quote_name(AUDIT_TABLE)
     with connection.cursor() as cursor:
@@ -84,7 +84,21 @@ def grant_app_role(connection: Any) -> None:
             f"REVOKE TRUNCATE, TRIGGER, REFERENCES ON ALL TABLES IN SCHEMA public FROM {role}"
         )
         cursor.execute(f"REVOKE ALL ON {audit} FROM {role}")
-        cursor.execute(f"GRANT SELECT, INSERT ON {audit} TO {role}")
+        # INSERT on every column but the id: the sequence gives it. An id of the app's
+        # choosing (far above the sequence) would sort every later event before it, freeze
+        # the checkpointed head and break the chain for good.
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name = %s AND column_name <> 'id' "
+            "ORDER BY ordinal_position",
+            [AUDIT_TABLE],
+        )
+        columns = ", ".join(connection.ops.quote_name(name) for (name,) in cursor.fetchall())
+        cursor.execute(f"GRANT SELECT, INSERT ({columns}) ON {audit} TO {role}")
+        # No temporary tables: a temporary hellowork_auditevent is found before the real one
+        # and would swallow the events written on that connection.
+        database = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC, {role}")
 
 
 def grant_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:

@@ -39,6 +39,7 @@ from hellowork.models import (
     Establishment,
     JobPosting,
     JobSeeker,
+    SeekerProtection,
     StaffMember,
 )
 from hellowork.name_keys import kana_key, name_key
@@ -70,7 +71,9 @@ from referrals.models import (
 def visible_now(now: datetime.datetime | None = None) -> Q:
     """What makes a disclosure visible to its establishment: issued, past the hold,
     neither recalled nor retracted, not hidden on its own report (quarantined, rule 11),
-    and not yet past its retention period (erased)."""
+    not yet past its retention period (erased), and not to an establishment an active
+    protection of the seeker excludes (rule 13: a letter issued before the protection
+    was set is hidden from that moment, whether or not anyone acts on the alert)."""
     return Q(
         referral__status=ReferralStatus.ISSUED,
         visible_at__lte=now or timezone.now(),
@@ -78,6 +81,14 @@ def visible_now(now: datetime.datetime | None = None) -> Q:
         retracted_at__isnull=True,
         quarantined_at__isnull=True,
         erased_at__isnull=True,
+    ) & ~Q(
+        Exists(
+            SeekerProtection.objects.filter(
+                seeker_id=OuterRef("referral__consultation__seeker_id"),
+                lifted_at__isnull=True,
+                excluded=OuterRef("establishment_id"),
+            )
+        )
     )
 
 
@@ -272,6 +283,8 @@ def seeker_search_terms(query: str) -> list[tuple[set[str], Q]]:
             elif not matches:
                 raise ValueError(term)
         elif not matches:
+            if not name_key(term) and not kana_key(term):
+                continue  # only dots or dashes: no name to look for (not "everyone")
             matches["name"] = Q(name_key__contains=name_key(term)) | Q(
                 kana_key__contains=kana_key(term)
             )
@@ -870,6 +883,8 @@ def posting_search(
     postings only). Returns (at most `limit` postings, whether there were more)."""
     conditions = []
     for term in unicodedata.normalize("NFKC", query).split():
+        if not name_key(term) and not kana_key(term):
+            continue  # only dots or dashes: nothing to look for (not "every posting")
         condition = (
             Q(establishment__name_key__contains=name_key(term))
             | Q(establishment__kana_key__contains=kana_key(term))

@@ -51,6 +51,11 @@ def test_the_application_role_appends_and_reads_the_trail(db):
         "SET session_replication_role = replica",
         "SET LOCAL session_replication_role = replica",
         "ALTER TABLE hellowork_auditevent OWNER TO CURRENT_USER",
+        # An id of its own choosing would freeze the checkpointed head (a lone-person review).
+        "INSERT INTO hellowork_auditevent (id, at, action, target_type, target_id, ip, detail, "
+        "prev_hash, hash) VALUES (4611686018427387904, now(), 'x', '', '', '', '{}', '', '')",
+        # A temporary table of the same name would be found first and swallow the events.
+        "CREATE TEMP TABLE hellowork_auditevent (LIKE public.hellowork_auditevent)",
     ],
 )
 def test_the_application_role_cannot_rewrite_or_cut_the_trail(db, statement):

@@ -298,3 +298,13 @@ def test_after_a_search_the_first_result_has_the_focus(counter, takahashi, ohno)
     assert "autofocus" in page.split(f'/counter/seekers/{takahashi.pk}/"')[1].split(">")[0]
     empty = counter.post(reverse("seeker_search"), {"q": "わたなべ"}).text
     assert "autofocus" in empty.split('name="q"')[1].split(">")[0]  # try again
+
+
+@pytest.mark.parametrize("query", ["・", "・ ・", "、", "-"])
+def test_a_term_of_dots_or_dashes_finds_nobody_rather_than_everyone(counter, takahashi, query):
+    """A lone-person review found "・" listed the registry (its key is empty)."""
+    response = counter.post(reverse("seeker_search"), {"q": query})
+    assert response.status_code in (200, 400)
+    search = response.context["search"]
+    assert search is None or search.seekers == []
+    assert selectors.posting_search(query=query, include_closed=True) == ([], False)

@@ -2,16 +2,22 @@
 through any service, whoever asks; lifting takes a manager and another person; setting a
 protection over an existing disclosure raises a critical alert."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from hellowork import services as registry
 from hellowork.models import AuditEvent, SeekerProtection, StaffRole
-from referrals import services
+from referrals import selectors, services
 from referrals.models import Alert, DisplayReadback, ReferralLetter
 from referrals.services import containment
 from tests import factories
+from tests.conftest import client_for
 from tests.referrals.helpers import (
     approve,
     consult,
@@ -196,6 +202,33 @@ def test_protecting_over_a_held_disclosure_raises_a_critical_alert_that_a_recall
     services.referral_void(referral=referral, staff=second_supervisor, reason="保護のため")
     alert.refresh_from_db()
     assert alert.resolved_at is not None and alert.settled_by == "voided"
+
+
+def test_a_letter_issued_before_the_protection_is_hidden_from_the_excluded_employer_at_once(
+    alice, bob, settings, seeker_a, posting_c, posting_d, dave
+):
+    """Whether or not anyone acts on the alert: in its hold it never appears, and one
+    already shown disappears (found by a lone-person review: the alert alone left it)."""
+    settings.DISCLOSURE_HOLD_MINUTES = 30
+    held = issue_in_person(seeker_a, alice, posting_c)
+    settings.DISCLOSURE_HOLD_MINUTES = 0
+    shown = issue_in_person(
+        seeker_a, alice, factories.JobPostingFactory(establishment=posting_c.establishment)
+    )
+    elsewhere = issue_in_person(seeker_a, alice, posting_d)
+    assert list(selectors.disclosures_visible_to(establishment=posting_c.establishment)) == [
+        shown.disclosure
+    ]
+    protect(seeker_a, bob, posting_c.establishment)
+    later = timezone.now() + datetime.timedelta(minutes=31)  # past the first letter's hold
+    with time_machine.travel(later, tick=False):
+        assert not selectors.disclosures_visible_to(establishment=posting_c.establishment)
+        page = client_for(dave.user).get(reverse("mypage_home")).text
+        assert seeker_a.name not in page and seeker_a.kana not in page
+        assert list(selectors.disclosures_visible_to(establishment=posting_d.establishment)) == [
+            elsewhere.disclosure
+        ]
+    assert held.disclosure.pk and Alert.objects.filter(kind="protected_disclosure").count() == 2
 
 
 def test_protecting_with_nothing_disclosed_raises_no_alert(bob, seeker_a, establishment_c):
