@@ -563,13 +563,15 @@ def seeker_protection_set(
     protection (the reason for them is added to it). A supervisor or manager of the
     seeker's office, with a reason. From the commit on, no referral of the seeker to an
     excluded establishment can be drafted, shown, confirmed, approved or issued; disclosures
-    that already exist to them raise a critical alert (the referral side). Nothing is
-    ever removed here: lifting takes two people."""
+    that already exist to them are hidden from them (selectors.visible_now) and raise a
+    critical alert (the referral side). Nothing is ever removed here: lifting takes two
+    people, and extending withdraws a lift asked for earlier."""
     seeker, protection = _locked_protection(seeker)
     _require_protection_staff(supervisor, seeker, manager=False)
     reason = _clean_reason(reason, "reason")
     chosen = {establishment.pk: establishment for establishment in establishments}
     now = timezone.now()
+    withdrawn = False
     if protection is None:
         protection = SeekerProtection.objects.create(
             seeker=seeker, reason=reason, set_by=supervisor, set_at=now
@@ -584,15 +586,21 @@ def seeker_protection_set(
             )
         stamp = timezone.localtime(now).strftime("%Y-%m-%d")
         protection.reason = f"{protection.reason}\n{stamp}: {reason}"
-        protection.save(update_fields=["reason"])
+        # A lift asked for before this extension was asked about fewer establishments: it
+        # is withdrawn, so that an approval never lifts an exclusion nobody asked about.
+        withdrawn = protection.lift_requested_at is not None
+        protection.lift_requested_by = None
+        protection.lift_requested_at = None
+        protection.lift_reason = ""
+        protection.save(
+            update_fields=["reason", "lift_requested_by", "lift_requested_at", "lift_reason"]
+        )
         action = "seeker.protection_extended"
     protection.excluded.add(*new_ids)
-    audit.record(
-        action,
-        actor=supervisor.user,
-        target=protection,
-        detail={"seeker_id": seeker.pk, "establishment_ids": new_ids},
-    )
+    detail: dict[str, object] = {"seeker_id": seeker.pk, "establishment_ids": new_ids}
+    if withdrawn:
+        detail["lift_request_withdrawn"] = True
+    audit.record(action, actor=supervisor.user, target=protection, detail=detail)
     signals.seeker_protected.send(
         sender=SeekerProtection, protection=protection, establishment_ids=new_ids, staff=supervisor
     )

@@ -55,6 +55,16 @@ def test_the_main_screens(browser, live_server, world, language):
         clerk.visit(path)
         assert clerk.page.locator("html").get_attribute("lang") == language  # kept across pages
         clerk.shoot(f"{name}-{language}")
+    # The two searches (issue 15): a seeker by name, a posting by the employer's kana.
+    clerk.visit("/counter/")
+    clerk.type_into(clerk.page.locator("#id_q"), "やまだ")
+    clerk.enter()
+    clerk.shoot(f"counter-seeker-search-{language}")
+    clerk.visit(f"/counter/consultations/{world['consultation'].pk}/")
+    if clerk.page.locator("#id_posting_query").count():  # an open consultation
+        clerk.type_into(clerk.page.locator("#id_posting_query"), "あさひ")
+        clerk.enter()
+        clerk.shoot(f"counter-posting-search-{language}")
     clerk.page.context.close()
 
     # The desk's display, as the seeker sees it (a tablet, by touch).

@@ -204,6 +204,7 @@ def test_the_clerk_searches_then_records_the_decision_on_a_result(
     assert response.context["found"] == ([takashimaya, closed_posting], False)
     page = response.text
     assert page.count('name="decision" value="apply"') == 1  # the closed one has none
+    assert "前回の意向" not in page  # a column of earlier consultations' lists only
     assert "募集終了" in page
     first_apply = page.split('value="apply"')[1].split(">")[0]
     assert "autofocus" in first_apply  # Enter applies to the first result

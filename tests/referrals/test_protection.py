@@ -304,3 +304,17 @@ def test_a_rejected_lift_request_leaves_the_protection_and_allows_a_new_one(bob,
     protection = SeekerProtection.objects.get()
     assert protection.is_active and protection.lift_requested_at is None
     registry.seeker_protection_lift_request(seeker=seeker_a, supervisor=bob, reason="再度")
+
+
+def test_extending_a_protection_withdraws_a_lift_asked_for_before(
+    bob, manager, seeker_a, establishment_c, posting_d
+):
+    """A lone-person review: the approval of a lift asked about C also lifted D, added after."""
+    protect(seeker_a, bob, establishment_c)
+    registry.seeker_protection_lift_request(seeker=seeker_a, supervisor=bob, reason="本人の希望")
+    protect(seeker_a, bob, posting_d.establishment)
+    with pytest.raises(ValidationError):  # nothing asked any more
+        registry.seeker_protection_lift_approve(seeker=seeker_a, manager=manager)
+    assert SeekerProtection.objects.get().is_active
+    event = AuditEvent.objects.get(action="seeker.protection_extended")
+    assert event.detail["lift_request_withdrawn"] is True
