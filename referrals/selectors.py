@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from hellowork.identifiers import POSTING_NUMBER
+from hellowork.identifiers import POSTING_NUMBER, normalize
 from hellowork.models import (
     AuditEvent,
     EmployerMember,
@@ -246,9 +246,9 @@ def current_selection_result(*, referral: ReferralLetter) -> SelectionResult | N
 
 
 SEARCH_MIN_DIGITS = 4  # part of a number: fewer digits would match most of the registry
-# Digits in groups joined by a hyphen or a dash a Japanese keyboard gives (NFKC already
-# turned full-width digits and the full-width hyphen into ASCII).
-NUMBER_TERM = re.compile(r"[0-9]+(?:[-\u2010-\u2015\u2212\u30fc][0-9]+)*-?")
+# Digits in groups joined by hyphens, once hellowork.identifiers.normalize has turned
+# full-width digits and every dash a Japanese keyboard gives into ASCII.
+NUMBER_TERM = re.compile(r"[0-9]+(?:-[0-9]+)*-?")
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ def seeker_search_terms(query: str) -> list[tuple[set[str], Q]]:
             matches["birth_date"] = Q(birth_date=parse_date(term))
         # A date written with separators is a date; eight bare digits may be either.
         written_date = bool(matches) and not term.isdigit()
-        if not written_date and re.fullmatch(NUMBER_TERM, term):
+        if not written_date and NUMBER_TERM.fullmatch(normalize(term)):
             digits = re.sub(r"[^0-9]", "", term)
             if len(digits) >= SEARCH_MIN_DIGITS:
                 matches["number"] = Q(compact_number__contains=digits)
@@ -890,7 +890,7 @@ def posting_search(
             | Q(establishment__kana_key__contains=kana_key(term))
             | Q(title__icontains=term)
         )
-        if re.fullmatch(NUMBER_TERM, term):
+        if NUMBER_TERM.fullmatch(normalize(term)):
             digits = re.sub(r"[^0-9]", "", term)
             condition = Q(compact_number__contains=digits) | Q(
                 compact_establishment_number__contains=digits

@@ -21,9 +21,16 @@ def owner_cursor() -> Iterator[Any]:
         with connection.cursor() as cursor:
             yield cursor
         return
-    params = connection.get_connection_params()
     owner = settings.DATABASE_OWNER
-    params.update(user=owner["USER"], password=owner["PASSWORD"] or None)
+    with raw_cursor(user=owner["USER"], password=owner["PASSWORD"]) as cursor:
+        yield cursor
+
+
+@contextmanager
+def raw_cursor(*, user: str, password: str | None = None) -> Iterator[Any]:
+    """A cursor as `user` on the test database, on a connection of its own (autocommit)."""
+    params = connection.get_connection_params()
+    params.update(user=user, password=password or None)
     params = {key: value for key, value in params.items() if value not in (None, "")}
     with psycopg.connect(**params, autocommit=True) as raw, raw.cursor() as cursor:
         yield cursor

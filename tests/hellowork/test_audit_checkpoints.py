@@ -5,10 +5,8 @@ the break."""
 
 import json
 import os
-from contextlib import contextmanager
 from importlib import import_module
 
-import psycopg
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
@@ -16,6 +14,7 @@ from django.db import connection, transaction
 
 from hellowork import audit, audit_checkpoints, db_roles
 from hellowork.models import AuditEvent
+from tests.db_owner import raw_cursor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,15 +55,10 @@ def as_owner(*statements, replica=False):
             cursor.execute("ALTER TABLE hellowork_auditevent ENABLE TRIGGER USER")
 
 
-@contextmanager
 def superuser():
     """A cursor as the cluster's superuser (POSTGRES_SUPERUSER, default postgres, on the
     test database's host): only a superuser may set session_replication_role."""
-    params = connection.get_connection_params()
-    params["user"] = os.environ.get("POSTGRES_SUPERUSER", "postgres")
-    params.pop("password", None)
-    with psycopg.connect(**params, autocommit=True) as raw, raw.cursor() as cursor:
-        yield cursor
+    return raw_cursor(user=os.environ.get("POSTGRES_SUPERUSER", "postgres"))
 
 
 @pytest.fixture(autouse=True)
