@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
@@ -208,10 +209,10 @@ def staff_otp_enroll(request: HttpRequest) -> HttpResponse:
     )
     form = TokenForm(request.POST or None)
     if form.is_valid() and _check_token(form, device, user):
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        with transaction.atomic():
-            audit.record("auth.otp_enrolled", actor=user, detail={"device": device.name})
+        try:
+            device = registry_services.staff_totp_enroll(user=user, device=device)
+        except ValidationError:  # another tab registered one meanwhile: verify with it
+            return redirect("staff_otp")
         return _finish(request, device)
     context = {
         "form": form,

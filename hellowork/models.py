@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -128,6 +129,16 @@ class StaffMember(models.Model):
     def __str__(self) -> str:
         return f"{self.user.name}（{self.office.name}・{self.get_role_display()}）"
 
+    def clean(self) -> None:
+        """A staff seat belongs to a staff login that is no employer member."""
+        if self.user_id is None:
+            return
+        user = User.objects.filter(pk=self.user_id).first()
+        if user is not None and (
+            user.kind != UserKind.STAFF or EmployerMember.objects.filter(user=user).exists()
+        ):
+            raise ValidationError({"user": _("職員には、種類が「職員」の利用者を選んでください。")})
+
     @property
     def can_approve(self) -> bool:
         """Supervisors and managers check other people's work (DESIGN.md rule 4)."""
@@ -148,6 +159,9 @@ class Establishment(NameSearchKeys):
     )
     address = models.CharField(_("所在地"), max_length=200, blank=True)
     has_mypage = models.BooleanField(_("求人者マイページ開設"), default=False)
+    # Retired (廃止) instead of deleted: letters, disclosures and the trail point at it.
+    # Its postings are closed with it; the counter finds none of them.
+    retired_at = models.DateTimeField(_("廃止日時"), null=True, blank=True, editable=False)
 
     MAX_MEMBERS = 10  # the real my page allows ten logins per establishment
 
@@ -188,6 +202,35 @@ class EmployerMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.name}（{self.establishment.name}）"
+
+    def clean(self) -> None:
+        """A my-page seat belongs to an employer login that is no staff member; one primary
+        member per establishment (the constraint, said in words)."""
+        if (
+            self.is_primary
+            and self.establishment_id is not None
+            and EmployerMember.objects.filter(
+                establishment_id=self.establishment_id, is_primary=True
+            )
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {"is_primary": _("管理者は1事業所に1人です。先に今の管理者の印を外してください。")}
+            )
+        if self.user_id is None:
+            return
+        user = User.objects.filter(pk=self.user_id).first()
+        if user is not None and (
+            user.kind != UserKind.EMPLOYER or StaffMember.objects.filter(user=user).exists()
+        ):
+            raise ValidationError(
+                {
+                    "user": _(
+                        "求人者マイページの利用者には、種類が「求人者」の利用者を選んでください。"
+                    )
+                }
+            )
 
 
 class EmployerInvitation(models.Model):
@@ -321,6 +364,9 @@ class JobSeeker(NameSearchKeys):
     # calls back this number (DESIGN.md rule 4), never one the clerk noted.
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
     email = models.EmailField(_("メールアドレス"), blank=True)
+    # The registration ended (登録の終了) instead of a delete: consultations, letters and the
+    # trail point at it. The counter's search skips it and no consultation opens for it.
+    retired_at = models.DateTimeField(_("登録終了日時"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("求職者")

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, mailers
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,6 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hellowork import audit, signals
 from hellowork.identifiers import normalize
@@ -35,6 +36,7 @@ from hellowork.models import (
     Establishment,
     JobPosting,
     JobSeeker,
+    Office,
     OutboxMail,
     SeekerProtection,
     StaffMember,
@@ -446,21 +448,59 @@ POSTING_FIELDS = frozenset(
 SEEKER_FIELDS = frozenset({"name", "kana", "birth_date", "office", "phone", "email"})
 ESTABLISHMENT_FIELDS = frozenset({"name", "kana", "office", "address", "has_mypage"})
 
+# What the admin (and any other caller of registry_change) may change on each model. The
+# natural keys (office code, numbers, a login's username and kind, whose seat a staff or
+# employer member is) are set once, at creation: a record is matched on them, and a seat
+# given to another person is a new seat. Retiring has its own services (registry_retire).
+CHANGE_FIELDS: dict[type[Model], frozenset[str]] = {
+    Office: frozenset({"name", "bureau"}),
+    User: frozenset({"name", "email", "is_active", "is_staff", "is_superuser"}),
+    StaffMember: frozenset({"office", "role"}),
+    EmployerMember: frozenset({"is_primary"}),
+    Establishment: ESTABLISHMENT_FIELDS,
+    JobPosting: POSTING_FIELDS,
+    JobSeeker: SEEKER_FIELDS,
+}
+# What a new record may be given (`password` a hash or an unusable password, already made
+# by Django's forms: the plain password never reaches a service).
+CREATE_FIELDS: dict[type[Model], frozenset[str]] = {
+    Office: frozenset({"code", "name", "bureau"}),
+    User: frozenset(
+        {"username", "name", "email", "kind", "password", "is_active", "is_staff", "is_superuser"}
+    ),
+    StaffMember: frozenset({"user", "office", "role"}),
+    EmployerMember: frozenset({"user", "establishment", "is_primary"}),
+    Establishment: ESTABLISHMENT_FIELDS | {"number"},
+    JobPosting: POSTING_FIELDS | {"number"},
+    JobSeeker: SEEKER_FIELDS | {"number"},
+}
 
-def _registry_update[M: (JobPosting, JobSeeker, Establishment)](
+
+def _require_registry_perm(by: User, model: type[Model], action: str) -> None:
+    """Django's model permission (`hellowork.change_jobseeker`...; a super-user passes)."""
+    if not by.is_active or not by.has_perm(
+        f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+    ):
+        raise PermissionDenied(_("登録情報を変更する権限がありません。"))
+
+
+def _refuse_unknown(values: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ValidationError(
+            _("変更できない項目です: %(fields)s") % {"fields": ", ".join(unknown)}
+        )
+
+
+def _registry_update[M: Model](
     model: type[M], pk: int, by: User, changes: dict[str, Any], allowed: frozenset[str]
 ) -> M:
     """Locks the record, applies the changes that differ, validates, saves only those
     fields, traces `registry.changed` (field names, never values) and tells the apps above
     (signals.registry_changed), all in the caller's transaction."""
-    if not by.is_active or not by.has_perm(f"hellowork.change_{model._meta.model_name}"):
-        raise PermissionDenied(_("登録情報を変更する権限がありません。"))
-    unknown = sorted(set(changes) - allowed)
-    if unknown:
-        raise ValidationError(
-            _("変更できない項目です: %(fields)s") % {"fields": ", ".join(unknown)}
-        )
-    instance = model.objects.select_for_update().get(pk=pk)
+    _require_registry_perm(by, model, "change")
+    _refuse_unknown(changes, allowed)
+    instance = model._default_manager.select_for_update().get(pk=pk)
     changed = []
     for name, value in changes.items():
         field = model._meta.get_field(name)
@@ -475,12 +515,61 @@ def _registry_update[M: (JobPosting, JobSeeker, Establishment)](
             changed.append(name)
     if not changed:
         return instance
-    instance.full_clean()
     update_fields = [model._meta.get_field(name).name for name in changed]
+    if isinstance(instance, User) and "email" in changed and instance.kind == User.Kind.EMPLOYER:
+        # An employer signs in with the address: the login follows it.
+        instance.email = normalize(instance.email).strip().lower()
+        instance.username = instance.email
+        update_fields.append("username")
+    instance.full_clean()
     instance.save(update_fields=update_fields)
     audit.record("registry.changed", actor=by, target=instance, detail={"fields": sorted(changed)})
     signals.registry_changed.send(sender=model, instance=instance, fields=sorted(changed), actor=by)
     return instance
+
+
+@transaction.atomic
+def registry_create[M: Model](
+    *, model: type[M], by: User, values: dict[str, Any], allowed: frozenset[str] | None = None
+) -> M:
+    """A new record of the registry (`values` field name -> value; a relation as a model
+    instance or its id), by a user Django's permissions allow to add that model; validated
+    (full_clean: shapes, uniqueness, constraints, the model's own clean) and traced as
+    `registry.created` with the names of the fields given, never their values.
+    `allowed` is CREATE_FIELDS[model] unless the caller's app keeps its own list (the
+    check sheet's items, in referrals)."""
+    _require_registry_perm(by, model, "add")
+    fields = allowed if allowed is not None else CREATE_FIELDS.get(model)
+    if fields is None:
+        raise ValidationError(_("この登録情報はここでは作成できません。"))
+    _refuse_unknown(values, fields)
+    instance = model()
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if field.is_relation:
+            setattr(instance, f"{name}_id", getattr(value, "pk", value))
+        else:
+            setattr(instance, name, value)
+    instance.full_clean()
+    instance.save(force_insert=True)
+    audit.record("registry.created", actor=by, target=instance, detail={"fields": sorted(values)})
+    return instance
+
+
+@transaction.atomic
+def registry_change[M: Model](
+    *, record: M, by: User, changes: dict[str, Any], allowed: frozenset[str] | None = None
+) -> M:
+    """Changes a record's fields (CHANGE_FIELDS of its model, or the caller's `allowed`):
+    what `posting_update`, `seeker_update` and `establishment_update` do, for every model
+    the admin edits. A change that touches a live referral (a posting's establishment or
+    status, a seeker's name, kana, birth date or registration, an establishment's
+    `has_mypage` or retirement) raises the warning alert through signals.registry_changed."""
+    model = type(record)
+    fields = allowed if allowed is not None else CHANGE_FIELDS.get(model)
+    if fields is None:
+        raise ValidationError(_("この登録情報はここでは変更できません。"))
+    return _registry_update(model, record.pk, by, changes, fields)
 
 
 @transaction.atomic
@@ -506,6 +595,124 @@ def establishment_update(
     while a referral to it waits for approval or a disclosure is held raises a warning
     alert."""
     return _registry_update(Establishment, establishment.pk, by, changes, ESTABLISHMENT_FIELDS)
+
+
+# Nothing of the registry is deleted: letters, disclosures, consultations and the audit
+# trail point at it. What replaces a delete, per model (registry_retire):
+RETIRE_HOW = {
+    JobSeeker: "retired_at",  # the registration ended
+    Establishment: "retired_at",  # and its open postings are closed with it
+    JobPosting: "status",  # closed (募集終了)
+    User: "is_active",  # the login can no longer sign in; its sessions end
+    StaffMember: "is_active",  # its user's login, as above
+    EmployerMember: "is_active",  # its user's login, as above
+}
+
+
+@transaction.atomic
+def registry_retire(*, record: Model, by: User) -> Model:
+    """What replaces a delete (RETIRE_HOW), traced as `registry.changed` like any change:
+    a seeker's registration ends (`retired_at`: the counter's search skips it, no
+    consultation opens for it); an establishment is retired (`retired_at`) and each of its
+    open postings closed (each traced); a posting is closed; a login (a user, or the user
+    of a staff or employer member) is deactivated. Refuses what is retired already,
+    an office (offices are never retired here), and a user deactivating their own login.
+    Live referrals touched get their warning alert as for any change (rule 13)."""
+    model = type(record)
+    how = RETIRE_HOW.get(model)
+    if how is None:
+        raise ValidationError(_("この登録情報は廃止できません。"))
+    if how == "is_active":
+        user = record if isinstance(record, User) else record.user  # type: ignore[attr-defined]
+        if user.pk == by.pk:
+            raise ValidationError(_("自分自身のログインは無効にできません。"))
+        if not User.objects.filter(pk=user.pk, is_active=True).exists():
+            raise ValidationError(_("このログインは既に無効です。"))
+        return _registry_update(User, user.pk, by, {"is_active": False}, frozenset({"is_active"}))
+    if how == "status":
+        if JobPosting.objects.filter(pk=record.pk, status=JobPosting.Status.CLOSED).exists():
+            raise ValidationError(_("この求人は既に募集終了です。"))
+        return _registry_update(
+            JobPosting, record.pk, by, {"status": JobPosting.Status.CLOSED}, frozenset({"status"})
+        )
+    if model._default_manager.filter(pk=record.pk, retired_at__isnull=False).exists():
+        raise ValidationError(_("既に廃止（登録終了）されています。"))
+    retired = _registry_update(
+        model, record.pk, by, {"retired_at": timezone.now()}, frozenset({"retired_at"})
+    )
+    if model is Establishment:
+        for posting in JobPosting.objects.filter(
+            establishment_id=record.pk, status=JobPosting.Status.OPEN
+        ).order_by("pk"):
+            _registry_update(
+                JobPosting,
+                posting.pk,
+                by,
+                {"status": JobPosting.Status.CLOSED},
+                frozenset({"status"}),
+            )
+    return retired
+
+
+@transaction.atomic
+def user_password_set_by_admin(*, user: User, by: User, password: str | None) -> User:
+    """The administrator sets a login's password (validated by Django's admin form), or
+    makes it unusable (`password` None). Traced as `registry.changed` with the field name."""
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    return _registry_update(User, user.pk, by, {"password": user.password}, frozenset({"password"}))
+
+
+@transaction.atomic
+def staff_totp_enroll(*, user: User, device: TOTPDevice) -> TOTPDevice:
+    """A staff member's authenticator app registered at first login (hellowork.otp), after
+    the view checked one code from it: the device is confirmed and `auth.otp_enrolled`
+    traced in one transaction. Refuses a device of another user, one already confirmed,
+    and a user who already has a confirmed one (two tabs enrolling at once) or who is no
+    active staff login."""
+    locked_user = User.objects.select_for_update().get(pk=user.pk)
+    if not locked_user.is_active or locked_user.kind != User.Kind.STAFF:
+        raise PermissionDenied(_("この操作は職員だけが行えます。"))
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    if device.user_id != locked_user.pk:
+        raise PermissionDenied(_("この認証アプリは登録できません。"))
+    if device.confirmed or TOTPDevice.objects.filter(user=locked_user, confirmed=True).exists():
+        raise ValidationError(_("認証アプリは既に登録されています。"))
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record("auth.otp_enrolled", actor=locked_user, detail={"device": device.name})
+    return device
+
+
+# -- the admin's views of seekers (rule 10) ----------------------------------------------
+
+
+@transaction.atomic
+def admin_seeker_view_record(*, by: User, seeker: JobSeeker) -> None:
+    """Rule 10: an administrator saw this seeker's record in the admin."""
+    audit.record(
+        "seeker.viewed",
+        actor=by,
+        target=seeker,
+        detail={"seeker_id": seeker.pk, "screen": ADMIN_SCREEN},
+    )
+
+
+@transaction.atomic
+def admin_seeker_list_record(*, by: User, seeker_ids: list[int], by_kind: str = "") -> None:
+    """Rule 10: the seekers an admin list (or a posted search, `by_kind` its kind of term:
+    "number" or "name", never what was typed) showed, by id. Nobody shown, nothing written."""
+    if not seeker_ids:
+        return
+    detail: dict[str, Any] = {"screen": ADMIN_SCREEN, "seeker_ids": sorted(set(seeker_ids))}
+    if by_kind:
+        detail["by"] = by_kind
+    audit.record("seeker.listed", actor=by, detail=detail)
+
+
+ADMIN_SCREEN = "admin"
 
 
 # -- protected seekers (rule 13) ---------------------------------------------------------

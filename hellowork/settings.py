@@ -153,6 +153,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day; counter sessions also end at browser close
+# Flash messages live in the session (the database), not in a cookie: the admin's say the
+# record's name ("求職者「07010-… 山田 花子」を変更しました"), and a cookie is only signed.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Counter PCs are shared: a counter session ends after this many idle minutes.
 COUNTER_IDLE_MINUTES = env.int("DJANGO_COUNTER_IDLE_MINUTES", default=15)
 

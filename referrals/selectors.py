@@ -298,13 +298,14 @@ def seeker_search(*, query: str, limit: int = 30) -> SeekerSearch:
     """Seekers the way a seeker at the counter names themselves (seeker_search_terms), by
     kana then number. Hello Work serves any registered seeker at any office, so this is not
     office-scoped; every search is recorded (referrals.services.staff_search_record). An
-    empty query finds nobody."""
+    empty query finds nobody, and a seeker whose registration ended (`retired_at`) is not
+    found."""
     terms = seeker_search_terms(query)
     if not terms:
         return SeekerSearch(by="", seekers=[], more=False)
     found: list[JobSeeker] = list(
         JobSeeker.objects.annotate(compact_number=Replace("number", Value("-"), Value("")))
-        .filter(*[condition for _kinds, condition in terms])
+        .filter(*[condition for _kinds, condition in terms], retired_at__isnull=True)
         .select_related("office")
         .order_by("kana", "number")[: limit + 1]
     )

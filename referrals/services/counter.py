@@ -196,13 +196,18 @@ def consultation_open(
     member's office, kept on the consultation; a consultation in person is resumed only at
     the same display and only while it has not closed by itself (rule 3b). Not in person,
     no display is taken. Refuses (ValidationError) a missing, retired or unpaired display,
-    and (PermissionDenied) another office's."""
+    and (PermissionDenied) another office's, and a seeker whose registration ended
+    (`JobSeeker.retired_at`, issue 16)."""
     _require_active_staff(staff)
     if in_person:
         display = _require_active_display(display, staff)
     elif display is not None:
         raise ValidationError({"display": _("対面でない相談では求職者用画面を使いません。")})
-    JobSeeker.objects.select_for_update().filter(pk=seeker.pk).first()  # one open at a time
+    locked = JobSeeker.objects.select_for_update().filter(pk=seeker.pk).first()  # one at a time
+    if locked is None or locked.retired_at is not None:
+        raise ValidationError(
+            _("この求職者の登録は終了しています。相談を始めるには、先に登録を確かめてください。")
+        )
     now = timezone.now()
     today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     candidates = Consultation.objects.select_for_update().filter(

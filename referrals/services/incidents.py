@@ -13,6 +13,7 @@ import datetime
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +25,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from hellowork import audit
-from hellowork.models import EmployerMember, Office, StaffMember, StaffRole
+from hellowork import services as registry_services
+from hellowork.models import EmployerMember, Office, StaffMember, StaffRole, User
 from hellowork.worker import drain
 from referrals import selectors
 from referrals.models import (
@@ -575,6 +577,30 @@ def escalate_overdue(*, limit: int = 100) -> Escalated:
 
 def inspection_month(day: datetime.date | None = None) -> datetime.date:
     return (day or timezone.localdate()).replace(day=1)
+
+
+# What the system administrator sets on a check-sheet item (the admin's one write path,
+# hellowork.services.registry_create / registry_change). Items are retired (active off),
+# never deleted: sheets already submitted point at them.
+SELF_INSPECTION_ITEM_FIELDS = frozenset({"text", "text_en", "order", "active"})
+
+
+@transaction.atomic
+def self_inspection_item_create(*, by: User, values: dict[str, Any]) -> SelfInspectionItem:
+    """A new check-sheet question, traced as `registry.created` (field names)."""
+    return registry_services.registry_create(
+        model=SelfInspectionItem, by=by, values=values, allowed=SELF_INSPECTION_ITEM_FIELDS
+    )
+
+
+@transaction.atomic
+def self_inspection_item_change(
+    *, item: SelfInspectionItem, by: User, changes: dict[str, Any]
+) -> SelfInspectionItem:
+    """A check-sheet question's wording, order or use, traced as `registry.changed`."""
+    return registry_services.registry_change(
+        record=item, by=by, changes=changes, allowed=SELF_INSPECTION_ITEM_FIELDS
+    )
 
 
 @transaction.atomic

@@ -27,8 +27,8 @@ from referrals.services._shared import _raise_alert
 # The registry fields whose change undercuts a confirmation made or about to be made.
 WATCHED_FIELDS: dict[type[Model], frozenset[str]] = {
     JobPosting: frozenset({"establishment", "status"}),
-    JobSeeker: frozenset({"name", "kana", "birth_date"}),
-    Establishment: frozenset({"has_mypage"}),
+    JobSeeker: frozenset({"name", "kana", "birth_date", "retired_at"}),
+    Establishment: frozenset({"has_mypage", "retired_at"}),
 }
 
 

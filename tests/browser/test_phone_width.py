@@ -58,7 +58,8 @@ def page_templates() -> set[str]:
     return {
         name
         for name in names - NOT_PAGES
-        if not name.startswith(("includes/", "hellowork/email/", "referrals/email/"))
+        # The Django admin is Django's, for the administrator at a PC (docs/DECISIONS.md).
+        if not name.startswith(("includes/", "hellowork/email/", "referrals/email/", "admin/"))
     }
 
 
