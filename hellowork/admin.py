@@ -349,6 +349,7 @@ class RetiredFilter(admin.SimpleListFilter):
 
 @admin.register(Office)
 class OfficeAdmin(RegistryAdmin):
+    fields = ["code", "name", "bureau"]
     list_display = ["code", "name", "bureau"]
     search_fields = ["code", "name"]
     delete_refusal = gettext_lazy(
@@ -469,11 +470,11 @@ class StaffMemberAdmin(RegistryAdmin):
 
 @admin.register(Establishment)
 class EstablishmentAdmin(RegistryAdmin):
+    fields = ["number", "name", "kana", "office", "address", "has_mypage", "retired_at"]
     list_display = ["number", "name", "kana", "office", "has_mypage", "retired_at"]
     list_filter = ["office", "has_mypage", RetiredFilter]
     list_select_related = ["office"]
     search_fields = ["number", "name", "kana"]  # an employer's name is no personal data
-    readonly_fields = ["retired_at"]
     retire_action_label = gettext_lazy("選択した事業所を廃止する（求人も募集終了）")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -498,6 +499,17 @@ class EmployerMemberAdmin(RegistryAdmin):
 
 @admin.register(JobPosting)
 class JobPostingAdmin(RegistryAdmin):
+    fields = [
+        "number",
+        "establishment",
+        "title",
+        "status",
+        "employment_type",
+        "work_location",
+        "wage_min",
+        "wage_max",
+        "description",
+    ]
     list_display = ["number", "title", "establishment", "status"]
     list_filter = ["status", "employment_type", "establishment__office"]
     list_select_related = ["establishment"]
@@ -514,6 +526,7 @@ class JobSeekerAdmin(PostedSearchAdmin):
     """Seekers: every list and record shown is traced (`seeker.listed`, `seeker.viewed`,
     screen "admin"); the search is posted (a 求職番号 or a name), never in the URL."""
 
+    fields = ["number", "name", "kana", "birth_date", "office", "phone", "email", "retired_at"]
     list_display = ["number", "name", "kana", "office", "retired_at"]
     list_filter = ["office", RetiredFilter]
     list_select_related = ["office"]
