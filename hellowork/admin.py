@@ -185,26 +185,40 @@ class RegistryAdmin(admin.ModelAdmin):
 
     # -- retiring -----------------------------------------------------------------------
 
-    actions: Any = ["retire_selected"]
+    actions: Any = ["retire_selected", "restore_selected"]
+    restore_action_label: Any = None
 
     def get_action(self, action: Any, action_location: Any = ActionLocation.CHANGE_LIST) -> Any:
         found = super().get_action(action, action_location)
-        if found is not None and found.name == "retire_selected":
-            if self.retire_action_label is None:
+        labels = {
+            "retire_selected": self.retire_action_label,
+            "restore_selected": self.restore_action_label,
+        }
+        if found is not None and found.name in labels:
+            if labels[found.name] is None:
                 return None
-            label = str(self.retire_action_label)
+            label = str(labels[found.name])
             return dataclasses.replace(found, description=label, plural_description=label)
         return found
 
     @admin.action(permissions=["change"])
+    def restore_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """A retirement made by mistake undone (registry_restore), all or nothing."""
+        self._each(request, queryset, registry_services.registry_restore)
+
+    @admin.action(permissions=["change"])
     def retire_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """What replaces a delete (registry_retire), all or nothing."""
+        self._each(request, queryset, registry_services.registry_retire)
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Any], service: Any) -> None:
         """All or nothing: one record refused (already retired, your own login) changes
         none of them."""
         try:
             with transaction.atomic():
                 count = 0
                 for record in queryset.order_by("pk"):
-                    registry_services.registry_retire(record=record, by=request_admin(request))
+                    service(record=record, by=request_admin(request))
                     count += 1
         except (ValidationError, PermissionDenied) as error:
             self.message_user(
@@ -476,6 +490,7 @@ class EstablishmentAdmin(RegistryAdmin):
     list_select_related = ["office"]
     search_fields = ["number", "name", "kana"]  # an employer's name is no personal data
     retire_action_label = gettext_lazy("選択した事業所を廃止する（求人も募集終了）")
+    restore_action_label = gettext_lazy("選択した事業所の廃止を取り消す（求人は募集終了のまま）")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["number", "retired_at"] if obj is not None else ["retired_at"]
@@ -531,6 +546,7 @@ class JobSeekerAdmin(PostedSearchAdmin):
     list_filter = ["office", RetiredFilter]
     list_select_related = ["office"]
     retire_action_label = gettext_lazy("選択した求職者の登録を終了する")
+    restore_action_label = gettext_lazy("選択した求職者の登録終了を取り消す")
     delete_refusal = gettext_lazy(
         "求職者は削除できません。相談・紹介状と監査ログが参照しているためです。"
     )

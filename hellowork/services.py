@@ -655,6 +655,20 @@ def registry_retire(*, record: Model, by: User) -> Model:
 
 
 @transaction.atomic
+def registry_restore(*, record: JobSeeker | Establishment, by: User) -> Model:
+    """Undoes a retirement made by mistake: a seeker's registration or an establishment is
+    current again (`retired_at` cleared, traced as `registry.changed`). An establishment's
+    postings stay closed: each is reopened by changing its status, deliberately. (A posting
+    or a login is restored by changing its status or `is_active` in its form.)"""
+    model = type(record)
+    if model not in (JobSeeker, Establishment):
+        raise ValidationError(_("この登録情報は元に戻せません。"))
+    if model._default_manager.filter(pk=record.pk, retired_at__isnull=True).exists():
+        raise ValidationError(_("廃止（登録終了）されていません。"))
+    return _registry_update(model, record.pk, by, {"retired_at": None}, frozenset({"retired_at"}))
+
+
+@transaction.atomic
 def user_password_set_by_admin(*, user: User, by: User, password: str | None) -> User:
     """The administrator sets a login's password (validated by Django's admin form), or
     makes it unusable (`password` None). Traced as `registry.changed` with the field name."""

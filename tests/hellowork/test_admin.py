@@ -548,3 +548,38 @@ def test_the_check_sheets_inline_list_edits_take_the_same_traced_path(client, ro
     assert event.target_type == "referrals.selfinspectionitem"
     assert event.target_id == str(item.pk) and event.detail == {"fields": ["active"]}
     assert event.actor == root
+
+
+def test_a_retirement_made_by_mistake_is_undone_and_traced(client, root, seeker_a, posting_c):
+    establishment = posting_c.establishment
+    registry.registry_retire(record=seeker_a, by=root)
+    registry.registry_retire(record=establishment, by=root)
+    for model, record in ((JobSeeker, seeker_a), (Establishment, establishment)):
+        answer = client.post(
+            url(model, "changelist"),
+            {"action": "restore_selected", "_selected_action": [record.pk]},
+        )
+        assert answer.status_code == 302
+        record.refresh_from_db()
+        assert record.retired_at is None
+        event = last_event("registry.changed")
+        assert event.target_id == str(record.pk) and event.detail == {"fields": ["retired_at"]}
+    posting_c.refresh_from_db()
+    assert posting_c.status == "closed"  # reopened deliberately, one by one
+    from referrals import selectors
+
+    assert selectors.seeker_search(query="ヤマダ").seekers == [seeker_a]
+    with pytest.raises(ValidationError):  # not retired: nothing to undo
+        registry.registry_restore(record=seeker_a, by=root)
+
+
+def test_restoring_is_offered_only_where_retiring_sets_a_date(client):
+    for model, offered in (
+        (JobSeeker, True),
+        (Establishment, True),
+        (JobPosting, False),
+        (User, False),
+    ):
+        page = client.get(url(model, "changelist"))
+        actions = dict(page.context["action_form"].fields["action"].choices)
+        assert ("restore_selected" in actions) is offered, model
