@@ -442,10 +442,25 @@ class UserAdmin(PostedSearchAdmin, DjangoUserAdmin):
         ),
     )
 
+    actions: Any = [*RegistryAdmin.actions, "reset_authenticator"]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return []
         return ["username", "kind", "last_login", "date_joined"]
+
+    @admin.action(
+        permissions=["change"],
+        description=gettext_lazy("選択した職員の認証アプリの登録を取り消す"),
+    )
+    def reset_authenticator(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """A lost phone: the staff member registers a new authenticator at the next sign-in
+        (staff_totp_reset), all or nothing."""
+        self._each(
+            request,
+            queryset,
+            lambda record, by: registry_services.staff_totp_reset(user=record, by=by),
+        )
 
     def creation_values(self, obj: models.Model, form: forms.ModelForm) -> dict[str, Any]:
         values = super().creation_values(obj, form)

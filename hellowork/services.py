@@ -700,6 +700,34 @@ def staff_totp_enroll(*, user: User, device: TOTPDevice) -> TOTPDevice:
     return device
 
 
+@transaction.atomic
+def staff_totp_reset(*, user: User, by: User) -> int:
+    """An administrator removes a staff member's authenticator app (lost or replaced
+    phone): every TOTP device of the login is deleted and `auth.otp_reset` traced (the
+    number of devices, never a key), so the next sign-in after the password asks them to
+    register a new one; a session already verified with the old device is no longer
+    verified (django-otp checks the device on every request). Returns how many devices
+    went. Refuses someone without the right to change logins, your own login (a second
+    administrator does it, so one person cannot swap their own second factor unseen), an
+    employer login (their code comes by e-mail) and a login with no authenticator."""
+    if not by.is_active or not by.has_perm("hellowork.change_user"):
+        raise PermissionDenied(_("ログインを変更する権限がありません。"))
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.pk == by.pk:
+        raise ValidationError(
+            _("自分自身の認証アプリは取り消せません。別の管理者に依頼してください。")
+        )
+    if locked.kind != User.Kind.STAFF:
+        raise ValidationError(_("認証アプリを使うのは職員のログインだけです。"))
+    devices = TOTPDevice.objects.filter(user=locked)
+    count = devices.count()
+    if not count:
+        raise ValidationError(_("このログインには認証アプリが登録されていません。"))
+    devices.delete()
+    audit.record("auth.otp_reset", actor=by, target=locked, detail={"devices": count})
+    return count
+
+
 # -- the admin's views of seekers (rule 10) ----------------------------------------------
 
 

@@ -583,3 +583,49 @@ def test_restoring_is_offered_only_where_retiring_sets_a_date(client):
         page = client.get(url(model, "changelist"))
         actions = dict(page.context["action_form"].fields["action"].choices)
         assert ("restore_selected" in actions) is offered, model
+
+
+# -- a lost authenticator ----------------------------------------------------------------
+
+
+def test_an_administrator_resets_a_lost_authenticator_through_the_trail(client, root, bob):
+    bobs_client = client_for(bob.user)  # signed in and verified with the old phone
+    assert bobs_client.get(reverse("counter_home")).status_code == 200
+    response = client.post(
+        url(User, "changelist"),
+        {"action": "reset_authenticator", "_selected_action": [bob.user.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert not TOTPDevice.objects.filter(user=bob.user).exists()
+    event = last_event("auth.otp_reset")
+    assert (event.actor, event.target_id, event.detail) == (root, str(bob.user.pk), {"devices": 1})
+    # The old phone's session is no longer past the second factor.
+    assert bobs_client.get(reverse("counter_home")).status_code == 302
+
+
+def test_an_authenticator_reset_refused_for_one_changes_none(client, root, bob):
+    client_for(bob.user), client_for(root)  # both have an authenticator
+    response = client.post(
+        url(User, "changelist"),
+        {"action": "reset_authenticator", "_selected_action": [bob.user.pk, root.pk]},
+        follow=True,
+    )
+    assert "自分自身の認証アプリは取り消せません" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=bob.user).exists()
+    assert TOTPDevice.objects.filter(user=root).exists()
+    assert not AuditEvent.objects.filter(action="auth.otp_reset").exists()
+
+
+def test_an_authenticator_reset_needs_the_right_to_change_logins(alice, bob):
+    from django.core.exceptions import PermissionDenied
+
+    client_for(bob.user)
+    with pytest.raises(PermissionDenied):
+        registry.staff_totp_reset(user=bob.user, by=alice.user)
+    with pytest.raises(ValidationError):  # nothing to reset
+        registry.staff_totp_reset(
+            user=factories.UserFactory(kind="staff"),
+            by=factories.UserFactory(kind="staff", is_staff=True, is_superuser=True),
+        )
+    assert TOTPDevice.objects.filter(user=bob.user).exists()
