@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hellowork.fields import SpokenDateField
 from hellowork.language import JapaneseOptionsSelect
+from referrals.exports import CsvEncoding
 from referrals.models import NotHiredReason, SelectionOutcome
 from referrals.services import NOTE_MAX_LENGTH
 
@@ -34,6 +35,32 @@ class ApplicantFilterForm(forms.Form):
         invalid = _("一覧にある項目から選んでください。")
         for name in self.fields:
             self.fields[name].error_messages["invalid_choice"] = invalid
+
+
+class ApplicantExportForm(ApplicantFilterForm):
+    """The list as CSV: the list's filters (carried in hidden fields from the page, so the
+    file holds what the page lists) and the encoding. Posted, so that nothing of the
+    request is in a URL and a download is never a link to follow."""
+
+    encoding = forms.ChoiceField(
+        label=_("文字コード"),
+        choices=CsvEncoding.choices,
+        initial=CsvEncoding.UTF8_BOM,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Shift_JIS（CP932）では表せない文字（「𠮷」など）は「〓」に置き換わります。"
+            "正確な表記が必要なときはUTF-8を選んでください。"
+        ),
+        error_messages={"required": _("文字コードを選んでください。")},
+    )
+
+    def __init__(self, *args: Any, postings: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, postings=postings, **kwargs)
+        self.fields["posting"].widget = forms.HiddenInput()
+        self.fields["status"].widget = forms.HiddenInput()
+        self.fields["encoding"].error_messages["invalid_choice"] = _(
+            "文字コードは一覧から選んでください。"
+        )
 
 
 YES_NO = [("yes", _("あり")), ("no", _("なし"))]

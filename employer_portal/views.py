@@ -19,10 +19,12 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from employer_portal.forms import (
+    ApplicantExportForm,
     ApplicantFilterForm,
     CodeCheckForm,
     MemberAddForm,
@@ -38,6 +40,7 @@ from hellowork.formtools import refusals_onto
 from hellowork.language import with_japanese
 from hellowork.models import Establishment, User
 from referrals import selectors, services
+from referrals.exports import csv_response
 from referrals.letters import letter_for_disclosure
 from referrals.models import Disclosure
 from referrals.services import incidents
@@ -63,10 +66,14 @@ def _still_shown(request: EmployerRequest, applicant: Disclosure) -> bool:
 def mypage_home(request: EmployerRequest) -> HttpResponse:
     """The applicant list: only this establishment's visible applicants, newest first."""
     member = request.member
-    form = ApplicantFilterForm(
-        request.GET or None, postings=selectors.applicant_postings(member=member)
-    )
+    postings = selectors.applicant_postings(member=member)
+    form = ApplicantFilterForm(request.GET or None, postings=postings)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    export_form = ApplicantExportForm(
+        auto_id="id_export_%s",
+        postings=postings,
+        initial={"posting": filters.get("posting", ""), "status": filters.get("status", "")},
+    )
     applicants = selectors.applicants_for_member(
         member=member,
         posting_number=filters.get("posting", ""),
@@ -86,11 +93,42 @@ def mypage_home(request: EmployerRequest) -> HttpResponse:
         {
             "member": member,
             "form": form,
+            "export_form": export_form,
             "page": page,
             "rows": rows,
             "notices": notices,
             "hidden_count": selectors.quarantined_for_member(member=member).count(),
         },
+    )
+
+
+@employer_required
+@require_POST
+def applicants_export(request: EmployerRequest) -> HttpResponse:
+    """The applicant list, as filtered on the page, as a CSV file (referrals.exports,
+    referrals.services.exports): only this establishment's visible applicants, traced with
+    the row count. A bad choice, or an export stopped by its row check, goes back to the
+    list with the reason and hands out nothing."""
+    member = request.member
+    form = ApplicantExportForm(request.POST, postings=selectors.applicant_postings(member=member))
+    if not form.is_valid():
+        problems = [str(message) for errors in form.errors.values() for message in errors]
+        messages.error(request, " ".join([_("CSVを作成できませんでした。"), *problems]))
+        return redirect("mypage_home")
+    try:
+        csv_file = services.applicants_export(
+            member=member,
+            encoding=form.cleaned_data["encoding"],
+            posting_number=form.cleaned_data["posting"],
+            result=form.cleaned_data["status"],
+        )
+    except services.ExportRefused as refusal:
+        messages.error(request, " ".join(str(message) for message in refusal.args))
+        return redirect("mypage_home")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    suffix = "sjis" if csv_file.encoding == "cp932" else "utf8"
+    return csv_response(
+        csv_file, filename=f"applicants-{member.establishment.number}-{stamp}-{suffix}.csv"
     )
 
 

@@ -502,3 +502,126 @@ def quarter_report(*, office: Office, quarter: Quarter) -> QuarterReport:
 def offices_of_bureau(*, staff: StaffMember) -> list[Office]:
     """The offices of the staff member's bureau (労働局), by code."""
     return list(Office.objects.filter(bureau=staff.office.bureau).order_by("code"))
+
+
+# -- the same figures as CSV (issue 20) --------------------------------------------------------
+#
+# Beside each printable page, the numbers it shows as a spreadsheet. Counts, office codes,
+# incident numbers and establishment numbers only: no seeker's personal data and no staff
+# name (the dashboard's list of who has not submitted the check sheet is left out), so a
+# download is not traced (a view of the dashboard is not either).
+
+
+def _month_after(month: datetime.date) -> datetime.date:
+    return datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def recent_months(count: int = 13, today: datetime.date | None = None) -> list[datetime.date]:
+    """The first days of this month and the `count - 1` before it, newest first."""
+    month = (today or timezone.localdate()).replace(day=1)
+    result = [month]
+    while len(result) < count:
+        previous = result[-1] - datetime.timedelta(days=1)
+        result.append(previous.replace(day=1))
+    return result
+
+
+def month_table(
+    *, office_ids: list[int], month: datetime.date, today: datetime.date | None = None
+) -> tuple[list[str], list[list[Any]]]:
+    """The dashboard's series for each local day of `month` (up to today), and the month's
+    sum: (header, rows), one row per day ("2026-06-09", counts...) and a last row 合計."""
+    today = today or timezone.localdate()
+    last = min(_month_after(month) - datetime.timedelta(days=1), today)
+    header = [_("日付"), *(str(label) for _key, label in SERIES)]
+    if last < month:
+        return header, [[_("合計"), *(0 for _series in SERIES)]]
+    counts = daily_counts(office_ids=office_ids, first=month, last=last)
+    rows: list[list[Any]] = []
+    day = month
+    while day <= last:
+        counter = _sum(counts, office_ids=office_ids, first=day, last=day)
+        rows.append([day.isoformat(), *(counter[key] for key, _label in SERIES)])
+        day += datetime.timedelta(days=1)
+    total = _sum(counts, office_ids=office_ids, first=month, last=last)
+    rows.append([_("合計"), *(total[key] for key, _label in SERIES)])
+    return header, rows
+
+
+def bureau_table(
+    rows: list[OfficeFigures], total: OfficeFigures
+) -> tuple[list[str], list[list[Any]]]:
+    """The bureau's page as a table: each office's month and what waits now, then the sum."""
+    header = [
+        _("安定所番号"),
+        _("安定所"),
+        *(str(label) for _key, label in SERIES),
+        _("承認待ち"),
+        _("撤回の承認待ち"),
+        _("うち期限切れの撤回"),
+        _("未解決のアラート"),
+        _("うち期限切れのアラート"),
+        _("対応中のインシデント"),
+        _("期限切れの対応"),
+        _("自己点検の提出"),
+        _("職員数"),
+    ]
+
+    def line(code: str, name: str, row: OfficeFigures) -> list[Any]:
+        return [
+            code,
+            name,
+            *(row.month[key] for key, _label in SERIES),
+            row.approvals_waiting,
+            row.retractions_waiting,
+            row.overdue_retractions,
+            row.open_alerts,
+            row.overdue_alerts,
+            row.open_incidents,
+            row.overdue_tasks,
+            row.inspections_done,
+            row.staff_count,
+        ]
+
+    table = [line(row.office.code, row.office.name, row) for row in rows]
+    table.append(line("", _("合計"), total))
+    return header, table
+
+
+def quarter_table(report: QuarterReport) -> tuple[list[str], list[list[Any]]]:
+    """The quarterly report as one sheet, its three parts one under the other as on paper:
+    the figures (one column per month and the quarter's sum), the check sheet's submissions
+    per month, and the quarter's incidents (number, date, establishment number, whether
+    the employer saw the data, late tasks, state), each part under a title line."""
+    months = [formats.date_format(month, "YEAR_MONTH_FORMAT") for month, _c in report.months]
+    header = [_("項目"), *months, _("四半期計")]
+    rows: list[list[Any]] = [[label, *values, total] for label, values, total in report.rows()]
+    rows += [[], [_("自己点検（点検シート）の実施状況")], [_("月"), _("提出"), _("職員数（現在）")]]
+    rows += [
+        [formats.date_format(month, "YEAR_MONTH_FORMAT"), done, report.staff_count]
+        for month, done in report.inspections
+    ]
+    rows += [
+        [],
+        [_("インシデント")],
+        [
+            _("番号"),
+            _("登録"),
+            _("事業所"),
+            _("求人者の閲覧"),
+            _("期限後・未了の対応"),
+            _("状態"),
+        ],
+    ]
+    for incident in report.incidents:
+        rows.append(
+            [
+                incident.pk,
+                timezone.localtime(incident.opened_at).date().isoformat(),
+                incident.referral.posting.establishment.number,
+                _("あり") if incident.employer_viewed else _("なし"),
+                getattr(incident, "tasks_late", 0),
+                _("完了") if incident.closed_at else _("対応中"),
+            ]
+        )
+    return header, rows

@@ -16,6 +16,7 @@ from hellowork.identifiers import ESTABLISHMENT_NUMBER, IdentifierFormField, nor
 from hellowork.language import JapaneseModelChoiceField, japanese
 from hellowork.models import Establishment
 from hellowork.wareki import parse_date
+from referrals.exports import CsvEncoding
 from referrals.models import ApprovalSource, CounterDisplay, Decision
 from referrals.selectors import SEARCH_MIN_DIGITS, seeker_search_terms
 
@@ -495,6 +496,45 @@ class QuarterForm(forms.Form):
         assert isinstance(field, forms.ChoiceField)
         field.choices = quarters
         field.error_messages["invalid_choice"] = _("一覧にある四半期を選んでください。")
+
+
+class CsvEncodingForm(forms.Form):
+    """The encoding of a figures CSV (referrals.exports)."""
+
+    encoding = forms.ChoiceField(
+        label=_("文字コード"), choices=CsvEncoding.choices, initial=CsvEncoding.UTF8_BOM
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["encoding"].error_messages.update(
+            required=_("文字コードを選んでください。"),
+            invalid_choice=_("文字コードは一覧から選んでください。"),
+        )
+
+
+class MonthExportForm(CsvEncodingForm):
+    """A month of the office's figures as CSV: this month or one of the year before."""
+
+    month = forms.ChoiceField(label=_("月"))
+
+    field_order = ["month", "encoding"]
+
+    def __init__(self, *args: Any, months: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["month"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = months
+        field.error_messages.update(
+            required=_("月を選んでください。"),
+            invalid_choice=_("一覧にある月を選んでください。"),
+        )
+
+
+class QuarterExportForm(QuarterForm, CsvEncodingForm):
+    """The quarterly report as CSV."""
+
+    field_order = ["quarter", "encoding"]
 
 
 # -- protected seekers (rule 13) --------------------------------------------------------

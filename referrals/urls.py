@@ -103,6 +103,9 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/bureau/", dashboard.dashboard_bureau, name="dashboard_bureau"),
     path("dashboard/quarterly/", dashboard.quarterly_report, name="quarterly_report"),
+    path("dashboard/month.csv", dashboard.dashboard_month_csv, name="dashboard_month_csv"),
+    path("dashboard/bureau.csv", dashboard.dashboard_bureau_csv, name="dashboard_bureau_csv"),
+    path("dashboard/quarterly.csv", dashboard.quarterly_report_csv, name="quarterly_report_csv"),
     path("inspection/", inspections.self_inspection, name="self_inspection"),
     path("displays/", displays.display_list, name="display_list"),
     path(

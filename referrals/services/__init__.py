@@ -6,7 +6,8 @@
 - retraction: rule 8;
 - employer: the my page (rules 7, 9, 10);
 - incidents: incidents, their tasks and report, alerts, escalation, the self-inspection;
-- retention: erasing personal data past its retention period.
+- retention: erasing personal data past its retention period;
+- exports: the employer's applicant list as CSV, checked row by row and traced.
 
 Each function takes keyword-only arguments, runs in one transaction, locks what it
 changes, checks the caller itself, refuses with ValidationError or PermissionDenied and a
@@ -16,7 +17,15 @@ survives the refusal. The contract's names are importable from here:
 `from referrals import services; services.referral_draft(...)`.
 """
 
-from referrals.services import counter, displays, employer, incidents, retention, retraction
+from referrals.services import (
+    counter,
+    displays,
+    employer,
+    exports,
+    incidents,
+    retention,
+    retraction,
+)
 from referrals.services._shared import checker_refusal
 from referrals.services.counter import (
     ACTIVE_STATUSES,
@@ -70,6 +79,7 @@ from referrals.services.employer import (
     misdelivery_report,
     selection_result_record,
 )
+from referrals.services.exports import ExportRefused, applicants_export
 from referrals.services.retention import personal_data_erase, retention_cutoff
 from referrals.services.retraction import (
     ERASED_SNAPSHOT_FIELDS,
@@ -91,7 +101,9 @@ __all__ = [
     "RETRACT_REORDER_WINDOW",
     "START_DATE_HORIZON",
     "CodeCheckAnswer",
+    "ExportRefused",
     "Pairing",
+    "applicants_export",
     "approval_reasons",
     "approval_statement_check",
     "caught_mismatches_today",
@@ -122,6 +134,7 @@ __all__ = [
     "employer_notifications_send",
     "employer_restore_notices_send",
     "employer_withdrawal_notices_send",
+    "exports",
     "incidents",
     "interest_record",
     "misdelivery_report",

@@ -1,18 +1,45 @@
 """The dashboard (supervisors and managers), the bureau's view (managers) and the printable
-quarterly report. Counts only: no seeker's personal data is shown on these pages."""
+quarterly report, each with its figures as CSV (issue 20). Counts only: no seeker's
+personal data is shown on these pages or written in their files."""
 
+from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hellowork.access import StaffRequest, staff_required
 from hellowork.models import Office, StaffRole
 from referrals import dashboard as figures
 from referrals import selectors
-from referrals.forms import QuarterForm
+from referrals.exports import csv_response, write_csv
+from referrals.forms import CsvEncodingForm, MonthExportForm, QuarterExportForm, QuarterForm
 from referrals.views.common import supervisor_required
+
+
+def _month_choices() -> list[tuple[str, str]]:
+    return [
+        (month.strftime("%Y-%m"), formats.date_format(month, "YEAR_MONTH_FORMAT"))
+        for month in figures.recent_months()
+    ]
+
+
+def _quarter_choices() -> list[tuple[str, str]]:
+    return [(quarter.key, quarter.label()) for quarter in figures.recent_quarters()]
+
+
+def _suffix(encoding: str) -> str:
+    return "sjis" if encoding == "cp932" else "utf8"
+
+
+def _refused(request: StaffRequest, form: forms.Form, page: str) -> HttpResponse:
+    """A CSV asked for with a choice not offered: back to its page, saying what was wrong."""
+    problems = [str(message) for errors in form.errors.values() for message in errors]
+    messages.error(request, " ".join([_("CSVを作成できませんでした。"), *problems]))
+    return redirect(page)
 
 
 @staff_required
@@ -46,6 +73,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
         "month": month,
         "today": timezone.localdate(now),
         "is_manager": request.staff.role == StaffRole.MANAGER,
+        "export_form": MonthExportForm(auto_id="id_export_%s", months=_month_choices()),
     }
     return render(request, "referrals/dashboard.html", context)
 
@@ -73,6 +101,7 @@ def dashboard_bureau(request: StaffRequest) -> HttpResponse:
             (day, [chart.values[index] for chart in charts]) for index, day in enumerate(dates)
         ],
         "today": timezone.localdate(now),
+        "export_form": CsvEncodingForm(auto_id="id_export_%s"),
     }
     return render(request, "referrals/dashboard_bureau.html", context)
 
@@ -84,9 +113,7 @@ def quarterly_report(request: StaffRequest) -> HttpResponse:
     """The office's figures for a fiscal quarter and the self-inspection completion,
     printable for the bureau (福島労働局 asks every office for one each quarter)."""
     quarters = figures.recent_quarters()
-    form = QuarterForm(
-        request.GET or None, quarters=[(quarter.key, quarter.label()) for quarter in quarters]
-    )
+    form = QuarterForm(request.GET or None, quarters=_quarter_choices())
     quarter, status = quarters[0], 200
     if form.is_bound:
         if form.is_valid():
@@ -94,9 +121,70 @@ def quarterly_report(request: StaffRequest) -> HttpResponse:
         else:
             status = 400
     report = figures.quarter_report(office=request.staff.office, quarter=quarter)
+    export_form = CsvEncodingForm(auto_id="id_export_%s")
     return render(
         request,
         "referrals/quarterly_report.html",
-        {"form": form, "report": report, "today": timezone.localdate()},
+        {"form": form, "report": report, "today": timezone.localdate(), "export_form": export_form},
         status=status,
+    )
+
+
+@staff_required
+@supervisor_required
+@require_GET
+def dashboard_month_csv(request: StaffRequest) -> HttpResponse:
+    """The office's figures for a month (this month or one of the twelve before), a row per
+    day and the month's sum: the dashboard's 「今月」 column, day by day."""
+    form = MonthExportForm(request.GET, months=_month_choices())
+    if not form.is_valid():
+        return _refused(request, form, "dashboard")
+    key = form.cleaned_data["month"]
+    month = next(month for month in figures.recent_months() if month.strftime("%Y-%m") == key)
+    office = request.staff.office
+    header, rows = figures.month_table(office_ids=[office.pk], month=month)
+    csv_file = write_csv(header=header, rows=rows, encoding=form.cleaned_data["encoding"])
+    return csv_response(
+        csv_file, filename=f"figures-{office.code}-{key}-{_suffix(csv_file.encoding)}.csv"
+    )
+
+
+@staff_required
+@require_GET
+def dashboard_bureau_csv(request: StaffRequest) -> HttpResponse:
+    """The bureau's page as CSV (managers): each office's month and what waits now."""
+    if request.staff.role != StaffRole.MANAGER:
+        raise PermissionDenied
+    form = CsvEncodingForm(request.GET)
+    if not form.is_valid():
+        return _refused(request, form, "dashboard_bureau")
+    now = timezone.now()
+    offices = figures.offices_of_bureau(staff=request.staff)
+    rows = figures.office_figures(offices=offices, now=now)
+    bureau = request.staff.office.bureau
+    total = figures.total_figures(rows, office=Office(name=bureau, bureau=bureau))
+    header, table = figures.bureau_table(rows, total)
+    csv_file = write_csv(header=header, rows=table, encoding=form.cleaned_data["encoding"])
+    stamp = timezone.localdate(now).strftime("%Y-%m")
+    return csv_response(
+        csv_file,
+        filename=f"bureau-{request.staff.office.code}-{stamp}-{_suffix(csv_file.encoding)}.csv",
+    )
+
+
+@staff_required
+@supervisor_required
+@require_GET
+def quarterly_report_csv(request: StaffRequest) -> HttpResponse:
+    """The quarterly report's figures, check-sheet submissions and incidents as CSV."""
+    form = QuarterExportForm(request.GET, quarters=_quarter_choices())
+    if not form.is_valid():
+        return _refused(request, form, "quarterly_report")
+    quarter = figures.Quarter.parse(form.cleaned_data["quarter"])
+    office = request.staff.office
+    header, rows = figures.quarter_table(figures.quarter_report(office=office, quarter=quarter))
+    csv_file = write_csv(header=header, rows=rows, encoding=form.cleaned_data["encoding"])
+    return csv_response(
+        csv_file,
+        filename=f"quarterly-{office.code}-{quarter.key}-{_suffix(csv_file.encoding)}.csv",
     )
