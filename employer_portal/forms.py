@@ -5,11 +5,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hellowork.fields import SpokenDateField
-from hellowork.language import JapaneseOptionsSelect
-from referrals.exports import CsvEncoding
+from hellowork.language import JapaneseOptionsSelect, with_japanese
+from referrals.exports import REPLACEMENT, CsvEncoding
 from referrals.models import NotHiredReason, SelectionOutcome
 from referrals.services import NOTE_MAX_LENGTH
 
@@ -47,10 +48,6 @@ class ApplicantExportForm(ApplicantFilterForm):
         choices=CsvEncoding.choices,
         initial=CsvEncoding.UTF8_BOM,
         widget=forms.RadioSelect,
-        help_text=_(
-            "Shift_JIS（CP932）では表せない文字（「𠮷」など）は「〓」に置き換わります。"
-            "正確な表記が必要なときはUTF-8を選んでください。"
-        ),
         error_messages={"required": _("文字コードを選んでください。")},
     )
 
@@ -60,6 +57,15 @@ class ApplicantExportForm(ApplicantFilterForm):
         self.fields["status"].widget = forms.HiddenInput()
         self.fields["encoding"].error_messages["invalid_choice"] = _(
             "文字コードは一覧から選んでください。"
+        )
+        # The characters are data-like Japanese: marked, so a screen reader reads them so.
+        self.fields["encoding"].help_text = with_japanese(
+            gettext(
+                "Shift_JIS（CP932）では表せない文字（「%(kanji)s」など）は「%(geta)s」に"
+                "置き換わります。正確な表記が必要なときはUTF-8を選んでください。"
+            ),
+            kanji="𠮷",
+            geta=REPLACEMENT,
         )
 
 

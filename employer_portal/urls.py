@@ -6,7 +6,7 @@ from employer_portal import views
 # public_id, never by a seeker number, name or code.
 urlpatterns = [
     path("", views.mypage_home, name="mypage_home"),
-    path("applicants/export/", views.applicants_export, name="mypage_export"),
+    path("applicants.csv", views.applicants_export, name="mypage_export"),
     path("applicants/<uuid:public_id>/", views.applicant_detail, name="mypage_applicant"),
     path("applicants/<uuid:public_id>/letter/", views.applicant_letter, name="mypage_letter"),
     path("applicants/<uuid:public_id>/result/", views.applicant_result, name="mypage_result"),

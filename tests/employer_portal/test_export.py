@@ -20,7 +20,7 @@ from tests.conftest import client_for
 from tests.employer_portal.helpers import applicants
 from tests.referrals.helpers import issue_in_person, retract
 
-EXPORT = "/mypage/applicants/export/"
+EXPORT = "/mypage/applicants.csv"
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ pytestmark = [
     ),
 ]
 
-EXPORT = "/mypage/applicants/export/"
+EXPORT = "/mypage/applicants.csv"
 ROUNDS = 5
 
 
