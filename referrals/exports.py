@@ -12,7 +12,8 @@ What every CSV written here holds to, whoever asks for it:
   whose Unicode form differs between JIS and CP932 (〜 WAVE DASH, − MINUS SIGN, ‖, —, ¢, £,
   ¬) are written as their CP932 twins (～, －, ∥, ―, ￠, ￡, ￢), so "9時〜17時" stays itself.
 - **No formulas** (OWASP "CSV Injection"): a cell that begins, after any spaces, with
-  `=`, `+`, `-`, `@`, a tab, a carriage return or a line feed, or their full-width forms
+  `=`, `+`, `-`, `@`, a tab, a carriage return, a line feed or a NUL (OWASP's list and
+  ASVS 5.0's 1.2.10), or their full-width forms
   ＝ ＋ － ＠, gets a single quote in front, so a spreadsheet shows it as text. A name
   `=HYPERLINK("x")` comes out as `'=HYPERLINK("x")`. Every cell is quoted (embedded
   quotes doubled by the csv module); lines end in CRLF.
@@ -54,9 +55,9 @@ CP932_TWINS = str.maketrans(
     }
 )
 
-# What a spreadsheet may take as the start of a formula (OWASP), with the full-width forms
+# What a spreadsheet may take as the start of a formula (OWASP, ASVS 1.2.10), with the full-width forms
 # an input method produces and Japanese Excel reads as their half-width twins.
-FORMULA_STARTS = frozenset("=+-@\t\r\n＝＋－＠")
+FORMULA_STARTS = frozenset("=+-@\t\r\n\0＝＋－＠")
 LEADING_SPACES = " \u3000"
 
 
