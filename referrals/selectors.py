@@ -453,17 +453,22 @@ def todays_consultations(*, staff: StaffMember) -> QuerySet[Consultation]:
 # -- when it goes wrong anyway (rule 8) ----------------------------------------------------
 
 
+# The events that showed an employer a page of its applicant list, or wrote it to a file.
+LIST_VIEW_ACTIONS = ("disclosure.listed", "disclosure.exported")
+
+
 def disclosure_listed_events(
     *, disclosure: Disclosure, until: datetime.datetime | None = None
 ) -> list[AuditEvent]:
-    """The applicant-list pages (`disclosure.listed`) that showed this applicant, oldest
-    first. Their target is the establishment and detail["disclosure_ids"] names the rows
-    shown: the events are narrowed in the database (action, establishment, from the moment
-    the applicant became visible) and matched on the JSON list in Python, because JSON
-    containment is spelled differently on SQLite and PostgreSQL; the candidates are one
-    establishment's list pages over one applicant's visible life."""
+    """The applicant-list pages (`disclosure.listed`) that showed this applicant, and the
+    CSV exports that wrote it (`disclosure.exported`: the establishment took a copy),
+    oldest first. Their target is the establishment and detail["disclosure_ids"] names the
+    rows shown: the events are narrowed in the database (action, establishment, from the
+    moment the applicant became visible) and matched on the JSON list in Python, because
+    JSON containment is spelled differently on SQLite and PostgreSQL; the candidates are
+    one establishment's list pages over one applicant's visible life."""
     listed = AuditEvent.objects.filter(
-        action="disclosure.listed",
+        action__in=LIST_VIEW_ACTIONS,
         target_type=Establishment._meta.label_lower,
         target_id=str(disclosure.establishment_id),
         at__gte=disclosure.visible_at,
@@ -481,7 +486,7 @@ def employer_views_of(
 ) -> list[AuditEvent]:
     """Every time a member of the establishment was shown this applicant, oldest first,
     from the audit trail: the pages of one applicant (`disclosure.viewed`, whose target is
-    the disclosure) and the list pages (`disclosure_listed_events`)."""
+    the disclosure), the list pages and the CSV exports (`disclosure_listed_events`)."""
     until = until or timezone.now()
     viewed = AuditEvent.objects.filter(
         action="disclosure.viewed",

@@ -77,6 +77,7 @@ LABELS: dict[str, Promise] = {
     "disclosure.notified": gettext_lazy("求人者に到着通知メール"),
     "disclosure.viewed": gettext_lazy("求人者が応募者を閲覧"),
     "disclosure.listed": gettext_lazy("求人者の応募者一覧に表示"),
+    "disclosure.exported": gettext_lazy("求人者が応募者一覧をCSVに書き出し"),
     "disclosure.recalled": gettext_lazy("保留中に取消（表示前）"),
     "disclosure.retracted": gettext_lazy("開示の個人情報を消去"),
     "disclosure.withdrawal_notified": gettext_lazy("求人者に取り下げの通知メール"),
@@ -117,6 +118,7 @@ FIELDS: dict[str, Promise] = {
 KINDS = {
     "disclosure.viewed": "view",
     "disclosure.listed": "view",
+    "disclosure.exported": "view",
     "alert.raised": "alert",
     "alert.escalated": "alert",
     "misdelivery.reported": "alert",
@@ -222,6 +224,8 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
             return str(PAGES.get(d.get("page", ""), d.get("page", "")))
         case "disclosure.listed":
             return _("応募者一覧（氏名・カナ・年齢）")
+        case "disclosure.exported":
+            return _("CSVファイル（氏名・カナ・年齢）: 求人者の手元に控えがある")
         case "disclosure.retracted":
             return _(
                 "氏名・カナ・年齢と、求人者が書いた文章を消去（求人・紹介日・紹介コードは保持）"

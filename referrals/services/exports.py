@@ -54,9 +54,11 @@ def applicant_export_header() -> list[str]:
 
 
 def _result_label(current: str | None) -> str:
+    if current is None or current == "":
+        return _("未記録")
     if current in SelectionOutcome.values:
         return str(SelectionOutcome(current).label)
-    return _("未記録")
+    return current  # a value added later: as stored rather than a wrong 未記録
 
 
 def _applicant_cells(row: Disclosure) -> Sequence[Any]:

@@ -338,3 +338,21 @@ def test_the_list_offers_the_export_with_its_filters(
 def test_a_supervisor_of_the_office_is_not_an_employer(applicant_c, koriyama):
     boss = factories.StaffMemberFactory(office=koriyama, role=StaffRole.MANAGER)
     assert client_for(boss.user).post(EXPORT, {"encoding": "cp932"}).status_code == 403
+
+
+def test_an_exported_applicant_counts_as_seen_when_retracted(
+    no_hold, alice, bob, koriyama, posting_c, dave_client
+):
+    """A file is a copy: the retraction's incident says the employer saw the applicant,
+    and the letter's history shows the export."""
+    from referrals.timeline import referral_timeline
+
+    referral = issue_in_person(named(koriyama, "書出 済"), alice, posting_c)
+    assert selectors.employer_views_of(disclosure=referral.disclosure) == []
+    dave_client.post(EXPORT, {"encoding": "utf-8-sig"})
+    (event,) = selectors.employer_views_of(disclosure=referral.disclosure)
+    assert event.action == "disclosure.exported"
+    incident = retract(referral, requester=alice, supervisor=bob)
+    assert incident.employer_viewed
+    text = str(referral_timeline(referral=referral, incident=incident))
+    assert "CSV" in text
