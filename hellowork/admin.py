@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hellowork import services as registry_services
+from hellowork.admin_import import RegistryImportMixin
 from hellowork.identifiers import normalize
 from hellowork.models import (
     EmployerMember,
@@ -362,7 +363,8 @@ class RetiredFilter(admin.SimpleListFilter):
 
 
 @admin.register(Office)
-class OfficeAdmin(RegistryAdmin):
+class OfficeAdmin(RegistryImportMixin, RegistryAdmin):
+    import_kind = "offices"  # the registry import (hellowork.admin_import)
     fields = ["code", "name", "bureau"]
     list_display = ["code", "name", "bureau"]
     search_fields = ["code", "name"]
@@ -482,7 +484,8 @@ class UserAdmin(PostedSearchAdmin, DjangoUserAdmin):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(RegistryAdmin):
+class StaffMemberAdmin(RegistryImportMixin, RegistryAdmin):
+    import_kind = "staff"  # the registry import (hellowork.admin_import)
     """A staff seat: its role decides who may approve (rule 4). Changes are traced; a seat
     is ended by deactivating its login."""
 
@@ -498,7 +501,8 @@ class StaffMemberAdmin(RegistryAdmin):
 
 
 @admin.register(Establishment)
-class EstablishmentAdmin(RegistryAdmin):
+class EstablishmentAdmin(RegistryImportMixin, RegistryAdmin):
+    import_kind = "establishments"  # the registry import (hellowork.admin_import)
     fields = ["number", "name", "kana", "office", "address", "has_mypage", "retired_at"]
     list_display = ["number", "name", "kana", "office", "has_mypage", "retired_at"]
     list_filter = ["office", "has_mypage", RetiredFilter]
@@ -528,7 +532,8 @@ class EmployerMemberAdmin(RegistryAdmin):
 
 
 @admin.register(JobPosting)
-class JobPostingAdmin(RegistryAdmin):
+class JobPostingAdmin(RegistryImportMixin, RegistryAdmin):
+    import_kind = "postings"  # the registry import (hellowork.admin_import)
     fields = [
         "number",
         "establishment",
@@ -552,7 +557,8 @@ class JobPostingAdmin(RegistryAdmin):
 
 
 @admin.register(JobSeeker)
-class JobSeekerAdmin(PostedSearchAdmin):
+class JobSeekerAdmin(RegistryImportMixin, PostedSearchAdmin):
+    import_kind = "seekers"  # the registry import (hellowork.admin_import)
     """Seekers: every list and record shown is traced (`seeker.listed`, `seeker.viewed`,
     screen "admin"); the search is posted (a 求職番号 or a name), never in the URL."""
 

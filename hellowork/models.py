@@ -15,6 +15,9 @@ from hellowork.identifiers import IdentifierField, shape_constraint
 from hellowork.name_keys import kana_key, name_key
 
 KANA_REGEX = r"^[ァ-ヶー・　 ]+$"
+# Django's four, and "import": loading the main system's CSV exports (manage.py
+# registry_import, the admin's import), a right of its own (hellowork.services.registry_import).
+REGISTRY_PERMISSIONS = ("add", "change", "delete", "view", "import")
 
 
 def kana_constraint(model: str, field: str = "kana") -> models.CheckConstraint:
@@ -59,6 +62,7 @@ class Office(models.Model):
     class Meta:
         verbose_name = _("安定所")
         verbose_name_plural = pgettext_lazy("plural", "安定所")
+        default_permissions = REGISTRY_PERMISSIONS
         ordering = ["code"]
         constraints = [shape_constraint("code", "office", "office")]
 
@@ -124,6 +128,7 @@ class StaffMember(models.Model):
     class Meta:
         verbose_name = _("職員")
         verbose_name_plural = pgettext_lazy("plural", "職員")
+        default_permissions = REGISTRY_PERMISSIONS
         constraints = [choices_constraint("staffmember", "role", StaffRole)]
 
     def __str__(self) -> str:
@@ -168,6 +173,7 @@ class Establishment(NameSearchKeys):
     class Meta:
         verbose_name = _("事業所")
         verbose_name_plural = pgettext_lazy("plural", "事業所")
+        default_permissions = REGISTRY_PERMISSIONS
         ordering = ["number"]
         constraints = [
             shape_constraint("number", "establishment", "establishment"),
@@ -335,6 +341,7 @@ class JobPosting(models.Model):
     class Meta:
         verbose_name = _("求人")
         verbose_name_plural = pgettext_lazy("plural", "求人")
+        default_permissions = REGISTRY_PERMISSIONS
         ordering = ["number"]
         constraints = [
             shape_constraint("number", "posting", "jobposting"),
@@ -371,6 +378,7 @@ class JobSeeker(NameSearchKeys):
     class Meta:
         verbose_name = _("求職者")
         verbose_name_plural = pgettext_lazy("plural", "求職者")
+        default_permissions = REGISTRY_PERMISSIONS
         ordering = ["number"]
         constraints = [
             shape_constraint("number", "seeker", "jobseeker"),

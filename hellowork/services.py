@@ -7,7 +7,7 @@ user understands, and an AuditEvent (ids, never names or addresses).
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hellowork import audit, signals
+from hellowork import registry_import as registry_import_module
 from hellowork.identifiers import normalize
 from hellowork.models import (
     AuditEvent,
@@ -928,3 +929,163 @@ def seeker_protection_lift_reject(*, seeker: JobSeeker, manager: StaffMember) ->
         detail={"seeker_id": seeker.pk, "requested_by_id": requested_by},
     )
     return protection
+
+
+# -- the registry import (rule 13, issue 16) ----------------------------------------------
+
+
+class ImportRefused(ValidationError):
+    """A file with refused lines, imported without `skip_refused`: nothing was written.
+    `report` says which lines and why."""
+
+    def __init__(self, report: registry_import_module.ImportReport) -> None:
+        super().__init__(
+            _(
+                "%(count)d行が取り込めないため、ファイル全体を取り込みませんでした。"
+                "直して取り込み直すか、取り込めない行を飛ばして残りを取り込んでください。"
+            )
+            % {"count": report.counts[registry_import_module.REFUSED]},
+            code="refused_lines",
+        )
+        self.report = report
+
+
+# What an import line sets on a staff member's login and on the staff member.
+IMPORT_STAFF_USER_FIELDS = frozenset({"name", "email"})
+IMPORT_STAFF_FIELDS = frozenset({"office", "role"})
+
+
+def _registry_import_create(kind: str, by: User, values: dict[str, Any]) -> int:
+    """Creates the record of one import line through `registry_create` (the admin's path:
+    full_clean, `registry.created` with the field names); a staff line makes a staff login
+    without a usable password (set later through the usual reset), then its staff member.
+    Returns the id of the record the line is (the staff member for staff)."""
+    if kind != "staff":
+        model = registry_import_module.SPECS[kind].model
+        return registry_create(model=model, by=by, values=values).pk
+    user = User(username=values["username"])
+    user.set_unusable_password()
+    login = registry_create(
+        model=User,
+        by=by,
+        values={
+            "username": values["username"],
+            "kind": User.Kind.STAFF,
+            "password": user.password,
+            **{k: values[k] for k in IMPORT_STAFF_USER_FIELDS if k in values},
+        },
+    )
+    staff = registry_create(
+        model=StaffMember,
+        by=by,
+        values={"user": login, **{k: values[k] for k in IMPORT_STAFF_FIELDS if k in values}},
+    )
+    return staff.pk
+
+
+def _registry_import_change(kind: str, by: User, pk: int, values: dict[str, Any]) -> None:
+    """One import line's changes, through the path of the admin and the services' edits
+    (`_registry_update` with CHANGE_FIELDS): `registry.changed` with field names, and the
+    referral side's warnings for live referrals (signals.registry_changed) -- a posting
+    moved to another establishment by an import is held back from approval exactly as by
+    posting_update."""
+    if kind == "staff":
+        staff = StaffMember.objects.get(pk=pk)
+        user_changes = {k: v for k, v in values.items() if k in IMPORT_STAFF_USER_FIELDS}
+        staff_changes = {k: v for k, v in values.items() if k in IMPORT_STAFF_FIELDS}
+        if user_changes:
+            _registry_update(User, staff.user_id, by, user_changes, IMPORT_STAFF_USER_FIELDS)
+        if staff_changes:
+            _registry_update(StaffMember, pk, by, staff_changes, IMPORT_STAFF_FIELDS)
+        return
+    model = registry_import_module.SPECS[kind].model
+    _registry_update(model, pk, by, values, CHANGE_FIELDS[model])
+
+
+@transaction.atomic
+def registry_import(
+    *,
+    kind: str,
+    data: bytes,
+    by: User,
+    dry_run: bool,
+    encoding: str | None = None,
+    skip_refused: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    progress_every: int = 500,
+) -> registry_import_module.ImportReport:
+    """Imports one CSV export of the main system (`kind` one of offices, staff,
+    establishments, postings, seekers; `data` the file's bytes, UTF-8 or CP932, guessed
+    unless `encoding` says) in one transaction, upserting by the natural number (office
+    code, 事業所番号, 求人番号, 求職番号, staff login) and never deleting: records the
+    file lacks are reported in `missing`, not removed. Returns the report of every line:
+    created, changed (field names), unchanged, refused (line, column, reason in Japanese
+    and English).
+
+    `dry_run` reads only: nothing is written, no AuditEvent. Otherwise a file with a
+    refused line is refused whole (ImportRefused, nothing written) unless `skip_refused`
+    (the operator saw the dry run and confirmed): then the other lines are imported.
+    Every created record is traced `registry.created`, every change goes through
+    `_registry_update` (`registry.changed`, the live-referral warnings), and the file as a
+    whole `registry.imported` (kind, counts, the ids created and changed, the refused
+    lines' numbers, how many records the file lacks). Needs `hellowork.import_<model>`
+    (and add/change of the model). A file that cannot be read at all (encoding, header)
+    is a ValidationError saying what to do. `progress(phase, done, total)` is called
+    every `progress_every` lines (phase "check" then "write")."""
+    if kind not in registry_import_module.KINDS:
+        raise ValidationError(
+            _("取り込む種類は次のどれかです: %(kinds)s")
+            % {"kinds": ", ".join(registry_import_module.KINDS)}
+        )
+    model = registry_import_module.SPECS[kind].model
+    if not by.is_active or not by.has_perm(f"hellowork.import_{model._meta.model_name}"):
+        raise PermissionDenied(_("登録情報を取り込む権限がありません。"))
+    try:
+        text, used_encoding = registry_import_module.decode(data, encoding)
+        header, lines = registry_import_module.read_lines(text)
+        planner = registry_import_module.Planner(kind, header)
+    except registry_import_module.RegistryFileError as error:
+        raise ValidationError(str(error), code="unreadable_file") from None
+    plans = []
+    for done, line in enumerate(lines, start=1):
+        plans.append(planner.plan(line))
+        if progress is not None and (done % progress_every == 0 or done == len(lines)):
+            progress("check", done, len(lines))
+    report = registry_import_module.ImportReport(
+        kind=kind,
+        encoding=used_encoding,
+        dry_run=dry_run,
+        lines=plans,
+        missing=planner.missing(plan.key for plan in plans),
+    )
+    if dry_run:
+        return report
+    if report.counts[registry_import_module.REFUSED] and not skip_refused:
+        raise ImportRefused(report)
+    created, changed = [], []
+    for done, plan in enumerate(plans, start=1):
+        if plan.outcome == registry_import_module.CREATED:
+            plan.pk = _registry_import_create(kind, by, plan.values)
+            created.append(plan.pk)
+        elif plan.outcome == registry_import_module.CHANGED:
+            assert plan.pk is not None
+            _registry_import_change(kind, by, plan.pk, plan.values)
+            changed.append(plan.pk)
+        if progress is not None and (done % progress_every == 0 or done == len(plans)):
+            progress("write", done, len(plans))
+    report.applied = True
+    audit.record(
+        "registry.imported",
+        actor=by,
+        detail={
+            "kind": kind,
+            "encoding": used_encoding,
+            "lines": len(plans),
+            "counts": report.counts,
+            "created_ids": created,
+            "changed_ids": changed,
+            "refused_lines": [p.line for p in plans if p.outcome == registry_import_module.REFUSED],
+            "missing": len(report.missing),
+        },
+    )
+    return report

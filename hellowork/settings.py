@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_email",
     "axes",
+    "import_export",  # the registry import in the admin (hellowork.admin_import)
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,11 @@ if DATABASE_OWNER is not None and (
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "hellowork.User"
+
+# The registry import in the admin (issue 16): a permission of its own per model
+# (`hellowork.import_jobseeker`...); the audit trail, not the admin's log, records it.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
