@@ -12,6 +12,7 @@ surrounding spaces removed; kana readings are NFKC-normalised (half-width ｶﾅ
 dates may be Gregorian or in the era (hellowork.wareki.parse_date).
 """
 
+import copy
 import csv
 import datetime
 import io
@@ -405,6 +406,9 @@ class LinePlan:
         return self.reason_en if language.startswith("en") else self.reason_ja
 
 
+PREFETCH_CHUNK = 500
+
+
 def _column_number(header: list[str], name: str) -> int:
     return header.index(name) + 1 if name in header else 0
 
@@ -422,6 +426,21 @@ class Planner:
         self.seen: dict[str, int] = {}
         self._offices: dict[str, Office | None] = {}
         self._establishments: dict[str, Establishment | None] = {}
+        self._existing: dict[str, models.Model] | None = None
+
+    def prefetch(self, lines: list[Line]) -> None:
+        """Looks up the records the file's numbers name, a chunk of numbers per query
+        instead of one query per line (a prefecture's seekers are tens of thousands)."""
+        if self.kind == "staff":
+            return
+        header = self.mapping[self.spec.key]
+        keys = sorted({normalize(line.cells.get(header, "")) for line in lines})
+        manager = self.spec.model._default_manager
+        self._existing = {}
+        for start in range(0, len(keys), PREFETCH_CHUNK):
+            chunk = keys[start : start + PREFETCH_CHUNK]
+            for record in manager.filter(**{f"{self.spec.key}__in": chunk}):
+                self._existing[getattr(record, self.spec.key)] = record
 
     # References to records that must exist before (import offices first, then staff,
     # establishments, postings and seekers).
@@ -544,16 +563,35 @@ class Planner:
         except ValidationError as error:
             raise self._refusal_of(error) from None
 
+    def _check_record(self, instance: models.Model, values: dict[str, Any]) -> None:
+        """A record's fields (lengths, choices, e-mail...): its number and its references
+        were read and looked up above, its kana checked, and the one constraint left (a
+        posting's wage range) is checked here, so the per-row queries of full_clean's
+        unique, constraint and foreign-key checks are skipped (the database still enforces
+        them all)."""
+        relations = [f.name for f in instance._meta.get_fields() if f.is_relation]
+        self._check(instance, values, exclude=relations, validate_unique=False,
+                    validate_constraints=False)  # fmt: skip
+        low, high = getattr(instance, "wage_min", None), getattr(instance, "wage_max", None)
+        if low is not None and high is not None and low > high:
+            raise _Refused(
+                _("賃金の下限が上限より高くなっています。"),
+                self.mapping.get("wage_min" if "wage_min" in values else "wage_max"),
+            )
+
     def _plan_record(self, line: Line, values: dict[str, Any]) -> LinePlan:
         model, key = self.spec.model, self.spec.key
-        existing = model._default_manager.filter(**{key: values[key]}).first()
+        if self._existing is not None:
+            existing = self._existing.get(values[key])
+        else:
+            existing = model._default_manager.filter(**{key: values[key]}).first()
         if existing is None:
-            self._check(model(), values)
+            self._check_record(model(), values)
             return LinePlan(line.number, values[key], CREATED, sorted(values), values=values)
         changes = {name: values[name] for name in self._diff(existing, values)}
         if not changes:
             return LinePlan(line.number, values[key], UNCHANGED, pk=existing.pk)
-        self._check(existing, changes)
+        self._check_record(copy.copy(existing), changes)
         return LinePlan(
             line.number, values[key], CHANGED, sorted(changes), pk=existing.pk, values=changes
         )

@@ -1044,6 +1044,7 @@ def registry_import(
         text, used_encoding = registry_import_module.decode(data, encoding)
         header, lines = registry_import_module.read_lines(text)
         planner = registry_import_module.Planner(kind, header)
+        planner.prefetch(lines)
     except registry_import_module.RegistryFileError as error:
         raise ValidationError(str(error), code="unreadable_file") from None
     plans = []

@@ -363,3 +363,11 @@ def test_the_documented_columns_are_the_ones_read():
     for kind in registry_import.KINDS:
         for column in registry_import.COLUMNS[kind]:
             assert f"`{column.ja}`" in page, (kind, column.ja)
+
+
+def test_a_wage_range_upside_down_is_refused_on_its_column(root):
+    import_examples(root)
+    data = "求人番号,事業所番号,職種,賃金下限,賃金上限\n07910-00000103,0791-100001-1,倉庫作業,３００，０００円,200000\n".encode()
+    report = run("postings", data, root, dry_run=True)
+    assert report.lines[0].outcome == "refused" and report.lines[0].column == "賃金下限"
+    assert "wage" in report.lines[0].reason_en
