@@ -632,8 +632,10 @@ class Planner:
         )
 
     def missing(self, keys: Iterable[str]) -> list[str]:
-        """The records of this kind the database has and the file does not: reported,
-        never removed (an export may be partial)."""
+        """The current records of this kind the database has and the file does not:
+        reported, never removed (an export may be partial). Retired seekers and
+        establishments are not missing; a retired one the file lists is imported like any
+        other and stays retired (restoring is the admin's `registry_restore`)."""
         present = set(keys)
         if self.kind == "staff":
             all_keys: Iterator[str] = iter(
@@ -642,11 +644,10 @@ class Planner:
                 )
             )
         else:
-            all_keys = iter(
-                self.spec.model._default_manager.order_by(self.spec.key).values_list(
-                    self.spec.key, flat=True
-                )
-            )
+            records = self.spec.model._default_manager.order_by(self.spec.key)
+            if any(f.name == "retired_at" for f in self.spec.model._meta.get_fields()):
+                records = records.filter(retired_at__isnull=True)  # retired: not missing
+            all_keys = iter(records.values_list(self.spec.key, flat=True))
         return [key for key in all_keys if key not in present]
 
 

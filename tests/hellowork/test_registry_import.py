@@ -371,3 +371,15 @@ def test_a_wage_range_upside_down_is_refused_on_its_column(root):
     report = run("postings", data, root, dry_run=True)
     assert report.lines[0].outcome == "refused" and report.lines[0].column == "賃金下限"
     assert "wage" in report.lines[0].reason_en
+
+
+def test_a_retired_seeker_is_not_missing_and_an_import_does_not_restore_it(root):
+    import_examples(root)
+    seeker = JobSeeker.objects.get(number="07910-00001001")
+    services.registry_retire(record=seeker, by=root)
+    report = run("seekers", (EXAMPLES / "seekers_cp932.csv").read_bytes(), root)
+    assert "07910-00001001" not in report.missing and "07910-00001002" in report.missing
+    report = run("seekers", (EXAMPLES / "seekers.csv").read_bytes(), root)
+    assert report.lines[0].outcome == "unchanged"
+    seeker.refresh_from_db()
+    assert seeker.retired_at is not None
