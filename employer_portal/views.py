@@ -65,10 +65,7 @@ def _result_window(applicant: Disclosure) -> dict[str, Any]:
         return {"window_last_day": last_day, "window_closed": ""}
     return {
         "window_last_day": last_day,
-        "window_closed": services.result_window_closed_message(
-            last_day=last_day,
-            office_name=applicant.issuing_office_name,  # type: ignore[attr-defined]
-        ),
+        "window_closed": services.result_window_closed_message(last_day=last_day),
     }
 
 

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     columns, all nullable (the rows are filled in 0019, the old ones dropped in 0020)."""
 
     dependencies = [
-        ("hellowork", "0008_jobposting_valid_until"),
+        ("hellowork", "0009_jobposting_valid_until"),
         ("referrals", "0017_drafted_establishment_required"),
     ]
 

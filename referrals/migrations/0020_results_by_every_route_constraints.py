@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     database holds the route, the recorder and the giver together."""
 
     dependencies = [
-        ('hellowork', '0008_jobposting_valid_until'),
+        ('hellowork', '0009_jobposting_valid_until'),
         ('referrals', '0019_results_by_every_route_data'),
     ]
 

@@ -90,13 +90,13 @@ def _format_date(day: datetime.date) -> str:
     return formats.date_format(day, "DATE_FORMAT")
 
 
-def result_window_closed_message(*, last_day: datetime.date, office_name: str) -> str:
+def result_window_closed_message(*, last_day: datetime.date) -> str:
     """What the my page says once its result window has passed (the page and the refusal
-    say the same)."""
+    say the same; the page adds the referring office's name beside it, marked as data)."""
     return _(
         "選考結果の受付期限（%(last)s）を過ぎたため、マイページでは登録できません。"
-        "紹介したハローワーク（%(office)s）に電話でお知らせください。"
-    ) % {"last": _format_date(last_day), "office": office_name}
+        "紹介したハローワークに電話でお知らせください。"
+    ) % {"last": _format_date(last_day)}
 
 
 @transaction.atomic
@@ -130,9 +130,7 @@ def selection_result_record(
         last_day = result_window_last_day(valid_until)
         assert last_day is not None
         raise ValidationError(
-            result_window_closed_message(
-                last_day=last_day, office_name=disclosure.referral.consultation.office.name
-            ),
+            result_window_closed_message(last_day=last_day),
             code="result_window_closed",
         )
     values = results.result_values(
