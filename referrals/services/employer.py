@@ -120,6 +120,11 @@ def selection_result_record(
     (翌々々月末; referrals.results), the employer is told to phone the referring office,
     whose clerk records it (`results.selection_result_receive`). A posting without a
     recorded validity has no cut-off."""
+    # The referral first, then the disclosure: the order the counter's
+    # `results.selection_result_receive` and the retraction take them, so that an employer
+    # and a clerk recording at once wait for each other and never deadlock (the new row's
+    # key to the referral would otherwise wait on a clerk holding the referral).
+    list(ReferralLetter.objects.select_for_update().filter(pk=disclosure.referral_id).values("pk"))
     disclosure = _locked_visible_disclosure(disclosure, member)
     valid_until = (
         JobPosting.objects.filter(referrals__pk=disclosure.referral_id)

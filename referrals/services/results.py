@@ -169,7 +169,10 @@ def selection_result_receive(
     _require_office(staff, locked.consultation.office_id)
     if locked.status != ReferralStatus.ISSUED or locked.issued_at is None:
         raise ValidationError(_("選考結果は、発行済みの紹介状にだけ記録できます。"))
-    disclosure = Disclosure.objects.filter(referral_id=locked.pk).first()
+    # The my page appends to the same line holding the referral's and then the
+    # disclosure's lock: taking both in the same order makes the two wait for each other
+    # instead of both correcting the same row (or deadlocking).
+    disclosure = Disclosure.objects.select_for_update().filter(referral_id=locked.pk).first()
     if disclosure is not None and (disclosure.erased_at or disclosure.retracted_at):
         raise ValidationError(_("この紹介の個人情報は消去済みのため、選考結果を記録できません。"))
     giver = (given_by or "").strip()

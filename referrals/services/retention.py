@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from hellowork import audit
@@ -85,8 +86,9 @@ def personal_data_erase(*, before: datetime.datetime) -> Erased:
     while True:
         with transaction.atomic():
             ids = list(
-                SelectionResult.objects.select_for_update(skip_locked=True)
-                .filter(referral__issued_at__lt=before, referral__disclosure__isnull=True)
+                SelectionResult.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(referral__issued_at__lt=before)
+                .exclude(Exists(Disclosure.objects.filter(referral_id=OuterRef("referral_id"))))
                 .exclude(conditions_difference="")
                 .order_by("pk")
                 .values_list("pk", flat=True)[:BATCH]
