@@ -528,3 +528,10 @@ def test_the_dashboard_lists_them_in_a_fixed_number_of_queries(no_hold, alice, b
         page = client.get(reverse("dashboard")).content.decode()
     assert page.count("data-referral=") == 50 and "55" in page
     assert len(many) == len(one)
+
+
+def test_within_the_hold_the_counter_offers_no_result_form(alice, seeker_a, posting_c):
+    referral = issue_in_person(seeker_a, alice, posting_c)  # the default hold: 10 minutes
+    page = client_for(alice.user).get(reverse("referral_detail", args=[referral.pk]))
+    assert reverse("referral_result_receive", args=[referral.pk]) not in page.content.decode()
+    assert reverse("referral_void", args=[referral.pk]) in page.content.decode()
