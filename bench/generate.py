@@ -238,7 +238,7 @@ def _declare_tables(writer: Writer) -> None:
     writer.table(
         JobPosting,
         ["id", "number", "establishment_id", "title", "status", "employment_type",
-         "work_location", "wage_min", "wage_max", "description"],
+         "work_location", "wage_min", "wage_max", "description", "valid_until"],
     )  # fmt: skip
     writer.table(
         JobSeeker,
@@ -284,8 +284,9 @@ def _declare_tables(writer: Writer) -> None:
     )  # fmt: skip
     writer.table(
         SelectionResult,
-        ["id", "disclosure_id", "result", "start_date", "not_hired_reason", "conditions_differ",
-         "conditions_difference", "corrects_id", "recorded_by_id", "recorded_at"],
+        ["id", "referral_id", "result", "start_date", "not_hired_reason", "conditions_differ",
+         "conditions_difference", "corrects_id", "route", "given_by", "recorded_by_member_id",
+         "recorded_by_staff_id", "recorded_at"],
     )  # fmt: skip
     writer.table(
         AuditEvent,
@@ -352,6 +353,12 @@ def build_registry(writer: Writer, ids: dict, rng: random.Random, scale: Scale) 
     family, given = _names()
     password = make_password(None)  # nobody signs in with a password: sessions are made
     joined = timezone.now() - datetime.timedelta(days=400)
+    today = timezone.localdate()
+    # 求人の有効期限: an open posting is valid to the end of the month after next (翌々月末);
+    # a closed one ended within the last two years, so some referrals are past the result
+    # window (referrals.results) and the dashboard's list of those without a result fills.
+    open_until = datetime.date(today.year + (today.month + 2) // 12, (today.month + 2) % 12 + 1, 1)
+    open_until -= datetime.timedelta(days=1)
 
     def person() -> tuple[str, str]:
         (last, last_kana), (first, first_kana) = rng.choice(family), rng.choice(given)
@@ -408,7 +415,8 @@ def build_registry(writer: Writer, ids: dict, rng: random.Random, scale: Scale) 
             writer.add(
                 JobPosting,
                 (posting_id, f"{code}1-{posting_id:08d}", establishment_id, title,
-                 "open" if open_ else "closed", kind_, f"就業場所{code}", wage_min, wage_max, ""),
+                 "open" if open_ else "closed", kind_, f"就業場所{code}", wage_min, wage_max, "",
+                 open_until if open_ else today - datetime.timedelta(days=rng.randrange(1, 730))),
             )  # fmt: skip
         if has_mypage:
             for m in range(3 if featured else rng.choice((1, 1, 2))):
@@ -842,8 +850,8 @@ class Referrals:
             difference = "勤務時間が求人票と異なる" if differ else ""
             self.writer.add(
                 SelectionResult,
-                (result_id, disclosure_id, "hired" if hired else "not_hired", start, reason,
-                 differ, difference, corrects, member_id, recorded),
+                (result_id, referral_id, "hired" if hired else "not_hired", start, reason,
+                 differ, difference, corrects, "mypage", "", member_id, None, recorded),
             )  # fmt: skip
             self.chain.add(recorded, member_user, "selection_result.recorded", SelectionResult,
                            result_id, ip,

@@ -43,6 +43,7 @@ from referrals import selectors, services
 from referrals.exports import csv_response
 from referrals.letters import letter_for_disclosure
 from referrals.models import Disclosure
+from referrals.results import result_window_last_day, result_window_open
 from referrals.services import incidents
 
 APPLICANTS_PER_PAGE = 25
@@ -52,6 +53,20 @@ def _applicant(request: EmployerRequest, public_id: UUID) -> Disclosure:
     return get_object_or_404(
         selectors.applicant_for_member(member=request.member), public_id=public_id
     )
+
+
+def _result_window(applicant: Disclosure) -> dict[str, Any]:
+    """The my page's result window for an applicant fetched by `applicant_for_member`:
+    `window_last_day` (a date, or None when the posting's validity is not recorded) and,
+    once it has passed, `window_closed` with the message to phone the referring office."""
+    valid_until = applicant.posting_valid_until  # type: ignore[attr-defined]
+    last_day = result_window_last_day(valid_until)
+    if last_day is None or result_window_open(valid_until, timezone.now()):
+        return {"window_last_day": last_day, "window_closed": ""}
+    return {
+        "window_last_day": last_day,
+        "window_closed": services.result_window_closed_message(last_day=last_day),
+    }
 
 
 def _still_shown(request: EmployerRequest, applicant: Disclosure) -> bool:
@@ -174,6 +189,7 @@ def applicant_detail(request: EmployerRequest, public_id: UUID) -> HttpResponse:
             "applicant": applicant,
             "results": list(selectors.selection_results_of(disclosure=applicant)),
             "report": selectors.misdelivery_report_of(disclosure=applicant),
+            **_result_window(applicant),
         },
     )
 
@@ -194,7 +210,9 @@ def applicant_letter(request: EmployerRequest, public_id: UUID) -> HttpResponse:
 @employer_required
 @require_http_methods(["GET", "POST"])
 def applicant_result(request: EmployerRequest, public_id: UUID) -> HttpResponse:
-    """Records 採用 / 不採用; a second record corrects the first and keeps it."""
+    """Records 採用 / 不採用; a second record corrects the first and keeps it. After the
+    result window (翌々々月末 after the posting's validity) the page shows only the message
+    to phone the referring office, and the service refuses a posted form."""
     applicant = _applicant(request, public_id)
     current = selectors.selection_results_of(disclosure=applicant).first()
     if request.method == "POST":
@@ -223,7 +241,7 @@ def applicant_result(request: EmployerRequest, public_id: UUID) -> HttpResponse:
     return render(
         request,
         "employer_portal/applicant_result.html",
-        {"applicant": applicant, "form": form, "current": current},
+        {"applicant": applicant, "form": form, "current": current, **_result_window(applicant)},
     )
 
 

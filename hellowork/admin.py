@@ -539,13 +539,14 @@ class JobPostingAdmin(RegistryImportMixin, RegistryAdmin):
         "establishment",
         "title",
         "status",
+        "valid_until",
         "employment_type",
         "work_location",
         "wage_min",
         "wage_max",
         "description",
     ]
-    list_display = ["number", "title", "establishment", "status"]
+    list_display = ["number", "title", "establishment", "status", "valid_until"]
     list_filter = ["status", "employment_type", "establishment__office"]
     list_select_related = ["establishment"]
     search_fields = ["number", "title", "establishment__name", "establishment__kana"]

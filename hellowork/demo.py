@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
@@ -226,6 +227,12 @@ def _upsert_user(username: str, *, name: str, email: str, kind: str, password: s
     return user
 
 
+def _month_end(day: datetime.date, months: int) -> datetime.date:
+    """The last day of the month `months` months after `day`'s month (negative: before)."""
+    index = day.year * 12 + day.month + months  # the month after, counted from 0
+    return datetime.date(index // 12, index % 12 + 1, 1) - datetime.timedelta(days=1)
+
+
 @transaction.atomic
 def build_demo() -> DemoLogins:
     rng = random.Random(20250404)
@@ -285,6 +292,12 @@ def build_demo() -> DemoLogins:
                 return number
 
     posting_plan = [3, 3, 2]  # open postings per establishment, in turn: about 80 in all
+    # 求人の有効期限: an open posting is valid to the end of the month after next (翌々月末)
+    # from today; a closed one ended at the end of the month five months ago, so its
+    # my-page result window (翌々々月末 after that) has closed too.
+    today = timezone.localdate()
+    open_until = _month_end(today, 2)
+    closed_until = _month_end(today, -5)
     for index, demo in enumerate(ESTABLISHMENTS):
         office = offices[demo.office]
         number = serial(f"{demo.office}-", 6, f"-{rng.randrange(10)}")
@@ -314,6 +327,7 @@ def build_demo() -> DemoLogins:
                     "wage_max": wage_max,
                     "work_location": establishment.address,
                     "description": f"{demo.name}での{title}の仕事です。",
+                    "valid_until": open_until if status == PostingStatus.OPEN else closed_until,
                 },
             )
         if demo.has_mypage:

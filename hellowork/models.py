@@ -337,6 +337,11 @@ class JobPosting(models.Model):
     wage_min = models.PositiveIntegerField(_("賃金（下限・円）"), null=True, blank=True)
     wage_max = models.PositiveIntegerField(_("賃金（上限・円）"), null=True, blank=True)
     description = models.TextField(_("仕事の内容"), blank=True)
+    # 求人の有効期限: the last day the posting is valid (in principle the end of the month
+    # after next from its acceptance, renewable). The my page takes selection results until
+    # the end of the third month after this day's month (referrals.results). Null on rows
+    # loaded before the field existed: validity unknown, so no cut-off is applied.
+    valid_until = models.DateField(_("求人の有効期限"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("求人")

@@ -444,6 +444,7 @@ POSTING_FIELDS = frozenset(
         "wage_min",
         "wage_max",
         "description",
+        "valid_until",
     }
 )
 SEEKER_FIELDS = frozenset({"name", "kana", "birth_date", "office", "phone", "email"})

@@ -17,8 +17,15 @@ from hellowork.language import JapaneseModelChoiceField, japanese
 from hellowork.models import Establishment
 from hellowork.wareki import parse_date
 from referrals.exports import CsvEncoding
-from referrals.models import ApprovalSource, CounterDisplay, Decision
+from referrals.models import (
+    ApprovalSource,
+    CounterDisplay,
+    Decision,
+    NotHiredReason,
+    SelectionOutcome,
+)
 from referrals.selectors import SEARCH_MIN_DIGITS, seeker_search_terms
+from referrals.services.results import GIVEN_BY_MAX_LENGTH, NOTE_MAX_LENGTH, STAFF_ROUTES
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -601,3 +608,88 @@ class ProtectionLiftForm(SeekerBoundForm):
 
 class ProtectionDecisionForm(SeekerBoundForm):
     """A manager's decision on a lift request: the screen's seeker, nothing else."""
+
+
+YES_NO = [("yes", _("あり")), ("no", _("なし"))]
+
+
+class SelectionResultFields(forms.Form):
+    """What a selection result says, by every route: the my page's form
+    (employer_portal.forms.SelectionResultForm) and the counter's (ResultReceiveForm)."""
+
+    result = forms.ChoiceField(
+        label=_("選考結果"),
+        choices=SelectionOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("選考結果を「採用」か「不採用」から選んでください。")},
+    )
+    start_date = SpokenDateField(
+        label=_("入社予定日（採用の場合）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("例: 2026-04-01"),
+        error_messages={"invalid_date": _("入社予定日を「2026-04-01」の形で入力してください。")},
+    )
+    not_hired_reason = forms.ChoiceField(
+        label=_("不採用の理由（不採用の場合・任意）"),
+        required=False,
+        choices=[("", _("選択しない")), *NotHiredReason.choices],
+        error_messages={"invalid_choice": _("不採用の理由は一覧から選んでください。")},
+    )
+    conditions_differ = forms.TypedChoiceField(
+        label=_("求人票の内容と採用条件の相違"),
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("求人票と採用条件の相違の有無を選んでください。")},
+    )
+    conditions_difference = forms.CharField(
+        label=_("相違の内容（相違がある場合）"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("例: 賃金、就業時間、雇用形態など、求人票と違う点"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """Fields that do not apply to the chosen answer are dropped, not refused: the page
+        shows them all (no script) and what was left in one of them is not an answer."""
+        data = super().clean() or {}
+        if data.get("result") == SelectionOutcome.NOT_HIRED:
+            data["start_date"] = None
+        elif data.get("result") == SelectionOutcome.HIRED:
+            data["not_hired_reason"] = ""
+        if data.get("conditions_differ") is False:
+            data["conditions_difference"] = ""
+        return data
+
+
+class ResultReceiveForm(SeekerBoundForm, SelectionResultFields):
+    """The counter's record of a result received outside the my page
+    (services.selection_result_receive): how it came and who gave it, then the result."""
+
+    route = forms.ChoiceField(
+        label=_("受付の方法"),
+        choices=[(route.value, route.label) for route in STAFF_ROUTES],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("受付の方法を一覧から選んでください。"),
+            "invalid_choice": _("受付の方法を一覧から選んでください。"),
+        },
+    )
+    given_by = forms.CharField(
+        label=_("連絡した事業所の担当者（書面・FAX・電話の場合）"),
+        required=False,
+        max_length=GIVEN_BY_MAX_LENGTH,
+        help_text=_("例: 人事課 佐藤。求職者本人からの辞退の申し出では空欄にします。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    field_order = [
+        "route",
+        "given_by",
+        "result",
+        "start_date",
+        "not_hired_reason",
+        "conditions_differ",
+        "conditions_difference",
+    ]

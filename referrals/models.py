@@ -981,6 +981,8 @@ class SelectionOutcome(models.TextChoices):
 
 
 class NotHiredReason(models.TextChoices):
+    # 辞退 is recorded as 不採用 with this reason, as on the back of the letter and in the
+    # official my page's two values (docs/hello-work-practice.md section 4; DECISIONS.md).
     APPLICANT_WITHDREW = "applicant_withdrew", _("応募者が辞退した")
     EXPERIENCE = "experience", _("経験・技能が求人の条件に合わなかった")
     QUALIFICATION = "qualification", _("必要な資格・免許がなかった")
@@ -989,15 +991,34 @@ class NotHiredReason(models.TextChoices):
     OTHER = "other", _("その他")
 
 
+class ResultRoute(models.TextChoices):
+    """How a selection result reached Hello Work. Only the my page is the employer's own
+    hand; every other route is typed by a clerk from what was received."""
+
+    MYPAGE = "mypage", _("求人者マイページ")
+    PAPER = "paper", _("書面（紹介状の裏面の郵送・持参）")
+    FAX = "fax", _("FAX")
+    PHONE = "phone", _("電話")
+    SEEKER = "seeker", _("求職者本人の申し出（辞退）")
+
+
+# The routes on which the employer's person who gave the result is named (free text).
+ROUTES_WITH_GIVER = (ResultRoute.PAPER, ResultRoute.FAX, ResultRoute.PHONE)
+
+
 class SelectionResult(models.Model):
-    """The employer's 採用 / 不採用 for one applicant. A correction adds a row pointing at
-    the one it corrects, so the history is a single line and its last row is current."""
+    """The 採用 / 不採用 of one referral, by whichever route it came: the employer's my page
+    (`recorded_by_member`) or a clerk typing a result received on paper, by fax or phone,
+    or a seeker's own withdrawal at the counter (`recorded_by_staff`). A correction, by
+    either side, adds a row pointing at the one it corrects, so the history is a single
+    line per referral and its last row is current."""
 
     Outcome = SelectionOutcome
     NotHiredReason = NotHiredReason
+    Route = ResultRoute
 
-    disclosure = models.ForeignKey(
-        Disclosure, on_delete=models.PROTECT, related_name="results", verbose_name=_("応募者")
+    referral = models.ForeignKey(
+        ReferralLetter, on_delete=models.PROTECT, related_name="results", verbose_name=_("紹介状")
     )
     result = models.CharField(_("選考結果"), max_length=16, choices=SelectionOutcome.choices)
     start_date = models.DateField(_("入社予定日"), null=True, blank=True)
@@ -1014,8 +1035,25 @@ class SelectionResult(models.Model):
         related_name="corrected_by",
         verbose_name=_("訂正した記録"),
     )
-    recorded_by = models.ForeignKey(
-        EmployerMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("記録した人")
+    route = models.CharField(_("受付の方法"), max_length=16, choices=ResultRoute.choices)
+    # The employer's person who gave the result on paper, fax or phone, as the clerk heard or
+    # read it; empty on the my page (the member is the recorder) and from the seeker.
+    given_by = models.CharField(_("連絡した人（事業所）"), max_length=100, blank=True)
+    recorded_by_member = models.ForeignKey(
+        EmployerMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("記録した人（求人者）"),
+    )
+    recorded_by_staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("記録した職員"),
     )
     recorded_at = models.DateTimeField(_("記録日時"))
     # Set when a retraction erased the free text (rule 8): 相違あり stays, its words go.
@@ -1033,6 +1071,9 @@ class SelectionResult(models.Model):
                 condition=Q(not_hired_reason="") | _in("not_hired_reason", NotHiredReason),
                 name="selectionresult_reason_valid",
             ),
+            models.CheckConstraint(
+                condition=_in("route", ResultRoute), name="selectionresult_route_valid"
+            ),
             # 採用 has a planned start date and no reason; 不採用 has no start date.
             models.CheckConstraint(
                 condition=Q(result="hired", start_date__isnull=False, not_hired_reason="")
@@ -1046,11 +1087,37 @@ class SelectionResult(models.Model):
                 | Q(erased_at__isnull=False, conditions_difference=""),
                 name="selectionresult_difference_described",
             ),
-            # Only one first result per applicant: every later one corrects its predecessor.
+            # Exactly one recorder: an employer member on the my page, a staff member on
+            # every other route.
+            models.CheckConstraint(
+                condition=Q(
+                    route=ResultRoute.MYPAGE,
+                    recorded_by_member__isnull=False,
+                    recorded_by_staff__isnull=True,
+                )
+                | (
+                    ~Q(route=ResultRoute.MYPAGE)
+                    & Q(recorded_by_member__isnull=True, recorded_by_staff__isnull=False)
+                ),
+                name="selectionresult_route_and_recorder",
+            ),
+            # Paper, fax and phone name who gave it; the my page and the seeker do not.
+            models.CheckConstraint(
+                condition=(Q(route__in=ROUTES_WITH_GIVER) & ~Q(given_by=""))
+                | (~Q(route__in=ROUTES_WITH_GIVER) & Q(given_by="")),
+                name="selectionresult_giver_of_route",
+            ),
+            # The seeker can only say that they withdrew (辞退).
+            models.CheckConstraint(
+                condition=~Q(route=ResultRoute.SEEKER)
+                | Q(result="not_hired", not_hired_reason=NotHiredReason.APPLICANT_WITHDREW),
+                name="selectionresult_seeker_only_withdraws",
+            ),
+            # Only one first result per referral: every later one corrects its predecessor.
             models.UniqueConstraint(
-                fields=["disclosure"],
+                fields=["referral"],
                 condition=Q(corrects__isnull=True),
-                name="selectionresult_one_first_per_disclosure",
+                name="selectionresult_one_first_per_referral",
             ),
             models.CheckConstraint(
                 condition=~Q(corrects=models.F("id")), name="selectionresult_not_correcting_itself"
@@ -1059,6 +1126,11 @@ class SelectionResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_result_display()} {self.recorded_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def by_hello_work(self) -> bool:
+        """Typed by a clerk from what was received (not the employer's own my page)."""
+        return self.recorded_by_staff_id is not None
 
 
 class CodeCheckReason(models.TextChoices):

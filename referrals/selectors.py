@@ -66,6 +66,7 @@ from referrals.models import (
     SelfInspection,
     SelfInspectionItem,
 )
+from referrals.results import window_closes_before
 
 
 def visible_now(now: datetime.datetime | None = None) -> Q:
@@ -104,9 +105,9 @@ def disclosures_visible_to(*, establishment: Establishment) -> QuerySet[Disclosu
 def _current_result() -> Subquery:
     """The result no later row corrects (the database keeps the history one line)."""
     return Subquery(
-        SelectionResult.objects.filter(disclosure=OuterRef("pk"), corrected_by__isnull=True).values(
-            "result"
-        )[:1]
+        SelectionResult.objects.filter(
+            referral_id=OuterRef("referral_id"), corrected_by__isnull=True
+        ).values("result")[:1]
     )
 
 
@@ -146,19 +147,22 @@ def applicant_postings(*, member: EmployerMember) -> list[tuple[str, str]]:
 
 def applicant_for_member(*, member: EmployerMember) -> QuerySet[Disclosure]:
     """The member's visible applicants with what one applicant's page shows besides the
-    snapshot: the issuing office's name, nothing else of the referral. Fetch one with
+    snapshot: the issuing office's name and the posting's validity end
+    (`posting_valid_until`, for the result window), nothing else of the referral. Fetch one with
     `get_object_or_404(..., public_id=...)`: another establishment's is simply not found."""
     return disclosures_visible_to(establishment=member.establishment).annotate(
         issuing_office_name=F("referral__consultation__office__name"),
         current_result=_current_result(),
+        posting_valid_until=F("referral__posting__valid_until"),
     )
 
 
 def selection_results_of(*, disclosure: Disclosure) -> QuerySet[SelectionResult]:
-    """The results recorded for one applicant, newest (the current one) first."""
+    """The results recorded for one applicant by every route (the my page's and those a
+    clerk received), newest (the current one) first: one query."""
     return (
-        SelectionResult.objects.filter(disclosure=disclosure)
-        .select_related("recorded_by__user")
+        SelectionResult.objects.filter(referral_id=disclosure.referral_id)
+        .select_related("recorded_by_member__user")
         .order_by("-id")
     )
 
@@ -228,13 +232,38 @@ def disclosures_due_for_withdrawal_notice() -> QuerySet[Disclosure]:
 
 
 def selection_results_for_referral(*, referral: ReferralLetter) -> QuerySet[SelectionResult]:
-    """What the employer recorded for a referral, newest (the current one) first, with who
-    recorded it. Empty when nothing was recorded or the establishment has no my page.
+    """The results of a referral by every route (the employer's my page, or received by a
+    clerk), newest (the current one) first, with who recorded it: one query.
     Fetch the referral through `referrals_for_staff` first: this does not scope by office."""
     return (
-        SelectionResult.objects.filter(disclosure__referral=referral)
-        .select_related("recorded_by__user", "recorded_by__establishment")
+        SelectionResult.objects.filter(referral=referral)
+        .select_related(
+            "recorded_by_member__user",
+            "recorded_by_member__establishment",
+            "recorded_by_staff__user",
+        )
         .order_by("-id")
+    )
+
+
+def referrals_without_result_after_window(
+    *, office_id: int, now: datetime.datetime
+) -> QuerySet[ReferralLetter]:
+    """The office's issued referrals that still have no selection result although the
+    my page's result window (referrals.results) has closed: the posting's `valid_until`
+    lies before the first day of the month three months before now's Japan month. Postings
+    without a recorded validity are never listed (no cut-off). Oldest validity first, with
+    the posting and establishment for the dashboard's list: one query (`.count()` one more).
+    Voided and retracted letters reached nobody, so they wait for nothing."""
+    return (
+        ReferralLetter.objects.filter(
+            consultation__office_id=office_id,
+            status=ReferralStatus.ISSUED,
+            posting__valid_until__lt=window_closes_before(now),
+        )
+        .filter(~Exists(SelectionResult.objects.filter(referral_id=OuterRef("pk"))))
+        .select_related("posting__establishment")
+        .order_by("posting__valid_until", "issued_at", "pk")
     )
 
 

@@ -35,6 +35,7 @@ from referrals.models import (
     IncidentTaskKind,
     MisdeliveryReport,
     ReferralLetter,
+    ResultRoute,
     SelectionOutcome,
     SelectionResult,
 )
@@ -82,6 +83,7 @@ LABELS: dict[str, Promise] = {
     "disclosure.retracted": gettext_lazy("開示の個人情報を消去"),
     "disclosure.withdrawal_notified": gettext_lazy("求人者に取り下げの通知メール"),
     "selection_result.recorded": gettext_lazy("求人者が選考結果を記録"),
+    "selection_result.received": gettext_lazy("職員が受け付けた選考結果を記録"),
     "misdelivery.reported": gettext_lazy("求人者が「心当たりがない」と報告"),
     "disclosure.quarantined": gettext_lazy("報告を受けて求人者マイページで非表示"),
     "misdelivery.restored": gettext_lazy("統括官が正しい紹介と判断し、再表示"),
@@ -232,6 +234,11 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
             )
         case "selection_result.recorded":
             return _label(SelectionOutcome, d.get("result"))
+        case "selection_result.received":
+            return _("%(result)s（%(route)s）") % {
+                "result": _label(SelectionOutcome, d.get("result")),
+                "route": _label(ResultRoute, d.get("route")),
+            }
         case "code_check.performed":
             return _label(CodeCheckReason, d.get("reason"))
         case "alert.raised" | "alert.escalated":
@@ -314,15 +321,14 @@ def referral_timeline(*, referral: ReferralLetter, incident: Incident | None = N
     )
     if incident is not None:
         targets |= _targets(Incident, [incident.pk])
+    # Results by every route hang off the referral, my page or not.
+    targets |= _targets(
+        SelectionResult,
+        list(SelectionResult.objects.filter(referral=referral).values_list("pk", flat=True)),
+    )
     listed: list[AuditEvent] = []
     if disclosure is not None:
         targets |= _targets(Disclosure, [disclosure.pk])
-        targets |= _targets(
-            SelectionResult,
-            list(
-                SelectionResult.objects.filter(disclosure=disclosure).values_list("pk", flat=True)
-            ),
-        )
         targets |= _targets(
             MisdeliveryReport,
             list(

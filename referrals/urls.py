@@ -72,6 +72,11 @@ urlpatterns = [
     path("referrals/<int:pk>/void/", letters.referral_void, name="referral_void"),
     path("referrals/<int:pk>/letter/", letters.referral_letter, name="referral_letter"),
     path("referrals/<int:pk>/retract/", letters.referral_retract, name="referral_retract"),
+    path(
+        "referrals/<int:pk>/results/",
+        letters.referral_result_receive,
+        name="referral_result_receive",
+    ),
     path("approvals/", approvals.approval_queue, name="approval_queue"),
     path("approvals/<int:pk>/", approvals.approval_detail, name="approval_detail"),
     path("approvals/<int:pk>/approve/", approvals.approval_approve, name="approval_approve"),

@@ -5,6 +5,7 @@
   (rule 3);
 - retraction: rule 8;
 - employer: the my page (rules 7, 9, 10);
+- results: selection results by every route (the counter's side; issue 20);
 - incidents: incidents, their tasks and report, alerts, escalation, the self-inspection;
 - retention: erasing personal data past its retention period;
 - exports: the employer's applicant list as CSV, checked row by row and traced.
@@ -23,6 +24,7 @@ from referrals.services import (
     employer,
     exports,
     incidents,
+    results,
     retention,
     retraction,
 )
@@ -65,8 +67,6 @@ from referrals.services.displays import (
     display_show,
 )
 from referrals.services.employer import (
-    NOTE_MAX_LENGTH,
-    START_DATE_HORIZON,
     CodeCheckAnswer,
     checked_members,
     code_check,
@@ -77,9 +77,15 @@ from referrals.services.employer import (
     employer_restore_notices_send,
     employer_withdrawal_notices_send,
     misdelivery_report,
+    result_window_closed_message,
     selection_result_record,
 )
 from referrals.services.exports import ExportRefused, applicants_export
+from referrals.services.results import (
+    NOTE_MAX_LENGTH,
+    START_DATE_HORIZON,
+    selection_result_receive,
+)
 from referrals.services.retention import personal_data_erase, retention_cutoff
 from referrals.services.retraction import (
     ERASED_SNAPSHOT_FIELDS,
@@ -146,6 +152,8 @@ __all__ = [
     "referral_retract",
     "referral_submit",
     "referral_void",
+    "result_window_closed_message",
+    "results",
     "retention",
     "retention_cutoff",
     "retraction",
@@ -153,6 +161,7 @@ __all__ = [
     "retraction_checker_refusal",
     "retraction_reject",
     "seeker_answer_refusal",
+    "selection_result_receive",
     "selection_result_record",
     "staff_list_record",
     "staff_search_record",

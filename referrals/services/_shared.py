@@ -231,7 +231,7 @@ def erase_snapshot(disclosure: Disclosure, now: datetime.datetime) -> dict[str, 
     disclosure.save(update_fields=[*ERASED_SNAPSHOT_FIELDS, "retracted_at", "erased_at"])
     result_ids = list(
         SelectionResult.objects.select_for_update()
-        .filter(disclosure=disclosure)
+        .filter(referral_id=disclosure.referral_id)
         .values_list("pk", flat=True)
     )
     SelectionResult.objects.filter(pk__in=result_ids).update(

@@ -21,6 +21,7 @@ from hellowork import audit
 from hellowork.models import (
     EmployerMember,
     Establishment,
+    JobPosting,
 )
 from hellowork.worker import drain
 from referrals import codes, selectors
@@ -30,27 +31,26 @@ from referrals.models import (
     CodeCheckReason,
     Disclosure,
     MisdeliveryReport,
-    NotHiredReason,
     ReferralLetter,
     ReferralStatus,
-    SelectionOutcome,
+    ResultRoute,
     SelectionResult,
 )
+from referrals.results import result_window_last_day, result_window_open
+from referrals.services import results
 from referrals.services._shared import (
     _locked_visible_disclosure,
     _raise_alert,
     _require_active_member,
     _require_own,
 )
+from referrals.services.results import NOTE_MAX_LENGTH
 
 # -- the employer's my page ----------------------------------------------------------
 #
 # `member` is always the EmployerMember acting. A disclosure of another establishment is
 # refused here too (PermissionDenied), although the views never get that far: they fetch
 # through the establishment-scoped selectors and answer 404.
-
-NOTE_MAX_LENGTH = 2000
-START_DATE_HORIZON = datetime.timedelta(days=366)
 
 
 @transaction.atomic
@@ -90,6 +90,15 @@ def _format_date(day: datetime.date) -> str:
     return formats.date_format(day, "DATE_FORMAT")
 
 
+def result_window_closed_message(*, last_day: datetime.date) -> str:
+    """What the my page says once its result window has passed (the page and the refusal
+    say the same; the page adds the referring office's name beside it, marked as data)."""
+    return _(
+        "選考結果の受付期限（%(last)s）を過ぎたため、マイページでは登録できません。"
+        "紹介したハローワークに電話でお知らせください。"
+    ) % {"last": _format_date(last_day)}
+
+
 @transaction.atomic
 def selection_result_record(
     *,
@@ -101,67 +110,47 @@ def selection_result_record(
     conditions_differ: bool | None = None,
     conditions_difference: str = "",
 ) -> SelectionResult:
-    """The employer's 採用 / 不採用 for a visible applicant. 採用 needs the planned start
-    date (from the referral date to a year after it); 不採用 may say why, from the list.
-    Whether the hiring conditions differ from the posting (相違の有無) is always answered,
-    and a yes says how. A correction adds a row that points at the one it corrects."""
-    disclosure = _locked_visible_disclosure(disclosure, member)
-    reason = (not_hired_reason or "").strip()
-    difference = (conditions_difference or "").strip()
-    errors: dict[str, str] = {}
-    if result not in SelectionOutcome.values:
-        errors["result"] = _("選考結果を「採用」か「不採用」から選んでください。")
-    elif result == SelectionOutcome.HIRED:
-        if reason:
-            errors["not_hired_reason"] = _("不採用の理由は、不採用の場合だけ選んでください。")
-        if start_date is None:
-            errors["start_date"] = _("採用の場合は入社予定日を入力してください。")
-        elif not isinstance(start_date, datetime.date) or isinstance(start_date, datetime.datetime):
-            errors["start_date"] = _("入社予定日を日付で入力してください。")
-        elif not (
-            disclosure.referral_date <= start_date <= disclosure.referral_date + START_DATE_HORIZON
-        ):
-            errors["start_date"] = _(
-                "入社予定日は、紹介日（%(first)s）から1年以内の日付を入力してください。"
-            ) % {"first": _format_date(disclosure.referral_date)}
-    else:
-        if start_date is not None:
-            errors["start_date"] = _("入社予定日は、採用の場合だけ入力してください。")
-        if reason and reason not in NotHiredReason.values:
-            errors["not_hired_reason"] = _("不採用の理由は一覧から選んでください。")
-    if conditions_differ is None:
-        errors["conditions_differ"] = _("求人票と採用条件の相違の有無を選んでください。")
-    elif conditions_differ and not difference:
-        errors["conditions_difference"] = _(
-            "相違がある場合は、求人票とどのように違うかを入力してください。"
-        )
-    elif not conditions_differ and difference:
-        errors["conditions_difference"] = _("相違がない場合は、相違の内容を空欄にしてください。")
-    if len(difference) > NOTE_MAX_LENGTH:
-        errors["conditions_difference"] = _("相違の内容は%(max)d文字以内で入力してください。") % {
-            "max": NOTE_MAX_LENGTH
-        }
-    if errors:
-        raise ValidationError(errors)
+    """The employer's 採用 / 不採用 for a visible applicant, on the my page (route
+    "mypage"); the fields as in `results.result_values` (start date from the referral
+    date to a year after it). A correction adds a row that points at the current one,
+    whether the employer or a clerk recorded it (one history per referral).
 
-    current = SelectionResult.objects.filter(
-        disclosure=disclosure, corrected_by__isnull=True
-    ).first()
-    values = {
-        "result": result,
-        "start_date": start_date,
-        "not_hired_reason": reason,
-        "conditions_differ": bool(conditions_differ),
-        "conditions_difference": difference,
-    }
-    if current is not None and all(getattr(current, k) == v for k, v in values.items()):
-        raise ValidationError(_("記録済みの内容と同じです。訂正する場合は内容を変更してください。"))
-    recorded = SelectionResult.objects.create(
-        disclosure=disclosure,
-        corrects=current,
-        recorded_by=member,
-        recorded_at=timezone.now(),
-        **values,
+    Refused, changing nothing, after the result window: from 00:00 Japan time on the day
+    after the end of the third month following the month of the posting's `valid_until`
+    (翌々々月末; referrals.results), the employer is told to phone the referring office,
+    whose clerk records it (`results.selection_result_receive`). A posting without a
+    recorded validity has no cut-off."""
+    # The referral first, then the disclosure: the order the counter's
+    # `results.selection_result_receive` and the retraction take them, so that an employer
+    # and a clerk recording at once wait for each other and never deadlock (the new row's
+    # key to the referral would otherwise wait on a clerk holding the referral).
+    list(ReferralLetter.objects.select_for_update().filter(pk=disclosure.referral_id).values("pk"))
+    disclosure = _locked_visible_disclosure(disclosure, member)
+    valid_until = (
+        JobPosting.objects.filter(referrals__pk=disclosure.referral_id)
+        .values_list("valid_until", flat=True)
+        .get()
+    )
+    if not result_window_open(valid_until, timezone.now()):
+        last_day = result_window_last_day(valid_until)
+        assert last_day is not None
+        raise ValidationError(
+            result_window_closed_message(last_day=last_day),
+            code="result_window_closed",
+        )
+    values = results.result_values(
+        referral_date=disclosure.referral_date,
+        result=result,
+        start_date=start_date,
+        not_hired_reason=not_hired_reason,
+        conditions_differ=conditions_differ,
+        conditions_difference=conditions_difference,
+    )
+    recorded, current = results.append_result(
+        referral_id=disclosure.referral_id,
+        values=values,
+        route=ResultRoute.MYPAGE,
+        member=member,
     )
     audit.record(
         "selection_result.recorded",
@@ -170,10 +159,10 @@ def selection_result_record(
         detail={
             "disclosure_id": disclosure.pk,
             "referral_id": disclosure.referral_id,
-            "result": result,
+            "result": values["result"],
             "start_date": start_date.isoformat() if start_date else None,
-            "not_hired_reason": reason,
-            "conditions_differ": bool(conditions_differ),
+            "not_hired_reason": values["not_hired_reason"],
+            "conditions_differ": values["conditions_differ"],
             "corrects_id": current.pk if current is not None else None,
         },
     )

@@ -2,7 +2,8 @@
 
 Every night, what an employer was shown of a referral issued more than RETENTION_DAYS
 ago is erased (the snapshot's name, kana and age, and what the employer wrote about the
-applicant), and so are the notes of consultations that ended that long ago. The referral
+applicant, by any route), and so are the notes of consultations that ended that long ago
+and the conditions' difference of results a clerk received for letters without a my page. The referral
 letters, their codes and statuses, the consultations themselves and the audit trail stay:
 the office's figures and the trace of who did what survive the data they were about.
 Batches lock with SKIP LOCKED, so a run never waits on the day's work and can be repeated.
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from hellowork import audit
-from referrals.models import Consultation, Disclosure
+from referrals.models import Consultation, Disclosure, SelectionResult
 from referrals.services._shared import ERASED_SNAPSHOT_FIELDS, erase_snapshot
 
 BATCH = 500
@@ -26,6 +28,7 @@ BATCH = 500
 class Erased:
     disclosures: int
     consultation_notes: int
+    results: int = 0  # results a clerk received for letters without a my-page disclosure
 
 
 def retention_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
@@ -77,4 +80,28 @@ def personal_data_erase(*, before: datetime.datetime) -> Erased:
                 detail={"consultation_ids": ids, "before": before.isoformat()},
             )
             notes += len(ids)
-    return Erased(disclosures=disclosures, consultation_notes=notes)
+    # Issue 20: results a clerk typed for an establishment without a my page hang off no
+    # disclosure; what they say of the conditions goes after the same time.
+    results = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                SelectionResult.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(referral__issued_at__lt=before)
+                .exclude(Exists(Disclosure.objects.filter(referral_id=OuterRef("referral_id"))))
+                .exclude(conditions_difference="")
+                .order_by("pk")
+                .values_list("pk", flat=True)[:BATCH]
+            )
+            if not ids:
+                break
+            SelectionResult.objects.filter(pk__in=ids).update(
+                conditions_difference="", erased_at=timezone.now()
+            )
+            audit.record(
+                "retention.selection_results_erased",
+                actor=None,
+                detail={"selection_result_ids": ids, "before": before.isoformat()},
+            )
+            results += len(ids)
+    return Erased(disclosures=disclosures, consultation_notes=notes, results=results)

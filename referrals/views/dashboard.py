@@ -17,7 +17,10 @@ from referrals import dashboard as figures
 from referrals import selectors
 from referrals.exports import csv_response, write_csv
 from referrals.forms import CsvEncodingForm, MonthExportForm, QuarterExportForm, QuarterForm
+from referrals.results import result_window_last_day
 from referrals.views.common import supervisor_required
+
+WITHOUT_RESULT_SHOWN = 50  # the oldest ones; the count says how many in all
 
 
 def _month_choices() -> list[tuple[str, str]]:
@@ -49,6 +52,9 @@ def dashboard(request: StaffRequest) -> HttpResponse:
     office = request.staff.office
     now = timezone.now()
     (office_figures,) = figures.office_figures(offices=[office], now=now)
+    # Issue 20: referrals whose my-page result window closed without a result; the clerk
+    # asks the employer (the letter's back, fax or phone) and records it on the referral.
+    without_result = selectors.referrals_without_result_after_window(office_id=office.pk, now=now)
     dates, charts = figures.charts(office_ids=[office.pk], now=now)
     month = timezone.localdate(now).replace(day=1)
     context = {
@@ -74,6 +80,12 @@ def dashboard(request: StaffRequest) -> HttpResponse:
         "today": timezone.localdate(now),
         "is_manager": request.staff.role == StaffRole.MANAGER,
         "export_form": MonthExportForm(auto_id="id_export_%s", months=_month_choices()),
+        "without_result_count": without_result.count(),
+        "without_result": [
+            (referral, result_window_last_day(referral.posting.valid_until))
+            for referral in without_result[:WITHOUT_RESULT_SHOWN]
+        ],
+        "without_result_shown": WITHOUT_RESULT_SHOWN,
     }
     return render(request, "referrals/dashboard.html", context)
 

@@ -17,7 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import add_errors, refusals_onto
 from referrals import selectors, services
-from referrals.forms import ActionForm, ConfirmInSessionForm, ReasonForm, RetractForm
+from referrals.forms import (
+    ActionForm,
+    ConfirmInSessionForm,
+    ReasonForm,
+    ResultReceiveForm,
+    RetractForm,
+)
 from referrals.letters import letter_for_referral
 from referrals.models import (
     ApprovalReason,
@@ -104,6 +110,7 @@ def _page(
         "submit_form": forms_.get("submit_form") or ActionForm(seeker_id=seeker_id),
         "void_form": forms_.get("void_form") or ReasonForm(seeker_id=seeker_id),
         "results": list(selectors.selection_results_for_referral(referral=referral)),
+        "result_form": forms_.get("result_form") or ResultReceiveForm(seeker_id=seeker_id),
         "retract_form": forms_.get("retract_form") or RetractForm(seeker_id=seeker_id),
         "retraction_requests": list(selectors.retraction_requests_of(referral=referral)),
         "incident": Incident.objects.filter(referral=referral).first(),
@@ -282,3 +289,20 @@ def referral_retract(request: StaffRequest, pk: int) -> HttpResponse:
             )
             return redirect("referral_detail", pk=pk)
     return _page(request, pk, status=400, retract_form=form)
+
+
+@staff_required
+@require_POST
+def referral_result_receive(request: StaffRequest, pk: int) -> HttpResponse:
+    """A selection result received on paper, by fax or phone, or the seeker's withdrawal
+    told at the counter (issue 20): one more line in the referral's result history."""
+    referral = _scoped(request, pk)
+    form = ResultReceiveForm(request.POST, seeker_id=referral.consultation.seeker_id)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("seeker")
+        with refusals_onto(form):
+            services.selection_result_receive(referral=referral, staff=request.staff, **data)
+            messages.success(request, _("選考結果を記録しました。"))
+            return redirect("referral_detail", pk=pk)
+    return _page(request, pk, status=400, result_form=form)

@@ -13,6 +13,7 @@ codes ever assigned, the audit trail's length), and compares the database with i
 """
 
 import datetime
+import itertools
 import sys
 from collections import Counter
 
@@ -50,6 +51,7 @@ from referrals.models import (
     PostingInterest,
     ReferralLetter,
     RetractionRequest,
+    SelectionResult,
 )
 from referrals.services import containment, incidents
 from tests import factories
@@ -126,6 +128,10 @@ class ReferralMachine(RuleBasedStateMachine):
         ]
         self.postings[-1].status = JobPosting.Status.CLOSED
         self.postings[-1].save()
+        # Issue 20: one posting's validity ended long ago, so the my page refuses its
+        # results (the result window) while the counter still records them.
+        self.postings[1].valid_until = datetime.date(2000, 1, 31)
+        self.postings[1].save()
         self.seekers = [
             factories.JobSeekerFactory(office=office, name=name, kana=kana)
             for office, name, kana in [
@@ -564,6 +570,40 @@ class ReferralMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: ReferralLetter.objects.exclude(code=None).exists())
     @rule(
+        referral=index,
+        staff=index,
+        aim=st.booleans(),
+        route=st.sampled_from(["paper", "fax", "phone", "seeker"]),
+        hired=st.booleans(),
+    )
+    def clerk_records_a_result(self, referral, staff, aim, route, hired):
+        """Issue 20: a result received on paper, by fax or phone, or the seeker's
+        withdrawal, by someone of the office (or, not aimed, by anyone at all)."""
+        referral = pick(list(ReferralLetter.objects.exclude(code=None).order_by("pk")), referral)
+        by = (
+            self.colleague(referral.consultation.office_id, staff)
+            if aim
+            else pick(self.staff, staff)
+        )
+        hired = hired and route != "seeker"
+        self.call(
+            "selection_result_receive",
+            lambda: services.selection_result_receive(
+                referral=referral,
+                staff=by,
+                route=route,
+                given_by="" if route == "seeker" else "人事 佐藤",
+                result="hired" if hired else "not_hired",
+                start_date=timezone.localdate(referral.issued_at) + datetime.timedelta(days=7)
+                if hired
+                else None,
+                not_hired_reason="" if hired else "applicant_withdrew",
+                conditions_differ=False,
+            ),
+        )
+
+    @precondition(lambda self: ReferralLetter.objects.exclude(code=None).exists())
+    @rule(
         member=index,
         kind=st.sampled_from(["own or foreign", "voided", "garbage", "unknown", "lower case"]),
         referral=index,
@@ -935,6 +975,21 @@ class ReferralMachine(RuleBasedStateMachine):
             assert Incident.objects.filter(referral=referral).exists()
 
     @invariant()
+    def results_are_one_line_per_referral_of_an_issued_letter(self):
+        """Whoever records (the my page or a clerk), a referral's results are one line:
+        one first row, each other correcting the one before, on a letter that was issued."""
+        by_referral: dict[int, list[SelectionResult]] = {}
+        for result in SelectionResult.objects.select_related("referral").order_by("pk"):
+            by_referral.setdefault(result.referral_id, []).append(result)
+            assert result.referral.code is not None
+            assert (result.route == "mypage") == (result.recorded_by_member_id is not None)
+            assert (result.recorded_by_member_id is None) != (result.recorded_by_staff_id is None)
+        for rows in by_referral.values():
+            assert rows[0].corrects_id is None
+            for before, after in itertools.pairwise(rows):
+                assert after.corrects_id == before.pk
+
+    @invariant()
     def the_trail_verifies(self):
         checked, broken = audit.verify()
         assert broken is None, broken
@@ -972,6 +1027,8 @@ def test_no_sequence_of_actions_breaks_the_invariants(capsys):
             f"{TALLY['seeker_protection_set done']} protections "
             f"({TALLY['seeker_protection_set refused']} refused), "
             f"{TALLY['seeker_protection_lift_approve done']} lifted, "
-            f"{TALLY['posting_update done']} postings moved); "
+            f"{TALLY['posting_update done']} postings moved, "
+            f"{TALLY['selection_result_receive done']} results received at the counter and "
+            f"{TALLY['selection_result_record done']} on the my page); "
             "the invariants held after every step\n"
         )

@@ -122,3 +122,40 @@ def test_a_restore_and_the_retraction_s_approval_at_once_end_in_one_decision(
     assert isinstance(restored, PermissionDenied | ValidationError), restored
     assert not isinstance(approved, Exception), approved
     assert MisdeliveryReport.objects.get().decision == "retracted"
+
+
+def test_the_employer_and_a_clerk_recording_at_once_make_one_line(no_hold, alice, posting_c, dave):
+    """Issue 20: the my page locks the disclosure, the counter the referral and then the
+    disclosure: the second waits and corrects the first, never a fork or a second first."""
+    import datetime
+
+    from referrals import selectors
+    from referrals.models import SelectionResult
+
+    for round_ in range(3):
+        (applicant,) = applicants(1, staff=alice, posting=posting_c)
+        referral = applicant.referral
+
+        def work(i, applicant=applicant, referral=referral):
+            if i == 0:
+                return services.selection_result_record(
+                    disclosure=applicant,
+                    member=dave,
+                    result="hired",
+                    start_date=applicant.referral_date + datetime.timedelta(days=7),
+                    conditions_differ=False,
+                )
+            return services.selection_result_receive(
+                referral=referral,
+                staff=alice,
+                route="phone",
+                given_by="人事 佐藤",
+                result="not_hired",
+                conditions_differ=False,
+            )
+
+        results = run_together(2, work)
+        assert all(isinstance(r, SelectionResult) for r in results), (round_, results)
+        history = list(selectors.selection_results_for_referral(referral=referral))
+        assert len(history) == 2
+        assert history[0].corrects == history[1] and history[1].corrects is None

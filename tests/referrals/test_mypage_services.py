@@ -91,7 +91,7 @@ def record(disclosure, member, **overrides):
 def test_a_hire_is_recorded_with_its_start_date_and_traced(applicant_c, dave):
     result = record(applicant_c, dave)
     assert result.result == "hired"
-    assert result.recorded_by == dave
+    assert result.recorded_by_member == dave and result.route == "mypage"
     assert result.corrects is None
     event = AuditEvent.objects.get(action="selection_result.recorded")
     assert event.actor == dave.user
@@ -207,7 +207,7 @@ def test_results_are_visible_on_the_counter_side(applicant_c, dave):
     assert list(selectors.selection_results_for_referral(referral=referral)) == [second, first]
     current = selectors.current_selection_result(referral=referral)
     assert current == second
-    assert current.recorded_by.user == dave.user
+    assert current.recorded_by_member.user == dave.user
 
 
 def test_the_database_keeps_the_history_one_line(applicant_c, dave):
@@ -215,20 +215,22 @@ def test_the_database_keeps_the_history_one_line(applicant_c, dave):
     now = timezone.now()
     with pytest.raises(IntegrityError), transaction.atomic():  # a second "first" result
         SelectionResult.objects.create(
-            disclosure=applicant_c,
+            referral_id=applicant_c.referral_id,
+            route="mypage",
             result="not_hired",
             conditions_differ=False,
-            recorded_by=dave,
+            recorded_by_member=dave,
             recorded_at=now,
         )
     record(applicant_c, dave, result="not_hired", start_date=None)
     with pytest.raises(IntegrityError), transaction.atomic():  # a fork
         SelectionResult.objects.create(
-            disclosure=applicant_c,
+            referral_id=applicant_c.referral_id,
+            route="mypage",
             corrects=first,
             result="not_hired",
             conditions_differ=False,
-            recorded_by=dave,
+            recorded_by_member=dave,
             recorded_at=now,
         )
 
@@ -248,7 +250,11 @@ def test_the_database_refuses_a_result_without_its_fields(applicant_c, dave, fie
     values = {"conditions_differ": False, **fields}
     with pytest.raises(IntegrityError), transaction.atomic():
         SelectionResult.objects.create(
-            disclosure=applicant_c, recorded_by=dave, recorded_at=timezone.now(), **values
+            referral_id=applicant_c.referral_id,
+            route="mypage",
+            recorded_by_member=dave,
+            recorded_at=timezone.now(),
+            **values,
         )
 
 

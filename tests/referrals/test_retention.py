@@ -76,3 +76,36 @@ def test_the_database_refuses_an_erased_snapshot_with_a_name(no_hold, alice, see
     services.personal_data_erase(before=disclosure.created_at + datetime.timedelta(seconds=1))
     with pytest.raises(IntegrityError), transaction.atomic():
         Disclosure.objects.filter(pk=disclosure.pk).update(seeker_name="山田 花子")
+
+
+def test_a_result_received_for_a_letter_without_a_my_page_is_erased_too(
+    no_hold, alice, seeker_a, koriyama, settings
+):
+    """Issue 20: no disclosure holds it, so the retention reaches the result itself."""
+    from tests import factories
+
+    settings.RETENTION_DAYS = 365
+    posting = factories.JobPostingFactory(
+        establishment=factories.EstablishmentFactory(office=koriyama, has_mypage=False)
+    )
+    with time_machine.travel(T0, tick=False):
+        old = issue_in_person(seeker_a, alice, posting)
+        services.selection_result_receive(
+            referral=old,
+            staff=alice,
+            route="fax",
+            given_by="総務 田中",
+            result="not_hired",
+            conditions_differ=True,
+            conditions_difference="賃金が求人票より低い",
+        )
+    with time_machine.travel(T0 + datetime.timedelta(days=300), tick=False):
+        assert services.personal_data_erase(before=services.retention_cutoff()).results == 0
+    with time_machine.travel(T0 + datetime.timedelta(days=400), tick=False):
+        out = io.StringIO()
+        call_command("erase_expired_personal_data", stdout=out)
+        assert "1 selection results received at the counter" in out.getvalue()
+    result = SelectionResult.objects.get()
+    assert (result.conditions_differ, result.conditions_difference) == (True, "")
+    assert result.erased_at is not None
+    assert AuditEvent.objects.filter(action="retention.selection_results_erased").count() == 1

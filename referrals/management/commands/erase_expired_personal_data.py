@@ -16,5 +16,6 @@ class Command(BaseCommand):
         erased = personal_data_erase(before=before)
         self.stdout.write(
             f"Erased before {before:%Y-%m-%d}: {erased.disclosures} disclosures, "
-            f"{erased.consultation_notes} consultation notes."
+            f"{erased.consultation_notes} consultation notes, "
+            f"{erased.results} selection results received at the counter."
         )
