@@ -543,9 +543,10 @@ def employer_call_record(
     (`call_refusal`). `note` is the clerk's, for the counter only.
 
     Refused, changing nothing: another office's referral (PermissionDenied); a referral
-    not in draft; a missing answer or reason; an interview for a posting the employer says
+    not in draft or waiting for approval; a missing answer or reason; an interview for a posting the employer says
     is closed or for an employer not reached; a time without a date; a date before today;
-    a text too long. Each call is a new row (the latest counts); traced with the field
+    a text too long. A letter waiting for approval takes a call too (the employer phones
+    back to say the posting closed, or to move the interview); an issued one does not. Each call is a new row (the latest counts); traced with the field
     names filled, never their values."""
     reasons = UnreachedReason.values
     errors: dict[str, str] = {}
@@ -588,7 +589,7 @@ def employer_call_record(
         referral = _locked_referral_and_consultation(referral)
         consultation = referral.consultation
         _require_office(staff, consultation.office)
-        if referral.status != ReferralStatus.DRAFT:
+        if referral.status not in (ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL):
             raise ValidationError(
                 _("この紹介状は「%(status)s」のため、求人者への連絡を記録できません。")
                 % {"status": referral.get_status_display()}
@@ -893,11 +894,19 @@ def _issue(referral: ReferralLetter, confirmation: Confirmation, actor: StaffMem
     referral.status = ReferralStatus.ISSUED
     referral.issued_at = now
     referral.save(update_fields=["code", "status", "issued_at"])
+    call = latest_call(referral)
     audit.record(
         "referral.issued",
         actor=actor.user,
         target=referral,
-        detail={"code": code, "method": confirmation.method},
+        # The call the letter rests on (issue 20) and, if the employer was not reached,
+        # that the office's setting let it go without.
+        detail={
+            "code": code,
+            "method": confirmation.method,
+            "call_id": call.pk if call is not None else None,
+            "without_call": call is not None and not call.reached,
+        },
     )
     # Rule 13, once more where the letter is issued: every path to an establishment ends here.
     registry.require_rule13(referral)
