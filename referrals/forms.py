@@ -203,15 +203,16 @@ class EmployerCallForm(SeekerBoundForm):
         widget=forms.RadioSelect(attrs={"autofocus": True}),
         error_messages={"required": _("連絡の結果を選んでください。")},
     )
-    interview_date = forms.DateField(
-        label=_("面接日"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    # Typed as the employer says it on the phone (2026-12-04, 20261204, 令和8年12月4日),
+    # not a date picker: a keyboard user types it straight in.
+    interview_date = SpokenDateField(label=_("面接日"), required=False)
     interview_time = forms.TimeField(
         label=_("面接時刻"),
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("例: 10:00"),
+        widget=forms.TimeInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off"}, format="%H:%M"
+        ),
     )
     interview_place = forms.CharField(label=_("面接場所"), required=False, max_length=200)
     contact_person = forms.CharField(
