@@ -67,7 +67,9 @@ def call_the_employer(journey, *, shoot: str = "") -> None:
     if shoot:
         journey.shoot(shoot)
     journey.enter()
-    assert "求人者への連絡を記録しました" in journey.text(), journey.page.locator(".errorlist, .field--error, .notice").all_inner_texts()
+    assert "求人者への連絡を記録しました" in journey.text(), journey.page.locator(
+        ".errorlist, .field--error, .notice"
+    ).all_inner_texts()
 
 
 class Display(Journey):
