@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hellowork', '0007_seeker_protection'),
+        ('hellowork', '0008_registry_retired_at'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hellowork', '0008_office_contact_and_establishment_access'),
+        ('hellowork', '0009_office_contact_and_establishment_access'),
         ('referrals', '0017_drafted_establishment_required'),
     ]
 
