@@ -365,8 +365,8 @@ class RetiredFilter(admin.SimpleListFilter):
 @admin.register(Office)
 class OfficeAdmin(RegistryImportMixin, RegistryAdmin):
     import_kind = "offices"  # the registry import (hellowork.admin_import)
-    fields = ["code", "name", "bureau"]
-    list_display = ["code", "name", "bureau"]
+    fields = ["code", "name", "bureau", "address", "phone", "fax", "issues_without_call"]
+    list_display = ["code", "name", "bureau", "issues_without_call"]
     search_fields = ["code", "name"]
     delete_refusal = gettext_lazy(
         "安定所は削除できません。職員・求職者・事業所と記録が参照しているためです。"
@@ -503,7 +503,7 @@ class StaffMemberAdmin(RegistryImportMixin, RegistryAdmin):
 @admin.register(Establishment)
 class EstablishmentAdmin(RegistryImportMixin, RegistryAdmin):
     import_kind = "establishments"  # the registry import (hellowork.admin_import)
-    fields = ["number", "name", "kana", "office", "address", "has_mypage", "retired_at"]
+    fields = ["number", "name", "kana", "office", "address", "access", "has_mypage", "retired_at"]
     list_display = ["number", "name", "kana", "office", "has_mypage", "retired_at"]
     list_filter = ["office", "has_mypage", RetiredFilter]
     list_select_related = ["office"]

@@ -37,6 +37,13 @@ OFFICES = [
     ("0702", "ハローワーク平", "iwk", 15),
     ("0704", "ハローワーク郡山", "kor", 20),
 ]
+# Where an employer without a my page returns the selection result printed on the back of
+# the letter (demo values: the numbers are made up).
+OFFICE_CONTACTS = {
+    "0701": ("〒960-8000 福島県福島市太平寺1-2", "024-000-0701", "024-000-1701"),
+    "0702": ("〒970-8000 福島県いわき市平3-4", "0246-00-0702", "0246-00-1702"),
+    "0704": ("〒963-8000 福島県郡山市方八町5-6", "024-000-0704", "024-000-1704"),
+}
 
 # Titles each kind of business advertises: (title, employment type, monthly wage range)
 FT, CT, PT = EmploymentType.FULL_TIME, EmploymentType.CONTRACT, EmploymentType.PART_TIME
@@ -163,6 +170,25 @@ ESTABLISHMENTS = [
     DemoEstablishment("0702", "株式会社植田精機", "ウエダセイキ", "ueda-seiki", "factory", False, "いわき市植田町"),
 ]  # fmt: skip
 
+# 交通手段・最寄り駅 printed on the letter, by office (demo values).
+ACCESS = {
+    "0701": [
+        "JR福島駅から徒歩15分",
+        "福島交通バス「県庁前」下車 徒歩5分",
+        "飯坂線 曽根田駅から徒歩8分",
+    ],
+    "0702": [
+        "JRいわき駅から徒歩10分",
+        "新常磐交通バス「小名浜」下車 徒歩3分",
+        "JR湯本駅から徒歩12分",
+    ],
+    "0704": [
+        "JR郡山駅から徒歩12分",
+        "福島交通バス「富田町」下車 徒歩5分",
+        "JR安積永盛駅から車で8分",
+    ],
+}
+
 STAFF_ROLES = [
     ("clerk1", StaffRole.CLERK),
     ("clerk2", StaffRole.CLERK),
@@ -261,8 +287,16 @@ def build_demo() -> DemoLogins:
 
     offices: dict[str, Office] = {}
     for code, office_name, prefix, _seekers in OFFICES:
+        address, phone, fax = OFFICE_CONTACTS[code]
         office, _ = Office.objects.update_or_create(
-            code=code, defaults={"name": office_name, "bureau": BUREAU}
+            code=code,
+            defaults={
+                "name": office_name,
+                "bureau": BUREAU,
+                "address": address,
+                "phone": phone,
+                "fax": fax,
+            },
         )
         offices[code] = office
         for suffix, role in STAFF_ROLES:
@@ -307,7 +341,8 @@ def build_demo() -> DemoLogins:
                 "name": demo.name,
                 "kana": demo.kana,
                 "office": office,
-                "address": f"福島県{demo.address}",
+                "address": f"福島県{demo.address}{index % 5 + 1}-{index % 9 + 2}",
+                "access": ACCESS[demo.office][index % len(ACCESS[demo.office])],
                 "has_mypage": demo.has_mypage,
             },
         )

@@ -58,6 +58,17 @@ class Office(models.Model):
     code = IdentifierField(_("安定所番号"), shape="office", unique=True, max_length=4)
     name = models.CharField(_("名称"), max_length=100)
     bureau = models.CharField(_("労働局"), max_length=100)
+    # Printed on the letter: where an employer without a my page returns the selection
+    # result (選考結果通知) on the back of the letter.
+    address = models.CharField(_("所在地"), max_length=200, blank=True)
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    fax = models.CharField(_("FAX番号"), max_length=20, blank=True)
+    # Issue 20: the office issues a letter although the employer could not be reached on
+    # the phone before it (evenings, Saturdays), with the reason recorded on the referral.
+    # Off by default: the call comes first (hello-work-practice.md section 2).
+    issues_without_call = models.BooleanField(
+        _("求人者に連絡がつかないときも紹介状を発行できる（夜間・土曜など）"), default=False
+    )
 
     class Meta:
         verbose_name = _("安定所")
@@ -163,6 +174,8 @@ class Establishment(NameSearchKeys):
         verbose_name=_("管轄安定所"),
     )
     address = models.CharField(_("所在地"), max_length=200, blank=True)
+    # 交通手段・最寄り駅, printed on the letter under the address.
+    access = models.CharField(_("交通手段・最寄り駅"), max_length=200, blank=True)
     has_mypage = models.BooleanField(_("求人者マイページ開設"), default=False)
     # Retired (廃止) instead of deleted: letters, disclosures and the trail point at it.
     # Its postings are closed with it; the counter finds none of them.

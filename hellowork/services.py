@@ -448,14 +448,17 @@ POSTING_FIELDS = frozenset(
     }
 )
 SEEKER_FIELDS = frozenset({"name", "kana", "birth_date", "office", "phone", "email"})
-ESTABLISHMENT_FIELDS = frozenset({"name", "kana", "office", "address", "has_mypage"})
+ESTABLISHMENT_FIELDS = frozenset({"name", "kana", "office", "address", "access", "has_mypage"})
+# An office's contact points (printed on the letter's back) and its setting for issuing
+# without reaching the employer (issue 20).
+OFFICE_FIELDS = frozenset({"name", "bureau", "address", "phone", "fax", "issues_without_call"})
 
 # What the admin (and any other caller of registry_change) may change on each model. The
 # natural keys (office code, numbers, a login's username and kind, whose seat a staff or
 # employer member is) are set once, at creation: a record is matched on them, and a seat
 # given to another person is a new seat. Retiring has its own services (registry_retire).
 CHANGE_FIELDS: dict[type[Model], frozenset[str]] = {
-    Office: frozenset({"name", "bureau"}),
+    Office: OFFICE_FIELDS,
     User: frozenset({"name", "email", "is_active", "is_staff", "is_superuser"}),
     StaffMember: frozenset({"office", "role"}),
     EmployerMember: frozenset({"is_primary"}),
@@ -466,7 +469,7 @@ CHANGE_FIELDS: dict[type[Model], frozenset[str]] = {
 # What a new record may be given (`password` a hash or an unusable password, already made
 # by Django's forms: the plain password never reaches a service).
 CREATE_FIELDS: dict[type[Model], frozenset[str]] = {
-    Office: frozenset({"code", "name", "bureau"}),
+    Office: OFFICE_FIELDS | {"code"},
     User: frozenset(
         {"username", "name", "email", "kind", "password", "is_active", "is_staff", "is_superuser"}
     ),

@@ -195,6 +195,9 @@ def build_history() -> None:
         consultation=consultation, posting=look_alike, decision="declined", staff=clerk1
     )
     referral = services.referral_draft(consultation=consultation, posting=first, staff=clerk1)
+    # The clerk phones the employer first (issue 20): still taking applicants; the
+    # interview is arranged and printed on the letter.
+    _call_employer(referral, clerk1, place="本社事務所 2階 応接室", person="総務課 採用担当 鈴木")
     services.display_show(referral=referral, staff=clerk1)
     services.display_seeker_confirm(
         display=desk, referral=referral, seeker_birth_date=seeker.birth_date
@@ -221,6 +224,7 @@ def build_history() -> None:
         consultation=consultation, posting=second, decision="apply", staff=clerk2
     )
     pending = services.referral_draft(consultation=consultation, posting=second, staff=clerk2)
+    _call_employer(pending, clerk2, place="郡山物流センター 事務棟", person="物流部 佐藤")
     services.referral_submit(referral=pending, staff=clerk2)
 
     # 3. A consultation at desk 1, the seeker considering a posting (it closes by itself
@@ -242,6 +246,26 @@ def build_history() -> None:
     code = ReferralLetter.objects.filter(pk=referral.pk).values_list("code", flat=True).first()
     if member is not None and code:
         services.code_check(member=member, code=code)
+
+
+def _call_employer(
+    referral: ReferralLetter, clerk: StaffMember, *, place: str, person: str
+) -> None:
+    """The call before issue (issue 20), as a clerk records it: reached, still taking
+    applicants, an interview three days on at 10:00 (the demo's letter is full)."""
+    services.employer_call_record(
+        referral=referral,
+        staff=clerk,
+        reached=True,
+        accepting=True,
+        interview_date=timezone.localdate() + datetime.timedelta(days=3),
+        interview_time=datetime.time(10, 0),
+        interview_place=place,
+        contact_person=person,
+        documents="履歴書（写真貼付）、職務経歴書、紹介状",
+        selection_method="面接（1回）、書類選考",
+        note="電話で受付中を確認。面接日時は求職者の都合を聞いて調整済み。",
+    )
 
 
 def _hold_as_configured() -> None:

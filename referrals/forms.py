@@ -23,6 +23,7 @@ from referrals.models import (
     Decision,
     NotHiredReason,
     SelectionOutcome,
+    UnreachedReason,
 )
 from referrals.selectors import SEARCH_MIN_DIGITS, seeker_search_terms
 from referrals.services.results import GIVEN_BY_MAX_LENGTH, NOTE_MAX_LENGTH, STAFF_ROUTES
@@ -191,6 +192,80 @@ class ConfirmInSessionForm(SeekerBoundForm):
             attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}
         ),
     )
+
+
+class EmployerCallForm(SeekerBoundForm):
+    """The call to the employer before issue (issue 20). `outcome` folds "reached" and
+    "still accepting" into one choice, so that a keyboard user answers both with the arrow
+    keys from the first field (autofocused); the rest is what the letter prints."""
+
+    ACCEPTING, CLOSED, UNREACHED = "accepting", "closed", "unreached"
+
+    outcome = forms.ChoiceField(
+        label=_("連絡の結果"),
+        choices=[
+            (ACCEPTING, _("連絡がつき、応募を受け付けている")),
+            (CLOSED, _("連絡がつき、応募の受付を終了していた")),
+            (UNREACHED, _("連絡がつかなかった")),
+        ],
+        widget=forms.RadioSelect(attrs={"autofocus": True}),
+        error_messages={"required": _("連絡の結果を選んでください。")},
+    )
+    # Typed as the employer says it on the phone (2026-12-04, 20261204, 令和8年12月4日),
+    # not a date picker: a keyboard user types it straight in.
+    interview_date = SpokenDateField(label=_("面接日"), required=False)
+    interview_time = forms.TimeField(
+        label=_("面接時刻"),
+        required=False,
+        help_text=_("例: 10:00"),
+        widget=forms.TimeInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off"}, format="%H:%M"
+        ),
+    )
+    interview_place = forms.CharField(label=_("面接場所"), required=False, max_length=200)
+    contact_person = forms.CharField(
+        label=_("担当者"),
+        required=False,
+        max_length=100,
+        help_text=_("求人者の採用担当者（紹介状に印刷します）"),
+    )
+    documents = forms.CharField(
+        label=_("応募書類"),
+        required=False,
+        max_length=200,
+        help_text=_("例: 履歴書（写真貼付）、職務経歴書、紹介状"),
+    )
+    selection_method = forms.CharField(
+        label=_("選考方法"),
+        required=False,
+        max_length=200,
+        help_text=_("例: 面接、書類選考、筆記試験"),
+    )
+    unreached_reason = forms.ChoiceField(
+        label=_("連絡がつかなかった理由"),
+        choices=UnreachedReason.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    unreached_note = forms.CharField(label=_("その他の理由"), required=False, max_length=200)
+    note = forms.CharField(
+        label=_("メモ"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("窓口の記録です。紹介状には印刷しません。"),
+    )
+
+    def service_arguments(self) -> dict[str, Any]:
+        """What `services.employer_call_record` takes, from the cleaned form."""
+        data = dict(self.cleaned_data)
+        outcome = data.pop("outcome")
+        data.pop("seeker")
+        return {
+            **data,
+            "reached": outcome != self.UNREACHED,
+            "accepting": {self.ACCEPTING: True, self.CLOSED: False}.get(outcome),
+        }
 
 
 class DisplayRegisterForm(forms.Form):

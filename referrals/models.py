@@ -435,6 +435,86 @@ class ReferralLetter(models.Model):
         return self.posting.establishment
 
 
+class UnreachedReason(models.TextChoices):
+    """Why the employer could not be reached before issue (issue 20): only an office that
+    issues without the call (Office.issues_without_call) issues on one of these."""
+
+    EVENING = "evening", _("夜間")
+    SATURDAY = "saturday", _("土曜")
+    OTHER = "other", _("その他")
+
+
+class EmployerCall(models.Model):
+    """The clerk's call to the employer before issue (求人者への連絡, issue 20): whether
+    the employer was reached, whether the posting still takes applicants, and what the
+    letter prints: the interview's date, time and place, the contact person (担当者), the
+    documents to bring (応募書類) and the selection method (選考方法). A referral may have
+    several calls (a second try, a changed date); the latest is the one the letter prints
+    and issuance rests on. Written only by `services.employer_call_record`."""
+
+    UnreachedReason = UnreachedReason
+
+    referral = models.ForeignKey(
+        ReferralLetter, on_delete=models.PROTECT, related_name="calls", verbose_name=_("紹介状")
+    )
+    called_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="+", verbose_name=_("連絡した職員")
+    )
+    called_at = models.DateTimeField(_("連絡日時"))
+    reached = models.BooleanField(_("求人者に連絡がついた"))
+    # Null when not reached: nobody said.
+    accepting = models.BooleanField(_("応募を受け付けている"), null=True, blank=True)
+    unreached_reason = models.CharField(
+        _("連絡がつかなかった理由"), max_length=16, choices=UnreachedReason.choices, blank=True
+    )
+    unreached_note = models.CharField(_("その他の理由"), max_length=200, blank=True)
+    interview_date = models.DateField(_("面接日"), null=True, blank=True)
+    interview_time = models.TimeField(_("面接時刻"), null=True, blank=True)
+    interview_place = models.CharField(_("面接場所"), max_length=200, blank=True)
+    contact_person = models.CharField(_("担当者"), max_length=100, blank=True)
+    documents = models.CharField(_("応募書類"), max_length=200, blank=True)
+    selection_method = models.CharField(_("選考方法"), max_length=200, blank=True)
+    note = models.TextField(_("メモ"), blank=True)
+
+    class Meta:
+        verbose_name = _("求人者への連絡")
+        verbose_name_plural = pgettext_lazy("plural", "求人者への連絡")
+        ordering = ["-called_at", "-id"]
+        constraints = [
+            # Reached: the employer said whether it still takes applicants, and no reason
+            # for not reaching it. Not reached: a reason (その他 with its words), nothing said.
+            models.CheckConstraint(
+                condition=Q(reached=True, accepting__isnull=False, unreached_reason="")
+                | (
+                    Q(reached=False, accepting__isnull=True)
+                    & _in("unreached_reason", UnreachedReason)
+                    & (~Q(unreached_reason="other") | ~Q(unreached_note=""))
+                ),
+                name="employercall_reached_or_reason",
+            ),
+            # A closed posting has no interview to print.
+            models.CheckConstraint(
+                condition=Q(accepting=True)
+                | Q(
+                    interview_date__isnull=True,
+                    interview_time__isnull=True,
+                    interview_place="",
+                ),
+                name="employercall_interview_only_when_accepting",
+            ),
+        ]
+        indexes = [models.Index(fields=["referral", "-called_at"], name="employercall_latest")]
+
+    def __str__(self) -> str:
+        label = _("求人者への連絡")
+        return f"{label} #{self.pk}"
+
+    @property
+    def closed(self) -> bool:
+        """The employer said the posting takes no more applicants."""
+        return self.reached and self.accepting is False
+
+
 class ConfirmationMethod(models.TextChoices):
     IN_PERSON = "in_person", _("対面（求職者用画面で本人が確認）")
     APPROVAL = "approval", _("統括官の承認")

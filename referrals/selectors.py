@@ -53,6 +53,7 @@ from referrals.models import (
     CounterDisplay,
     Disclosure,
     DisplayReadback,
+    EmployerCall,
     Incident,
     IncidentTask,
     MisdeliveryDecision,
@@ -435,6 +436,34 @@ def referrals_for_staff(*, staff: StaffMember) -> QuerySet[ReferralLetter]:
         "drafted_by__user",
         "previous_referral__posting__establishment",
         "consultation__display",
+    )
+
+
+def latest_call(*, referral: ReferralLetter) -> EmployerCall | None:
+    """The referral's latest call to the employer (issue 20): what the letter prints."""
+    return (
+        EmployerCall.objects.filter(referral_id=referral.pk)
+        .select_related("called_by__user")
+        .order_by("-called_at", "-pk")
+        .first()
+    )
+
+
+def call_details_for_posting(*, posting_id: int, office_id: int) -> EmployerCall | None:
+    """The office's latest call that reached the employer of this posting and found it
+    open, for the next call's form to start from: the interview place, the contact person,
+    the documents and the selection method rarely change between two seekers (issue 20).
+    Employer facts only; nothing of the seeker it was about is read."""
+    return (
+        EmployerCall.objects.filter(
+            referral__posting_id=posting_id,
+            referral__consultation__office_id=office_id,
+            reached=True,
+            accepting=True,
+        )
+        .only("interview_place", "contact_person", "documents", "selection_method")
+        .order_by("-called_at", "-pk")
+        .first()
     )
 
 

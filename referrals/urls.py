@@ -61,6 +61,7 @@ urlpatterns = [
     ),
     path("referrals/<int:pk>/confirm/", letters.referral_confirm, name="referral_confirm"),
     path("referrals/<int:pk>/submit/", letters.referral_submit, name="referral_submit"),
+    path("referrals/<int:pk>/call/", letters.referral_call, name="referral_call"),
     path(
         "referrals/<int:pk>/display/", letters.referral_display_show, name="referral_display_show"
     ),

@@ -8,7 +8,7 @@ from hellowork import services as registry
 from referrals import services
 from referrals.models import SelfInspectionItem
 from tests import factories
-from tests.referrals.helpers import consult, issue_in_person, pending, seeker_confirms
+from tests.referrals.helpers import called_draft, consult, issue_in_person, pending, seeker_confirms
 
 
 def screens_world(*, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def screens_world(*, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama)
         establishment=posting_c.establishment, title="配車係"
     )
     consultation = consult(seeker_a, alice, apply=[draft_posting], declined=[posting_d])
-    draft = services.referral_draft(consultation=consultation, posting=draft_posting, staff=alice)
+    draft = called_draft(consultation=consultation, posting=draft_posting, staff=alice)
     # A mistaken disclosure, retracted: an incident with its tasks, a notice for the employer.
     third = factories.JobSeekerFactory(office=koriyama, name="田中 次郎", kana="タナカ ジロウ")
     mistaken = issue_in_person(
@@ -46,7 +46,7 @@ def screens_world(*, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama)
     walk_in = factories.JobSeekerFactory(
         office=koriyama, name="佐々木 三郎", kana="ササキ サブロウ"
     )
-    confirmed = services.referral_draft(
+    confirmed = called_draft(
         consultation=consult(walk_in, alice, apply=[confirmed_posting]),
         posting=confirmed_posting,
         staff=alice,
@@ -56,7 +56,7 @@ def screens_world(*, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama)
         establishment=posting_c.establishment, title="配送ドライバー（中型）"
     )
     visitor = factories.JobSeekerFactory(office=koriyama, name="高橋 美咲", kana="タカハシ ミサキ")
-    on_display = services.referral_draft(
+    on_display = called_draft(
         consultation=consult(visitor, alice, apply=[waiting_posting]),
         posting=waiting_posting,
         staff=alice,

@@ -34,10 +34,12 @@ from referrals.models import (
     Decision,
     Disclosure,
     DisplayReadback,
+    EmployerCall,
     PostingInterest,
     ReadbackAnswer,
     ReferralLetter,
     ReferralStatus,
+    UnreachedReason,
 )
 from referrals.services import containment, registry
 from referrals.services._shared import (
@@ -459,6 +461,176 @@ def _require_still_wanted(referral: ReferralLetter) -> None:
     if referral.posting.status != JobPosting.Status.OPEN:
         raise ValidationError(_("この求人は募集を終了しています。"))
     registry.require_rule13(referral)
+    require_call(referral)
+
+
+# -- the call to the employer before issue (issue 20) ------------------------------------
+
+
+def latest_call(referral: ReferralLetter) -> EmployerCall | None:
+    """The call issuance rests on and the letter prints: the referral's latest."""
+    return (
+        EmployerCall.objects.filter(referral_id=referral.pk).order_by("-called_at", "-pk").first()
+    )
+
+
+def call_refusal(referral: ReferralLetter) -> ValidationError | None:
+    """Why this referral cannot be issued yet for want of the call to the employer, or
+    None (issue 20; hello-work-practice.md section 2: the office phones the employer
+    before it issues). Refused: no call recorded (`code` "call_missing"); the employer
+    said the posting takes no more applicants ("posting_closed"); the employer was not
+    reached and the office does not issue without the call ("call_unreached",
+    Office.issues_without_call). The latest call counts."""
+    call = latest_call(referral)
+    if call is None:
+        return ValidationError(
+            _(
+                "求人者への連絡がまだです。求人者に電話して、応募を受け付けているか、面接の"
+                "日時などを確かめ、「求人者への連絡」に記録してください。"
+            ),
+            code="call_missing",
+        )
+    if call.closed:
+        return ValidationError(
+            _(
+                "求人者から、この求人は応募の受付を終了したと聞いています。紹介状は発行できません。"
+                "求職者に伝えて紹介状の作成を取り消し、求人の受付終了を求人の担当に伝えてください。"
+            ),
+            code="posting_closed",
+        )
+    if not call.reached and not referral.consultation.office.issues_without_call:
+        return ValidationError(
+            _(
+                "求人者に連絡がついていません。この安定所では、連絡がつかないまま紹介状を"
+                "発行できません。もう一度連絡してください。"
+            ),
+            code="call_unreached",
+        )
+    return None
+
+
+def require_call(referral: ReferralLetter) -> None:
+    """Raises `call_refusal`'s refusal, if any."""
+    refusal = call_refusal(referral)
+    if refusal is not None:
+        raise refusal
+
+
+def employer_call_record(
+    *,
+    referral: ReferralLetter,
+    staff: StaffMember,
+    reached: bool,
+    accepting: bool | None = None,
+    unreached_reason: str = "",
+    unreached_note: str = "",
+    interview_date: datetime.date | None = None,
+    interview_time: datetime.time | None = None,
+    interview_place: str = "",
+    contact_person: str = "",
+    documents: str = "",
+    selection_method: str = "",
+    note: str = "",
+) -> EmployerCall:
+    """Issue 20: the clerk's call to the employer about a draft, before it is shown to the
+    seeker or submitted for approval. `reached` (bool): the employer answered; then
+    `accepting` (bool) is what it said about taking applicants, and, when accepting, the
+    interview (`interview_date` a date, `interview_time` a time, both optional, the time
+    only with a date), `interview_place`, `contact_person` (担当者), `documents` (応募書類)
+    and `selection_method` (選考方法), all printed on the letter. Not reached:
+    `unreached_reason` is "evening", "saturday" or "other" (then `unreached_note` says
+    what); whether the letter may still be issued is the office's setting
+    (`call_refusal`). `note` is the clerk's, for the counter only.
+
+    Refused, changing nothing: another office's referral (PermissionDenied); a referral
+    not in draft or waiting for approval; a missing answer or reason; an interview for a posting the employer says
+    is closed or for an employer not reached; a time without a date; a date before today;
+    a text too long. A letter waiting for approval takes a call too (the employer phones
+    back to say the posting closed, or to move the interview); an issued one does not. Each call is a new row (the latest counts); traced with the field
+    names filled, never their values."""
+    reasons = UnreachedReason.values
+    errors: dict[str, str] = {}
+    texts = {
+        "unreached_note": (unreached_note or "").strip(),
+        "interview_place": (interview_place or "").strip(),
+        "contact_person": (contact_person or "").strip(),
+        "documents": (documents or "").strip(),
+        "selection_method": (selection_method or "").strip(),
+        "note": (note or "").strip(),
+    }
+    interview_given = bool(interview_date or interview_time or texts["interview_place"])
+    if reached:
+        if accepting is None:
+            errors["accepting"] = _("求人者が応募を受け付けているかを選んでください。")
+        elif not accepting and interview_given:
+            errors["interview_date"] = _(
+                "応募の受付を終了した求人には、面接の予定を記録できません。"
+            )
+        unreached_reason, texts["unreached_note"] = "", ""
+    else:
+        accepting = None
+        if unreached_reason not in reasons:
+            errors["unreached_reason"] = _(
+                "連絡がつかなかった理由（夜間、土曜、その他）を選んでください。"
+            )
+        elif unreached_reason == UnreachedReason.OTHER and not texts["unreached_note"]:
+            errors["unreached_note"] = _("「その他」の理由を入力してください。")
+        if interview_given:
+            errors["interview_date"] = _("連絡がつかなかったときは、面接の予定を記録できません。")
+        if unreached_reason != UnreachedReason.OTHER:
+            texts["unreached_note"] = ""
+    if interview_time is not None and interview_date is None:
+        errors.setdefault("interview_date", _("面接の時刻は、面接日と一緒に入力してください。"))
+    if interview_date is not None and interview_date < timezone.localdate():
+        errors.setdefault("interview_date", _("面接日が過去の日付です。"))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        referral = _locked_referral_and_consultation(referral)
+        consultation = referral.consultation
+        _require_office(staff, consultation.office)
+        if referral.status not in (ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL):
+            raise ValidationError(
+                _("この紹介状は「%(status)s」のため、求人者への連絡を記録できません。")
+                % {"status": referral.get_status_display()}
+            )
+        now = timezone.now()
+        call = EmployerCall(
+            referral=referral,
+            called_by=staff,
+            called_at=now,
+            reached=reached,
+            accepting=accepting,
+            unreached_reason=unreached_reason,
+            interview_date=interview_date,
+            interview_time=interview_time,
+            **texts,
+        )
+        call.full_clean(exclude=["referral", "called_by"])
+        call.save()
+        _expire_if_due(consultation, now)
+        _touch(consultation, now)
+        audit.record(
+            "referral.employer_called",
+            actor=staff.user,
+            target=referral,
+            detail={
+                "call_id": call.pk,
+                "reached": reached,
+                "accepting": accepting,
+                "unreached_reason": unreached_reason,
+                "fields": sorted(
+                    name
+                    for name, value in [
+                        ("interview_date", interview_date),
+                        ("interview_time", interview_time),
+                        *texts.items(),
+                    ]
+                    if value
+                ),
+            },
+        )
+    return call
 
 
 def referral_draft(
@@ -722,14 +894,23 @@ def _issue(referral: ReferralLetter, confirmation: Confirmation, actor: StaffMem
     referral.status = ReferralStatus.ISSUED
     referral.issued_at = now
     referral.save(update_fields=["code", "status", "issued_at"])
+    call = latest_call(referral)
     audit.record(
         "referral.issued",
         actor=actor.user,
         target=referral,
-        detail={"code": code, "method": confirmation.method},
+        # The call the letter rests on (issue 20) and, if the employer was not reached,
+        # that the office's setting let it go without.
+        detail={
+            "code": code,
+            "method": confirmation.method,
+            "call_id": call.pk if call is not None else None,
+            "without_call": call is not None and not call.reached,
+        },
     )
     # Rule 13, once more where the letter is issued: every path to an establishment ends here.
     registry.require_rule13(referral)
+    require_call(referral)  # issue 20, likewise
     establishment = referral.posting.establishment
     if not establishment.has_mypage:
         return  # the printed letter is the only copy
@@ -909,6 +1090,7 @@ def referral_submit(*, referral: ReferralLetter, staff: StaffMember) -> Referral
             % {"status": referral.get_status_display()}
         )
     registry.require_rule13(referral)
+    require_call(referral)  # issue 20: the employer first, then the supervisor
     referral.approval_reasons = approval_reasons(referral)
     referral.status = ReferralStatus.PENDING_APPROVAL
     referral.submitted_by = staff
@@ -949,6 +1131,7 @@ def _check_statement(
         )
     # Before the supervisor calls the seeker back: nothing to state if it cannot be issued.
     registry.require_rule13(referral)
+    require_call(referral)
     try:
         stated = POSTING_NUMBER.clean(stated_posting_number)
     except ValidationError as error:

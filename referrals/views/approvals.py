@@ -118,6 +118,9 @@ def _readback_page(
     context = _context(
         referral,
         statement=statement,
+        # Issue 20: what the employer said on the phone, read back to the seeker with the
+        # rest (shown only now, after the statement: it names the employer's premises).
+        call=selectors.latest_call(referral=referral),
         posting=referral.posting,
         establishment=referral.posting.establishment,
         hold_minutes=settings.DISCLOSURE_HOLD_MINUTES,

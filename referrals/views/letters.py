@@ -20,6 +20,7 @@ from referrals import selectors, services
 from referrals.forms import (
     ActionForm,
     ConfirmInSessionForm,
+    EmployerCallForm,
     ReasonForm,
     ResultReceiveForm,
     RetractForm,
@@ -28,6 +29,7 @@ from referrals.letters import letter_for_referral
 from referrals.models import (
     ApprovalReason,
     DisplayReadback,
+    EmployerCall,
     Incident,
     ReadbackAnswer,
     ReferralLetter,
@@ -93,7 +95,20 @@ def _page(
     disclosure = getattr(referral, "disclosure", None)
     now = timezone.now()
     reasons = services.approval_reasons(referral, now=now)
+    call = selectors.latest_call(referral=referral)
+    refusal = services.call_refusal(referral) if referral.status == "draft" else None
+    collapsed = call is not None and (refusal is None or refusal.code == "posting_closed")
+    call_form = forms_.get("call_form") or _call_form(referral, call)
+    if collapsed and not call_form.errors:
+        call_form.fields["outcome"].widget.attrs.pop("autofocus", None)
     context = {
+        "call": call,
+        # Issue 20: why the call does not let it be issued yet ("" when it does).
+        "call_refusal": " ".join(refusal.messages) if refusal is not None else "",
+        "call_refusal_code": getattr(refusal, "code", ""),
+        "call_form": call_form,
+        # Folded away once the call lets it go on (or closed it): the next step has the focus.
+        "call_form_collapsed": collapsed,
         "referral": referral,
         "seeker": referral.consultation.seeker,
         "posting": referral.posting,
@@ -121,6 +136,23 @@ def _page(
         staff=request.staff, seeker=referral.consultation.seeker, screen="referral", target=referral
     )
     return render(request, "referrals/referral_detail.html", context, status=status)
+
+
+def _call_form(referral: ReferralLetter, call: EmployerCall | None) -> EmployerCallForm:
+    """The call form, starting from this referral's last call, or else from the employer
+    facts of the office's last call about the same posting (selectors.call_details_for_
+    posting): the clerk confirms them on the phone instead of typing them again."""
+    initial: dict[str, Any] = {}
+    source = call if call is not None and call.reached and call.accepting else None
+    source = source or selectors.call_details_for_posting(
+        posting_id=referral.posting_id, office_id=referral.consultation.office_id
+    )
+    if source is not None:
+        fields = ["interview_place", "contact_person", "documents", "selection_method"]
+        if source is call:
+            fields += ["interview_date", "interview_time"]
+        initial = {name: getattr(source, name) for name in fields}
+    return EmployerCallForm(seeker_id=referral.consultation.seeker_id, initial=initial)
 
 
 @staff_required
@@ -185,6 +217,30 @@ def referral_display_show(request: StaffRequest, pk: int) -> HttpResponse:
             services.display_show(referral=referral, staff=request.staff)
             return redirect("referral_detail", pk=pk)
     return _page(request, pk, status=400, show_form=form)
+
+
+@staff_required
+@require_POST
+def referral_call(request: StaffRequest, pk: int) -> HttpResponse:
+    """Issue 20: the clerk records the call to the employer before issue."""
+    referral = _scoped(request, pk)
+    form = EmployerCallForm(request.POST, seeker_id=referral.consultation.seeker_id)
+    if form.is_valid():
+        with refusals_onto(form):
+            call = services.employer_call_record(
+                referral=referral, staff=request.staff, **form.service_arguments()
+            )
+            if call.closed:
+                messages.warning(
+                    request,
+                    _(
+                        "募集終了を記録しました。この紹介状は発行できません。作成を取り消してください。"
+                    ),
+                )
+            else:
+                messages.success(request, _("求人者への連絡を記録しました。"))
+            return redirect("referral_detail", pk=pk)
+    return _page(request, pk, status=400, call_form=form)
 
 
 @staff_required

@@ -1,9 +1,11 @@
 """The counter journeys that matter, in a real browser: the clerk by keyboard alone, the
 seeker on the desk's display by touch alone, every page checked with axe-core."""
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
 from referrals import display_credentials, services
 from referrals.models import Alert, ReferralLetter
@@ -46,6 +48,28 @@ def record(journey, posting, decision: str, *, query: str = "", shoot: str = "")
         journey.shoot(shoot)
     names = {"apply": "に応募する", "declined": "には応募しない", "considering": "は検討中"}
     journey.press(journey.button(f"{posting.number}{names[decision]}"))
+
+
+def call_the_employer(journey, *, shoot: str = "") -> None:
+    """Issue 20, by keyboard: the call form has the focus on its first answer; the clerk
+    picks "reached, still taking applicants", types the interview's date and time (the
+    place, method, documents and contact person as the employer said them), and Enter
+    records it."""
+    page = journey.page
+    journey.choose(page.locator("#id_outcome_0"))
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    journey.type_into(page.locator("#id_interview_date"), day.strftime("%Y%m%d"))
+    journey.type_into(page.locator("#id_interview_time"), "10:00")
+    journey.type_into(page.locator("#id_interview_place"), "本社 2階 会議室")
+    journey.type_into(page.locator("#id_selection_method"), "面接")
+    journey.type_into(page.locator("#id_documents"), "履歴書、紹介状")
+    journey.type_into(page.locator("#id_contact_person"), "総務課 佐藤")
+    if shoot:
+        journey.shoot(shoot)
+    journey.enter()
+    assert "求人者への連絡を記録しました" in journey.text(), journey.page.locator(
+        ".errorlist, .field--error, .notice"
+    ).all_inner_texts()
 
 
 class Display(Journey):
@@ -110,6 +134,10 @@ def test_a_clerk_issues_a_letter_with_the_seeker_at_the_display(
     for shown in [seeker_a.name, "株式会社あさひ物流", "0704-100001-3", "07040-1234●●●●"]:
         assert shown in page_text
     assert "1990" not in page_text and posting_c.number not in page_text
+    # Issue 20: the employer first; the display's button is not there yet.
+    assert journey.page.get_by_role("button", name="求職者用画面に表示").count() == 0
+    call_the_employer(journey, shoot="counter-employer-call")
+    assert "本社 2階 会議室" in journey.text()
     journey.shoot("counter-issuance")
     assert display.text().count(seeker_a.name) == 0  # nothing until the clerk sends it
 
@@ -145,10 +173,13 @@ def test_a_clerk_issues_a_letter_with_the_seeker_at_the_display(
     assert referral.confirmation.display_answer.display.label == "第1窓口"
 
     journey.press(journey.link("紹介状を印刷"))
-    assert referral.code in journey.text()
+    letter = journey.text()
+    for shown in [referral.code, seeker_a.number, "本社 2階 会議室", "10:00", "面接",
+                  "履歴書、紹介状", "総務課 佐藤"]:  # fmt: skip
+        assert shown in letter, shown
     assert journey.page.locator(".letter__qr svg").count() == 1
     journey.shoot("counter-letter")
-    # The letter prints on one A4 page.
+    # The letter prints on one A4 page (its establishment has a my page: no back).
     assert pdf_pages(journey.page.pdf(format="A4", prefer_css_page_size=True)) == 1
     # The display cleared itself after the answer.
     display.page.get_by_text("お待ちください").wait_for()
@@ -173,6 +204,10 @@ def test_an_in_person_referral_by_keyboard_needs_few_tab_presses(
     )
     record(journey, posting_c, "apply", query="あさひ", shoot="counter-posting-search")
     journey.press(journey.button("紹介状を作成"))
+    # Issue 20: the call's answer and the interview's date and time; the employer's place,
+    # method, documents and contact person come from the office's last call about this
+    # posting when there is one (not here: the clerk types them).
+    call_the_employer(journey)
     journey.press(journey.button("求職者用画面に表示"))
     seeker_answers(display, ("1990", "05", "17"))
     digits = journey.page.locator("#id_posting_digits")
@@ -214,6 +249,7 @@ def test_a_referral_entered_without_the_seeker_is_approved_on_the_seekers_word(
     record(journey, posting_c, "apply")
     journey.press(journey.button("紹介状を作成"))
     assert "統括官の承認が必要です" in journey.text()
+    call_the_employer(journey)
     journey.press(journey.button("統括官の承認に回す"))
     assert ReferralLetter.objects.get().status == "pending_approval"
 
@@ -257,6 +293,7 @@ def test_the_koriyama_replay_is_stopped_at_the_screens(
     record(journey, posting_c, "apply")
     record(journey, posting_d, "declined")
     journey.press(journey.button("紹介状を作成"))
+    call_the_employer(journey)
     journey.press(journey.button("求職者用画面に表示"))
     seeker_answers(display, ("1990", "05", "17"))
     journey.type_into(journey.page.locator("#id_posting_digits"), "5678")
@@ -282,6 +319,10 @@ def test_the_koriyama_replay_is_stopped_at_the_screens(
     journey.press(journey.button("紹介状を作成"))  # C again
     assert "統括官の承認が必要です" in journey.text()
     assert journey.page.get_by_role("button", name="求職者用画面に表示").count() == 0
+    # The office's last call about C fills the employer's facts in: the clerk confirms
+    # them on the phone and types only the answer and the new date.
+    assert journey.page.locator("#id_contact_person").input_value() == "総務課 佐藤"
+    call_the_employer(journey)
     journey.press(journey.button("統括官の承認に回す"))
 
     supervisor = Journey(new_page(browser), live_server.url)

@@ -17,6 +17,7 @@ from referrals.models import Alert
 from tests import factories
 from tests.referrals.helpers import (
     approve,
+    called_draft,
     consult,
     digits_of,
     issue_in_person,
@@ -103,7 +104,7 @@ def test_a_posting_moved_after_an_in_person_draft_is_not_issued(
     admin, alice, seeker_a, posting_c, establishment_d
 ):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(referral, alice)
     registry.posting_update(posting=posting_c, by=admin, changes={"establishment": establishment_d})
     with pytest.raises(ValidationError):

@@ -39,13 +39,14 @@ from hypothesis.stateful import (
 from hellowork import audit
 from hellowork import services as registry
 from hellowork.identifiers import normalize
-from hellowork.models import AuditEvent, JobPosting, SeekerProtection, StaffRole
+from hellowork.models import AuditEvent, JobPosting, Office, SeekerProtection, StaffRole
 from referrals import codes, selectors, services
 from referrals.models import (
     Alert,
     Consultation,
     Disclosure,
     DisplayReadback,
+    EmployerCall,
     Incident,
     MisdeliveryReport,
     PostingInterest,
@@ -91,6 +92,7 @@ class ReferralMachine(RuleBasedStateMachine):
         self.clock = time_machine.travel(START, tick=False)
         self.traveller = self.clock.start()
 
+        self.unreached_allowed: list[tuple[datetime.datetime, str, bool]] = []
         koriyama = factories.OfficeFactory(code="0704", name="ハローワーク郡山")
         fukushima = factories.OfficeFactory(code="0701", name="ハローワーク福島")
         # Every person has a fixed, distinct name: nothing random outside Hypothesis's
@@ -185,6 +187,9 @@ class ReferralMachine(RuleBasedStateMachine):
                     self.decisions[(consultation.pk, posting.pk)] = "apply"
                     referral = services.referral_draft(
                         consultation=consultation, posting=posting, staff=clerk
+                    )
+                    services.employer_call_record(
+                        referral=referral, staff=clerk, reached=True, accepting=True
                     )
                     if issue:
                         services.display_show(referral=referral, staff=clerk)
@@ -332,6 +337,42 @@ class ReferralMachine(RuleBasedStateMachine):
             lambda: services.referral_draft(consultation=consultation, posting=target, staff=by),
         )
         assert Consultation.objects.count() == consultations_before, "drafting made a consultation"
+
+    @precondition(lambda self: ReferralLetter.objects.exists())
+    @rule(
+        referral=index,
+        staff=index,
+        aim=st.booleans(),
+        outcome=st.sampled_from(
+            ["accepting", "accepting", "closed", "evening", "other", "other, no words"]
+        ),
+    )
+    def call_the_employer(self, referral, staff, aim, outcome):
+        """Issue 20: the call before issue, any outcome, by anyone."""
+        referral = pick(self.referrals(), referral)
+        by = (
+            self.colleague(referral.consultation.office_id, staff)
+            if aim
+            else pick(self.staff, staff)
+        )
+        arguments = {
+            "accepting": {"reached": True, "accepting": True, "interview_place": "本社"},
+            "closed": {"reached": True, "accepting": False},
+            "evening": {"reached": False, "unreached_reason": "evening"},
+            "other": {"reached": False, "unreached_reason": "other", "unreached_note": "不在"},
+            "other, no words": {"reached": False, "unreached_reason": "other"},
+        }[outcome]
+        self.call(
+            "employer_call_record",
+            lambda: services.employer_call_record(referral=referral, staff=by, **arguments),
+        )
+
+    @rule(office=st.sampled_from(["0704", "0701"]), allowed=st.booleans())
+    def an_office_changes_its_unreached_setting(self, office, allowed):
+        """Issue 20: the office's setting to issue without reaching the employer (the admin's
+        master data), kept with the time it changed for the invariant."""
+        Office.objects.filter(code=office).update(issues_without_call=allowed)
+        self.unreached_allowed.append((timezone.now(), office, allowed))
 
     @precondition(lambda self: ReferralLetter.objects.exists())
     @rule(referral=index, staff=index, aim=st.booleans())
@@ -889,6 +930,31 @@ class ReferralMachine(RuleBasedStateMachine):
             # establishment then; a posting re-filed since is never issued on the old draft)
             assert disclosure.establishment_id == referral.drafted_establishment_id
             assert confirmation.posting_id == referral.posting_id
+
+    @invariant()
+    def letters_are_issued_on_a_call_to_the_employer(self):
+        """Issue 20: every letter ever issued rests on the latest call to the employer
+        before it: one that reached the employer still taking applicants, or one that did
+        not reach it while the office's setting allowed that; never none, never a posting
+        the employer said was closed."""
+        for referral in ReferralLetter.objects.filter(issued_at__isnull=False).select_related(
+            "consultation__office"
+        ):
+            call = (
+                EmployerCall.objects.filter(referral=referral, called_at__lte=referral.issued_at)
+                .order_by("-called_at", "-pk")
+                .first()
+            )
+            assert call is not None, "issued without a call to the employer"
+            assert not call.closed, "issued although the employer said the posting was closed"
+            if not call.reached:
+                code = referral.consultation.office.code
+                settings_then = [
+                    allowed
+                    for at, office, allowed in self.unreached_allowed
+                    if office == code and at <= referral.issued_at
+                ]
+                assert settings_then and settings_then[-1], "issued unreached, not allowed"
 
     @invariant()
     def no_referral_made_after_a_protection_reaches_an_excluded_establishment(self):

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils import timezone
+
 from referrals import services
 from referrals.models import CounterDisplay
 from tests import factories
@@ -37,6 +39,33 @@ def consult(seeker, staff, *, in_person=True, apply=(), declined=(), display=Non
     return consultation
 
 
+def call_employer(referral, staff=None, **fields):
+    """The clerk's call to the employer before issue (issue 20): reached, still taking
+    applicants, an interview the day after tomorrow at ten; `fields` override."""
+    values = {
+        "reached": True,
+        "accepting": True,
+        "interview_date": timezone.localdate() + datetime.timedelta(days=2),
+        "interview_time": datetime.time(10, 0),
+        "interview_place": "本社 2階 会議室",
+        "contact_person": "総務課 佐藤",
+        "documents": "履歴書（写真貼付）、紹介状",
+        "selection_method": "面接",
+    }
+    values.update(fields)
+    return services.employer_call_record(
+        referral=referral, staff=staff or referral.drafted_by, **values
+    )
+
+
+def called_draft(*, consultation, posting, staff):
+    """A draft whose employer was called (reached, still taking applicants): what the
+    clerk does before showing it to the seeker or submitting it."""
+    referral = services.referral_draft(consultation=consultation, posting=posting, staff=staff)
+    call_employer(referral, staff)
+    return referral
+
+
 def digits_of(posting) -> str:
     return posting.number.replace("-", "")[-4:]
 
@@ -56,7 +85,7 @@ def seeker_confirms(referral, staff, *, birth_date=None):
 
 def issue_in_person(seeker, staff, posting):
     consultation = consult(seeker, staff, apply=[posting])
-    referral = services.referral_draft(consultation=consultation, posting=posting, staff=staff)
+    referral = called_draft(consultation=consultation, posting=posting, staff=staff)
     seeker_confirms(referral, staff)
     services.referral_confirm_in_session(
         referral=referral, staff=staff, posting_digits=digits_of(posting)
@@ -67,7 +96,7 @@ def issue_in_person(seeker, staff, posting):
 
 def pending(seeker, staff, posting):
     consultation = consult(seeker, staff, in_person=False, apply=[posting])
-    referral = services.referral_draft(consultation=consultation, posting=posting, staff=staff)
+    referral = called_draft(consultation=consultation, posting=posting, staff=staff)
     services.referral_submit(referral=referral, staff=staff)
     referral.refresh_from_db()
     return referral

@@ -9,7 +9,7 @@ from django.urls import reverse
 from referrals import services
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import consult, issue_in_person, pending
+from tests.referrals.helpers import called_draft, consult, issue_in_person, pending
 
 GET, POST = "get", "post"
 
@@ -125,12 +125,12 @@ def test_the_consultation_page_costs_the_same_at_1_and_50_rows(alice, seeker_a, 
     counter = client_for(alice.user)
     postings = [factories.JobPostingFactory(establishment__office=koriyama) for _ in range(50)]
     consultation = consult(seeker_a, alice, apply=postings[:1])
-    services.referral_draft(consultation=consultation, posting=postings[0], staff=alice)
+    called_draft(consultation=consultation, posting=postings[0], staff=alice)
     url = reverse("consultation_detail", args=[consultation.pk])
     one = count_queries(counter, url)
     for posting in postings[1:]:
         services.interest_record(
             consultation=consultation, posting=posting, decision="apply", staff=alice
         )
-        services.referral_draft(consultation=consultation, posting=posting, staff=alice)
+        called_draft(consultation=consultation, posting=posting, staff=alice)
     assert count_queries(counter, url) == one

@@ -9,7 +9,7 @@ from django.db import connection, connections
 from referrals import services
 from referrals.models import Alert, Confirmation, Disclosure, DisplayReadback, ReferralLetter
 from tests import factories
-from tests.referrals.helpers import consult, desk_display, pending, seeker_confirms
+from tests.referrals.helpers import called_draft, consult, desk_display, pending, seeker_confirms
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -67,7 +67,7 @@ def test_supervisors_approving_at_once_give_one_approval_and_one_disclosure(
 
 def test_a_double_submitted_confirmation_issues_once(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(referral, alice)
     confirm = lambda: services.referral_confirm_in_session(  # noqa: E731
         referral=referral, staff=alice, posting_digits="5678"
@@ -122,7 +122,7 @@ def test_concurrent_audit_appends_keep_one_chain(alice, koriyama):
 
 def test_wrong_digits_typed_at_once_still_lock_at_the_third(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(referral, alice)
     wrong = lambda: services.referral_confirm_in_session(  # noqa: E731
         referral=referral, staff=alice, posting_digits="0000"
@@ -140,8 +140,8 @@ def test_the_seeker_and_a_newer_read_back_at_once_leave_one_answer(
     alice, seeker_a, posting_c, posting_d
 ):
     consultation = consult(seeker_a, alice, apply=[posting_c, posting_d])
-    first = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
-    second = services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+    first = called_draft(consultation=consultation, posting=posting_c, staff=alice)
+    second = called_draft(consultation=consultation, posting=posting_d, staff=alice)
     readback = services.display_show(referral=first, staff=alice)
     outcomes = race(
         [

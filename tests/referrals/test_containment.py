@@ -22,6 +22,7 @@ from tests import factories
 from tests.conftest import client_for
 from tests.referrals.helpers import (
     approve,
+    called_draft,
     consult,
     issue_in_person,
     pending,
@@ -173,7 +174,7 @@ def test_only_critical_alerts_are_e_mailed_to_supervisors(
     no_hold, alice, bob, seeker_a, posting_c, django_capture_on_commit_callbacks
 ):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(referral, alice)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
         services.referral_confirm_in_session(referral=referral, staff=alice, posting_digits="0000")
@@ -415,7 +416,7 @@ def test_the_supervisor_who_held_the_consultation_may_not_restore_it(
 ):
     """bob held the consultation and recorded the seeker's "apply"; alice drafted."""
     consultation = consult(seeker_a, bob, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(referral, alice)
     services.referral_confirm_in_session(
         referral=referral, staff=alice, posting_digits=posting_c.number[-4:]
@@ -433,7 +434,7 @@ def test_a_clerk_s_void_does_not_close_the_lock_alert_a_supervisor_s_does(
 ):
     def locked_draft(seeker):
         consultation = consult(seeker, alice, apply=[posting_c])
-        draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+        draft = called_draft(consultation=consultation, posting=posting_c, staff=alice)
         seeker_confirms(draft, alice)
         for _ in range(3):
             with pytest.raises(ValidationError):
@@ -469,7 +470,7 @@ def test_a_clerk_s_repeated_caught_mismatches_raise_one_warning_a_day(
     seekers = [factories.JobSeekerFactory(office=koriyama) for _ in range(6)]
     for number, seeker in enumerate(seekers, start=1):
         consultation = consult(seeker, alice, apply=[posting_c])
-        draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+        draft = called_draft(consultation=consultation, posting=posting_c, staff=alice)
         seeker_confirms(draft, alice)
         with pytest.raises(ValidationError):
             services.referral_confirm_in_session(referral=draft, staff=alice, posting_digits="0000")
@@ -489,7 +490,7 @@ def test_a_clerk_s_repeated_caught_mismatches_raise_one_warning_a_day(
 
 def test_one_seeker_s_misses_are_the_lock_not_the_clerk_warning(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    draft = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(draft, alice)
     for _ in range(3):
         with pytest.raises(ValidationError):
@@ -604,7 +605,7 @@ def test_a_ten_minute_session_leaves_only_the_real_alarm_to_act_on(
     supervisor = factories.StaffMemberFactory(office=koriyama, role=StaffRole.SUPERVISOR)
     right = {p.pk: p.number.replace("-", "")[-4:] for p in (posting_c, posting_d)}
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(referral, alice)
     for digits in ("0000", "1111"):
         with pytest.raises(ValidationError):
@@ -616,7 +617,7 @@ def test_a_ten_minute_session_leaves_only_the_real_alarm_to_act_on(
     )
     seeker_b = factories.JobSeekerFactory(office=koriyama)
     consultation = consult(seeker_b, alice, apply=[posting_d])
-    referral_b = services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+    referral_b = called_draft(consultation=consultation, posting=posting_d, staff=alice)
     readback = services.display_show(referral=referral_b, staff=alice)
     with pytest.raises(ValidationError):
         services.display_seeker_decline(display=readback.display, referral=referral_b)

@@ -22,6 +22,7 @@ from tests import factories
 from tests.conftest import client_for
 from tests.referrals.helpers import (
     approve,
+    called_draft,
     consult,
     digits_of,
     issue_in_person,
@@ -42,7 +43,7 @@ def frank(koriyama):
 
 def locked_draft(seeker, staff, posting):
     consultation = consult(seeker, staff, apply=[posting])
-    draft = services.referral_draft(consultation=consultation, posting=posting, staff=staff)
+    draft = called_draft(consultation=consultation, posting=posting, staff=staff)
     seeker_confirms(draft, staff)
     for _ in range(3):
         with pytest.raises(ValidationError):
@@ -72,7 +73,7 @@ def test_the_clerk_a_warning_names_cannot_close_it(frank, bob, koriyama, posting
     for _ in range(services.CLERK_MISMATCH_WARNING):
         seeker = factories.JobSeekerFactory(office=koriyama)
         consultation = consult(seeker, frank, apply=[posting_c])
-        draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=frank)
+        draft = called_draft(consultation=consultation, posting=posting_c, staff=frank)
         seeker_confirms(draft, frank)
         with pytest.raises(ValidationError):
             services.referral_confirm_in_session(referral=draft, staff=frank, posting_digits="0000")
@@ -99,7 +100,7 @@ def test_a_merge_forgets_no_hand(no_hold, alice, bob, dave, seeker_a, posting_c)
     """bob held the consultation and recorded the "apply"; alice drafted and confirmed;
     the consultation is then merged into alice's later one, where she recorded it too."""
     first = consult(seeker_a, bob, apply=[posting_c])
-    referral = services.referral_draft(consultation=first, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=first, posting=posting_c, staff=alice)
     seeker_confirms(referral, alice)
     services.referral_confirm_in_session(
         referral=referral, staff=alice, posting_digits=digits_of(posting_c)
@@ -141,7 +142,7 @@ def test_a_seeker_s_no_counts_against_the_clerk_who_drafted_it(alice, koriyama, 
         consultation = consult(
             factories.JobSeekerFactory(office=koriyama), alice, apply=[posting_c]
         )
-        draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+        draft = called_draft(consultation=consultation, posting=posting_c, staff=alice)
         readback = services.display_show(referral=draft, staff=alice)
         with pytest.raises(ValidationError):
             services.display_seeker_decline(display=readback.display, referral=draft)

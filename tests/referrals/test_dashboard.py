@@ -25,7 +25,14 @@ from referrals.models import (
 from referrals.services import incidents
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import consult, issue_in_person, pending, retract, seeker_confirms
+from tests.referrals.helpers import (
+    called_draft,
+    consult,
+    issue_in_person,
+    pending,
+    retract,
+    seeker_confirms,
+)
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 
@@ -67,7 +74,7 @@ def history(no_hold, alice, bob, carol, erin, koriyama, fukushima, posting_c, po
         retract(first_wrong, requester=alice, supervisor=bob)  # tasks overdue by the 15th
     with time_machine.travel(at(10, 9), tick=False):
         # A mistyped digit, caught.
-        draft = services.referral_draft(
+        draft = called_draft(
             consultation=consult(seeker(koriyama), alice, apply=[posting_c]),
             posting=posting_c,
             staff=alice,
@@ -106,7 +113,7 @@ def recall_and_reorder(alice, seeker_a, posting_c, posting_d, settings):
     with time_machine.travel(at(15, 13) + datetime.timedelta(minutes=5), tick=False):
         services.referral_void(referral=referral, staff=alice, reason="相談記録の整理")
         consultation = consult(seeker_a, alice, apply=[posting_d])
-        services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+        called_draft(consultation=consultation, posting=posting_d, staff=alice)
 
 
 def expected(office, first: datetime.date, last: datetime.date) -> Counter:

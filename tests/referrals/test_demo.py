@@ -113,3 +113,29 @@ def test_the_demo_prints_its_clock_and_the_port_it_serves_on(db, settings, capsy
     assert "http://127.0.0.1:8001/counter/login/" in out
     assert "http://127.0.0.1:8001/display/" in out
     assert "127.0.0.1:8000" not in out
+
+
+def test_the_demo_letters_rest_on_calls_and_print_full(db, seed):
+    """Issue 20: the demo's referrals were called first, so its letter is full."""
+    from referrals.letters import letter_for_referral
+    from referrals.models import ReferralLetter
+
+    seed()
+    referrals = list(ReferralLetter.objects.all())
+    assert referrals
+    for referral in referrals:
+        call = referral.calls.get()
+        assert call.reached and call.accepting and call.interview_place and call.contact_person
+    letter = letter_for_referral(ReferralLetter.objects.get(status="issued"))
+    for value in [
+        letter.seeker_number,
+        letter.establishment_address,
+        letter.establishment_access,
+        letter.selection_method,
+        letter.interview_date,
+        letter.interview_time,
+        letter.interview_place,
+        letter.documents,
+        letter.contact_person,
+    ]:
+        assert value

@@ -10,7 +10,7 @@ from referrals import display_credentials, services
 from referrals.models import Alert, CounterDisplay
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import consult
+from tests.referrals.helpers import called_draft, consult
 
 
 def display_client(display: CounterDisplay, secret: str = "test-secret") -> Client:  # noqa: S107
@@ -24,7 +24,7 @@ def display_client(display: CounterDisplay, secret: str = "test-secret") -> Clie
 @pytest.fixture
 def readback(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    draft = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     return services.display_show(referral=draft, staff=alice)
 
 

@@ -21,7 +21,7 @@ from referrals.models import (
     ReferralLetter,
 )
 from tests import factories
-from tests.referrals.helpers import consult, desk_display, digits_of, seeker_confirms
+from tests.referrals.helpers import called_draft, consult, desk_display, digits_of, seeker_confirms
 
 # 2026-06-09 10:00 in Tokyo.
 MORNING = datetime.datetime(2026, 6, 9, 1, 0, tzinfo=datetime.UTC)
@@ -36,7 +36,7 @@ def clock():
 @pytest.fixture
 def draft(clock, alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    return services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    return called_draft(consultation=consultation, posting=posting_c, staff=alice)
 
 
 def confirm(referral, staff, digits="5678"):
@@ -291,7 +291,7 @@ def test_a_newer_read_back_replaces_the_one_waiting(draft, alice, seeker_a, post
     services.interest_record(
         consultation=draft.consultation, posting=posting_d, decision="apply", staff=alice
     )
-    other = services.referral_draft(consultation=draft.consultation, posting=posting_d, staff=alice)
+    other = called_draft(consultation=draft.consultation, posting=posting_d, staff=alice)
     first = services.display_show(referral=draft, staff=alice)
     second = services.display_show(referral=other, staff=alice)
     first.refresh_from_db()
@@ -311,7 +311,7 @@ def test_the_clerk_of_another_office_cannot_show(draft, carol):
 
 def test_a_not_in_person_draft_is_never_shown(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, in_person=False, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     with pytest.raises(ValidationError, match="承認"):
         services.display_show(referral=referral, staff=alice)
 
@@ -372,7 +372,7 @@ def test_voiding_and_drafting_again_starts_no_fresh_count(draft, alice, seeker_a
                 display=display, referral=draft, seeker_birth_date=datetime.date(2000, 1, 1)
             )
     services.referral_void(referral=draft, staff=alice, reason="作り直し")
-    again = services.referral_draft(consultation=draft.consultation, posting=posting_c, staff=alice)
+    again = called_draft(consultation=draft.consultation, posting=posting_c, staff=alice)
     assert "mismatch_lock" in again.approval_reasons
     with pytest.raises(ValidationError, match="承認"):
         services.display_show(referral=again, staff=alice)
@@ -396,7 +396,7 @@ def test_the_lock_is_per_day(draft, alice, seeker_a, clock, posting_c):
     clock.move_to(MORNING + datetime.timedelta(days=1))
     consultation = consult(seeker_a, alice, apply=[posting_c])
     services.referral_void(referral=draft, staff=alice, reason="翌日に作り直し")
-    tomorrow = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    tomorrow = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     assert tomorrow.approval_reasons == []
     seeker_confirms(tomorrow, alice)
     confirm(tomorrow, alice)
@@ -430,7 +430,7 @@ def test_every_action_restarts_the_idle_time(alice, seeker_a, posting_c, clock):
         consultation=consultation, posting=posting_c, decision="apply", staff=alice
     )
     clock.shift(datetime.timedelta(minutes=25))
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     assert referral.approval_reasons == []
     clock.shift(datetime.timedelta(minutes=25))
     seeker_confirms(referral, alice)
@@ -442,7 +442,7 @@ def test_every_action_restarts_the_idle_time(alice, seeker_a, posting_c, clock):
 def test_yesterdays_consultation_cannot_issue_in_person(alice, seeker_a, posting_c, clock):
     clock.move_to(datetime.datetime(2026, 6, 9, 14, 50, tzinfo=datetime.UTC))  # 23:50 in Tokyo
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(referral, alice)
     clock.shift(datetime.timedelta(minutes=11))  # 00:01 the next day, 11 minutes idle
     with pytest.raises(ValidationError, match="承認"):
@@ -461,7 +461,7 @@ def test_a_consultation_opened_two_days_ago_is_closed(alice, seeker_a, posting_c
         services.interest_record(
             consultation=consultation, posting=posting_c, decision="apply", staff=alice
         )
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     assert "consultation_closed" in referral.approval_reasons
     with pytest.raises(ValidationError, match="承認"):
         services.display_show(referral=referral, staff=alice)
@@ -503,7 +503,7 @@ def test_the_digits_typed_are_the_last_four(draft, alice, posting_c):
 
 def test_merging_yesterdays_draft_into_today_does_not_reopen_it(alice, seeker_a, posting_c, clock):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     display = consultation.display
     for _ in range(2):
         services.display_show(referral=referral, staff=alice)
@@ -540,9 +540,9 @@ def test_a_colleague_re_entering_after_a_void_is_flagged_too(
 ):
     colleague = factories.StaffMemberFactory(office=koriyama)
     consultation = consult(seeker_a, alice, apply=[posting_c, posting_d])
-    first = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    first = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     services.referral_void(referral=first, staff=alice, reason="取り違え")
-    again = services.referral_draft(consultation=consultation, posting=posting_d, staff=colleague)
+    again = called_draft(consultation=consultation, posting=posting_d, staff=colleague)
     assert "retract_reorder" in again.approval_reasons
 
 
@@ -556,7 +556,7 @@ def test_the_contract_a_registered_display_opens_consultations(alice, bob, seeke
     services.interest_record(
         consultation=consultation, posting=posting_c, decision="apply", staff=alice
     )
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     services.display_show(referral=referral, staff=alice)
     services.display_seeker_confirm(
         display=display, referral=referral, seeker_birth_date=seeker_a.birth_date

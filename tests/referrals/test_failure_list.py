@@ -16,7 +16,7 @@ from referrals.letters import letter_for_disclosure
 from referrals.models import Alert, Disclosure, IncidentTask, RetractionRequest
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import consult, issue_in_person, retract
+from tests.referrals.helpers import called_draft, consult, issue_in_person, retract
 
 T0 = datetime.datetime(2026, 6, 9, 1, 0, tzinfo=datetime.UTC)
 
@@ -55,7 +55,7 @@ def test_the_issuance_screen_reads_back_the_number_with_the_name(
     alice, seeker_a, posting_d, establishment_d
 ):
     consultation = consult(seeker_a, alice, apply=[posting_d])
-    referral = services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_d, staff=alice)
     page = client_for(alice.user).get(reverse("referral_detail", args=[referral.pk])).text
     assert "株式会社朝日物流" in page and "0704-100002-1" in page
 

@@ -14,7 +14,7 @@ from referrals import services
 from referrals.models import Alert, Incident, RetractionRequest
 from referrals.services import incidents
 from tests import factories
-from tests.referrals.helpers import issue_in_person
+from tests.referrals.helpers import called_draft, issue_in_person
 from tests.referrals.test_concurrency import race
 
 pytestmark = [
@@ -109,7 +109,7 @@ def test_a_self_inspection_and_a_caught_mismatch_of_the_same_clerk_at_once(
     SelfInspectionItem.objects.create(text="読み上げた", active=True)
     answers = {item.pk: True for item in SelfInspectionItem.objects.filter(active=True)}
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    draft = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(draft, alice)
     month = incidents.inspection_month
     marker = threading.local()

@@ -17,7 +17,7 @@ from referrals import services
 from referrals.models import Alert, Incident, IncidentTask, SelfInspection, SelfInspectionItem
 from referrals.services import incidents
 from tests import factories
-from tests.referrals.helpers import consult, issue_in_person, retract
+from tests.referrals.helpers import called_draft, consult, issue_in_person, retract
 
 T0 = datetime.datetime(2026, 6, 9, 1, 0, tzinfo=datetime.UTC)  # 10:00 in Tokyo
 DAY = datetime.timedelta(days=1)
@@ -308,9 +308,9 @@ def test_a_warning_escalates_after_hours_and_an_info_alert_never(
 ):
     settings.ALERT_ESCALATION_HOURS = 4
     consultation = consult(seeker_a, alice, apply=[posting_c, posting_d])
-    first = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    first = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     services.referral_void(referral=first, staff=alice, reason="取り違え")
-    services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+    called_draft(consultation=consultation, posting=posting_d, staff=alice)
     warning = Alert.objects.get(kind="retract_reorder")
     assert warning.severity == "warning"
     with time_machine.travel(warning.created_at + datetime.timedelta(hours=3), tick=False):

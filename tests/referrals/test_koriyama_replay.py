@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from referrals import selectors, services
 from referrals.models import Alert, Consultation, ReferralLetter
 from tests.factories import StaffMemberFactory
-from tests.referrals.helpers import consult, seeker_confirms
+from tests.referrals.helpers import called_draft, consult, seeker_confirms
 
 
 def test_the_koriyama_chain_is_stopped(alice, bob, seeker_a, posting_c, posting_d, koriyama):
@@ -20,12 +20,12 @@ def test_the_koriyama_chain_is_stopped(alice, bob, seeker_a, posting_c, posting_
     services.interest_record(
         consultation=consultation, posting=posting_d, decision="declined", staff=alice
     )
-    letter = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    letter = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     # No blank twin: drafting created no consultation.
     assert Consultation.objects.filter(seeker=seeker_a).count() == 1
     # The declined posting cannot be referred at all.
     with pytest.raises(ValidationError, match="応募しない"):
-        services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+        called_draft(consultation=consultation, posting=posting_d, staff=alice)
 
     # A reads C's name on the display, presses "apply" and types A's own birth date; the
     # clerk types the last four digits from the posting in A's hand.
@@ -47,9 +47,9 @@ def test_the_koriyama_chain_is_stopped(alice, bob, seeker_a, posting_c, posting_
     services.consultation_close(consultation=consultation, staff=alice)
     # The clerk picks D's posting from the desk: A declined it, so it is refused outright.
     with pytest.raises(ValidationError):
-        services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+        called_draft(consultation=consultation, posting=posting_d, staff=alice)
     # Even for C, the re-entry after the seeker left needs a supervisor.
-    again = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    again = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     assert "consultation_closed" in again.approval_reasons
     # Alone at the desk, the clerk cannot use the display either, nor confirm.
     with pytest.raises(ValidationError, match="承認"):

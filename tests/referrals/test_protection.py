@@ -20,6 +20,7 @@ from tests import factories
 from tests.conftest import client_for
 from tests.referrals.helpers import (
     approve,
+    called_draft,
     consult,
     digits_of,
     issue_in_person,
@@ -104,19 +105,19 @@ def test_draft_is_refused_for_an_excluded_establishment_whoever_asks_and_traced(
     for staff in (alice, bob, manager):
         consultation = consult(seeker_a, staff, in_person=False, apply=[posting_c, posting_d])
         with pytest.raises(ValidationError) as refused:
-            services.referral_draft(consultation=consultation, posting=posting_c, staff=staff)
+            called_draft(consultation=consultation, posting=posting_c, staff=staff)
         assert refused_as_protected(refused.value)
     assert not ReferralLetter.objects.filter(posting=posting_c).exists()
     assert AuditEvent.objects.filter(action="referral.draft_refused_protected").count() == 3
     # Another establishment is fine.
-    services.referral_draft(consultation=consultation, posting=posting_d, staff=manager)
+    called_draft(consultation=consultation, posting=posting_d, staff=manager)
 
 
 def test_an_in_person_draft_made_before_the_protection_stops_at_every_step(
     alice, bob, seeker_a, posting_c
 ):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     readback = seeker_confirms(referral, alice)  # the seeker confirmed before it
     protect(seeker_a, bob, posting_c.establishment)
     with pytest.raises(ValidationError) as refused:
@@ -136,7 +137,7 @@ def test_the_seekers_answer_on_the_display_is_not_taken_once_protected(
     alice, bob, seeker_a, posting_c
 ):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     readback = services.display_show(referral=referral, staff=alice)
     protect(seeker_a, bob, posting_c.establishment)
     with pytest.raises(ValidationError):
@@ -257,7 +258,7 @@ def test_lifting_takes_a_request_and_another_managers_approval(
     assert not lifted.is_active and lifted.lifted_by == manager
     assert AuditEvent.objects.filter(action="seeker.protection_lifted").count() == 1
     consultation = consult(seeker_a, alice, in_person=False, apply=[posting_c])
-    services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    called_draft(consultation=consultation, posting=posting_c, staff=alice)
 
 
 def test_a_manager_cannot_approve_their_own_lift_request(manager, seeker_a, establishment_c):

@@ -12,7 +12,7 @@ from referrals import services
 from referrals.models import Alert
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import consult, issue_in_person, pending, retract
+from tests.referrals.helpers import called_draft, consult, issue_in_person, pending, retract
 
 PHONE = "090-4321-8765"
 EMAIL = "hanako.private@example.jp"
@@ -104,7 +104,7 @@ def test_the_banner_is_on_every_counter_screen_of_the_protected_seeker(
 ):
     clerk = client_for(alice.user)
     consultation = consult(protected, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     issued = issue_in_person(
         protected, alice, factories.JobPostingFactory(establishment=posting_c.establishment)
     )

@@ -25,7 +25,7 @@ from referrals.services import incidents
 from referrals.timeline import referral_timeline
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import issue_in_person, retract
+from tests.referrals.helpers import called_draft, issue_in_person, retract
 
 T0 = datetime.datetime(2026, 6, 9, 1, 0, tzinfo=datetime.UTC)  # 10:00 in Tokyo
 MINUTE = datetime.timedelta(minutes=1)
@@ -457,7 +457,7 @@ def test_the_timeline_names_the_display_and_the_seekers_own_answers(
     from tests.referrals.helpers import consult, seeker_confirms
 
     consultation = consult(seeker_a, alice, apply=[posting_d])
-    referral = services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_d, staff=alice)
     readback = services.display_show(referral=referral, staff=alice)
     with pytest.raises(ValidationError):
         services.display_seeker_confirm(

@@ -19,7 +19,7 @@ from referrals.models import (
     ReferralLetter,
 )
 from tests import factories
-from tests.referrals.helpers import consult, issue_in_person, pending, seeker_confirms
+from tests.referrals.helpers import called_draft, consult, issue_in_person, pending, seeker_confirms
 
 # -- rule 1: one consultation, no blank twins ----------------------------------------
 
@@ -51,7 +51,7 @@ def test_a_new_day_or_a_closed_consultation_opens_a_new_one(alice, seeker_a):
 
 def test_drafting_never_creates_a_consultation(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    called_draft(consultation=consultation, posting=posting_c, staff=alice)
     assert Consultation.objects.filter(seeker=seeker_a).count() == 1
 
 
@@ -116,7 +116,7 @@ def test_only_an_apply_decision_can_be_drafted(alice, seeker_a, posting_c, decis
             consultation=consultation, posting=posting_c, decision=decision, staff=alice
         )
     with pytest.raises(ValidationError):
-        services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+        called_draft(consultation=consultation, posting=posting_c, staff=alice)
     assert not ReferralLetter.objects.exists()
 
 
@@ -127,12 +127,12 @@ def test_a_declined_posting_can_be_referred_once_the_decision_is_recorded_again(
     services.interest_record(
         consultation=consultation, posting=posting_c, decision="apply", staff=alice
     )
-    assert services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    assert called_draft(consultation=consultation, posting=posting_c, staff=alice)
 
 
 def test_a_decision_changed_after_drafting_stops_the_confirmation(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     services.interest_record(
         consultation=consultation, posting=posting_c, decision="declined", staff=alice
     )
@@ -167,9 +167,9 @@ def test_no_decision_can_be_recorded_after_the_seeker_left(alice, seeker_a, post
 
 def test_a_second_active_referral_for_the_same_posting_is_refused(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    called_draft(consultation=consultation, posting=posting_c, staff=alice)
     with pytest.raises(ValidationError, match="既に"):
-        services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+        called_draft(consultation=consultation, posting=posting_c, staff=alice)
 
 
 # -- rule 3: in person, the seeker confirms on the display; the clerk re-types -----------
@@ -178,7 +178,7 @@ def test_a_second_active_referral_for_the_same_posting_is_refused(alice, seeker_
 @pytest.mark.parametrize("digits", ["5679", "4321"])  # 4321: D's digits, the posting on the desk
 def test_wrong_digits_are_refused_and_recorded(alice, seeker_a, posting_c, koriyama, digits):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(referral, alice)
     with pytest.raises(ValidationError) as caught:
         services.referral_confirm_in_session(referral=referral, staff=alice, posting_digits=digits)
@@ -196,7 +196,7 @@ def test_wrong_digits_are_refused_and_recorded(alice, seeker_a, posting_c, koriy
 @pytest.mark.parametrize("digits", ["", "567", "56789", "56a8", "5 6 7 8x"])
 def test_malformed_digits_are_a_form_error_not_a_mismatch(alice, seeker_a, posting_c, digits):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(referral, alice)
     with pytest.raises(ValidationError) as caught:
         services.referral_confirm_in_session(referral=referral, staff=alice, posting_digits=digits)
@@ -206,7 +206,7 @@ def test_malformed_digits_are_a_form_error_not_a_mismatch(alice, seeker_a, posti
 
 def test_full_width_digits_confirm(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     readback = seeker_confirms(referral, alice)
     services.referral_confirm_in_session(referral=referral, staff=alice, posting_digits="５６７８")
     referral.refresh_from_db()
@@ -226,7 +226,7 @@ def test_a_confirmed_referral_cannot_be_confirmed_again(alice, seeker_a, posting
 
 def test_a_not_in_person_draft_cannot_be_confirmed_at_the_counter(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, in_person=False, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     assert referral.approval_reasons == ["not_in_person"]
     with pytest.raises(ValidationError, match="承認"):
         services.referral_confirm_in_session(referral=referral, staff=alice, posting_digits="5678")
@@ -234,7 +234,7 @@ def test_a_not_in_person_draft_cannot_be_confirmed_at_the_counter(alice, seeker_
 
 def test_closing_after_drafting_sends_the_draft_to_approval(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     services.consultation_close(consultation=consultation, staff=alice)
     with pytest.raises(ValidationError, match="承認"):
         services.referral_confirm_in_session(referral=referral, staff=alice, posting_digits="5678")
@@ -404,9 +404,9 @@ def test_void_then_re_enter_for_another_establishment_goes_to_approval(
     alice, seeker_a, posting_c, posting_e, koriyama
 ):
     consultation = consult(seeker_a, alice, apply=[posting_c, posting_e])
-    first = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    first = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     services.referral_void(referral=first, staff=alice, reason="入力誤り")
-    second = services.referral_draft(consultation=consultation, posting=posting_e, staff=alice)
+    second = called_draft(consultation=consultation, posting=posting_e, staff=alice)
     assert second.approval_reasons == ["retract_reorder"]
     assert second.previous_referral == first
     alert = Alert.objects.get(kind="retract_reorder")
@@ -423,13 +423,13 @@ def test_re_entry_for_the_same_establishment_or_after_30_minutes_is_not_flagged(
     start = timezone.localtime().replace(hour=10, minute=0)
     with time_machine.travel(start, tick=False) as clock:
         consultation = consult(seeker_a, alice, apply=[posting_c, posting_e])
-        first = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+        first = called_draft(consultation=consultation, posting=posting_c, staff=alice)
         services.referral_void(referral=first, staff=alice, reason="入力誤り")
-        same = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+        same = called_draft(consultation=consultation, posting=posting_c, staff=alice)
         assert same.approval_reasons == []
         services.referral_void(referral=same, staff=alice, reason="入力誤り")
         clock.shift(datetime.timedelta(minutes=31))
-        later = services.referral_draft(consultation=consultation, posting=posting_e, staff=alice)
+        later = called_draft(consultation=consultation, posting=posting_e, staff=alice)
         assert later.approval_reasons == []
     assert not Alert.objects.exists()
 
@@ -481,7 +481,7 @@ def test_a_voided_letter_keeps_its_code_and_the_database_refuses_to_lose_it(
 def test_codes_are_unique_in_the_database(alice, seeker_a, posting_c, posting_d):
     first = issue_in_person(seeker_a, alice, posting_c)
     consultation = consult(seeker_a, alice, apply=[posting_d])
-    second = services.referral_draft(consultation=consultation, posting=posting_d, staff=alice)
+    second = called_draft(consultation=consultation, posting=posting_d, staff=alice)
     with pytest.raises(IntegrityError), transaction.atomic():
         ReferralLetter.objects.filter(pk=second.pk).update(
             status="issued", code=first.code, issued_at=timezone.now()
@@ -572,13 +572,13 @@ def test_a_disclosure_of_another_establishment_is_never_visible(
 
 def test_staff_of_another_office_cannot_touch_a_consultation(alice, carol, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     calls = [
         lambda: services.consultation_close(consultation=consultation, staff=carol),
         lambda: services.interest_record(
             consultation=consultation, posting=posting_c, decision="apply", staff=carol
         ),
-        lambda: services.referral_draft(consultation=consultation, posting=posting_c, staff=carol),
+        lambda: called_draft(consultation=consultation, posting=posting_c, staff=carol),
         lambda: services.referral_confirm_in_session(
             referral=referral, staff=carol, posting_digits="5678"
         ),

@@ -21,7 +21,15 @@ from referrals.models import (
 from referrals.timeline import referral_timeline
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import consult, desk_display, issue_in_person, pending, seeker_confirms
+from tests.referrals.helpers import (
+    call_employer,
+    called_draft,
+    consult,
+    desk_display,
+    issue_in_person,
+    pending,
+    seeker_confirms,
+)
 
 
 @pytest.fixture
@@ -138,6 +146,24 @@ def test_a_bad_posting_number_is_a_clear_error_and_changes_nothing(
     assert PostingInterest.objects.count() == before
 
 
+def call_on_screen(counter, referral, seeker, **fields):
+    """The clerk records the call to the employer on the issuance screen (issue 20)."""
+    data = {
+        "seeker": seeker.pk,
+        "outcome": "accepting",
+        "interview_date": (timezone.localdate() + datetime.timedelta(days=2)).isoformat(),
+        "interview_time": "10:00",
+        "interview_place": "本社 2階 会議室",
+        "contact_person": "総務課 佐藤",
+        "documents": "履歴書",
+        "selection_method": "面接",
+        **fields,
+    }
+    response = counter.post(reverse("referral_call", args=[referral.pk]), data)
+    assert response.status_code == 302, response.text
+    return response
+
+
 def test_the_issuance_screen_reads_back_and_never_shows_the_birth_date(
     counter, consultation, posting_c, seeker_a
 ):
@@ -145,6 +171,11 @@ def test_the_issuance_screen_reads_back_and_never_shows_the_birth_date(
         reverse("referral_draft", args=[consultation.pk]),
         {"seeker": seeker_a.pk, "posting": posting_c.pk},
     )
+    page = counter.get(response.url).text
+    # Issue 20: the employer is called first; the display's button comes after.
+    assert "求人者への連絡がまだです" in page and 'name="outcome"' in page
+    assert "求職者用画面に表示" not in page
+    call_on_screen(counter, ReferralLetter.objects.get(), seeker_a)
     page = counter.get(response.url).text
     for shown in [
         seeker_a.name,
@@ -154,6 +185,8 @@ def test_the_issuance_screen_reads_back_and_never_shows_the_birth_date(
         "07040-1234●●●●",  # the last four digits come from the paper posting
         "倉庫内作業員",
         "求職者用画面に表示",
+        "本社 2階 会議室",
+        "総務課 佐藤",
     ]:
         assert shown in page
     assert "求人者マイページに送られます" in page
@@ -195,6 +228,7 @@ def test_confirming_at_the_counter(counter, consultation, posting_c, seeker_a):
         {"seeker": seeker_a.pk, "posting": posting_c.pk},
     ).url
     referral = ReferralLetter.objects.get()
+    call_on_screen(counter, referral, seeker_a)
     # Digits before the seeker's answer: refused, and not a mismatch.
     early = counter.post(
         reverse("referral_confirm", args=[referral.pk]),
@@ -244,6 +278,7 @@ def test_malformed_re_entries_change_nothing(
         {"seeker": seeker_a.pk, "posting": posting_c.pk},
     )
     referral = ReferralLetter.objects.get()
+    call_employer(referral, alice)
     seeker_confirms(referral, alice)
     response = counter.post(
         reverse("referral_confirm", args=[referral.pk]), {"seeker": seeker_a.pk, **data}
@@ -263,11 +298,13 @@ def test_a_stale_screen_cannot_act_on_another_seeker(
         {"seeker": seeker_a.pk, "posting": posting_c.pk},
     )
     referral = ReferralLetter.objects.get()
+    call_employer(referral)
     posts = [
         ("referral_confirm", {"posting_digits": "5678"}),
         ("referral_display_show", {}),
         ("referral_submit", {}),
         ("referral_void", {"reason": "x"}),
+        ("referral_call", {"outcome": "accepting"}),
     ]
     for name, data in posts:
         response = counter.post(reverse(name, args=[referral.pk]), {"seeker": other.pk, **data})
@@ -284,6 +321,7 @@ def test_a_stale_screen_cannot_act_on_another_seeker(
     referral.refresh_from_db()
     consultation.refresh_from_db()
     assert referral.status == "draft" and not DisplayReadback.objects.exists()
+    assert referral.calls.count() == 1
     assert consultation.closed_at is None and consultation.note == ""
     assert PostingInterest.objects.get(posting=posting_c).decision == "apply"
 
@@ -295,7 +333,7 @@ def test_submit_then_the_supervisor_hears_it_from_the_seeker(
     services.consultation_note_update(
         consultation=consultation, staff=alice, note="電話: あさひ物流の倉庫内作業を希望"
     )
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     services.referral_submit(referral=referral, staff=alice)
     seeker_a.phone, seeker_a.email = "090-1234-5678", "hanako@example.jp"
     seeker_a.save()
@@ -527,6 +565,7 @@ def test_after_a_refusal_the_typed_values_are_cleared(counter, consultation, pos
         {"seeker": seeker_a.pk, "posting": posting_c.pk},
     )
     referral = ReferralLetter.objects.get()
+    call_employer(referral, consultation.staff)
     seeker_confirms(referral, consultation.staff)
     response = counter.post(
         reverse("referral_confirm", args=[referral.pk]),
@@ -632,7 +671,7 @@ def test_the_letters_page_sends_a_possible_checker_to_the_approval(alice, bob, s
 def test_whoever_held_the_consultation_cannot_check_it(bob, seeker_a, posting_c, koriyama):
     clerk = factories.StaffMemberFactory(office=koriyama)
     consultation = consult(seeker_a, bob, in_person=False, apply=[posting_c])
-    referral = services.referral_draft(consultation=consultation, posting=posting_c, staff=clerk)
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=clerk)
     services.referral_submit(referral=referral, staff=clerk)
     with pytest.raises(PermissionDenied, match="自分が作成・記録"):
         services.referral_approve(
@@ -650,9 +689,7 @@ def test_alerts_name_no_posting_while_its_check_is_pending(alice, bob, seeker_a,
     services.interest_record(
         consultation=referral.consultation, posting=posting_d, decision="apply", staff=alice
     )
-    again = services.referral_draft(
-        consultation=referral.consultation, posting=posting_d, staff=alice
-    )
+    again = called_draft(consultation=referral.consultation, posting=posting_d, staff=alice)
     services.referral_submit(referral=again, staff=alice)
     alert = Alert.objects.get(kind="retract_reorder")
     supervisor = client_for(bob.user)
@@ -691,7 +728,7 @@ def test_any_page_of_the_same_choice_bars_the_reader(alice, bob, seeker_a, posti
     """Not only the letter's own pages: an earlier letter of the seeker for the same posting,
     or an earlier consultation where the seeker's "apply" to it was recorded."""
     earlier = consult(seeker_a, alice, in_person=False, apply=[posting_c])
-    voided = services.referral_draft(consultation=earlier, posting=posting_c, staff=alice)
+    voided = called_draft(consultation=earlier, posting=posting_c, staff=alice)
     services.referral_void(referral=voided, staff=alice, reason="作り直し")
     services.consultation_close(consultation=earlier, staff=alice)
     referral = pending(seeker_a, alice, posting_c)  # a new consultation, the same choice
@@ -721,7 +758,7 @@ def test_a_merge_does_not_wash_out_what_was_read(alice, bob, seeker_a, posting_c
 
 def test_a_draft_that_will_need_approval_is_guarded_too(alice, bob, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, in_person=False, apply=[posting_c])
-    draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    draft = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     supervisor = client_for(bob.user)
     for url in [
         reverse("referral_detail", args=[draft.pk]),
@@ -738,14 +775,14 @@ def test_alerts_hide_a_posting_another_letter_of_the_seeker_waits_on(
     alice, bob, seeker_a, posting_c
 ):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    first = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    first = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     seeker_confirms(first, alice)
     for _ in range(3):  # locked: a critical alert naming the letter
         with pytest.raises(ValidationError):
             services.referral_confirm_in_session(referral=first, staff=alice, posting_digits="0000")
     # The clerk's own void does not close the alert about the letter (rule 12).
     services.referral_void(referral=first, staff=alice, reason="作り直し")
-    services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    called_draft(consultation=consultation, posting=posting_c, staff=alice)
     page = client_for(bob.user).get(reverse("alert_list")).text
     assert Alert.objects.get(kind="referral_locked", referral=first).resolved_at is None
     assert posting_c.number not in page and "確認（承認）が済むまで表示しません" in page
@@ -813,7 +850,7 @@ def test_voiding_an_issued_letter_still_says_its_code_stays(counter, alice, seek
 
 def test_the_timeline_says_whether_a_voided_letter_had_a_code(alice, seeker_a, posting_c):
     consultation = consult(seeker_a, alice, apply=[posting_c])
-    draft = services.referral_draft(consultation=consultation, posting=posting_c, staff=alice)
+    draft = called_draft(consultation=consultation, posting=posting_c, staff=alice)
     services.referral_void(referral=draft, staff=alice, reason="作り直し")
     (entry,) = [e for e in referral_timeline(referral=draft) if e.label == "紹介状を取消"]
     assert "紹介コードなし" in entry.detail and "None" not in entry.detail
@@ -848,7 +885,7 @@ def test_the_counter_counts_a_consultations_letters_one_way(
     issued = issue_in_person(seeker_a, alice, posting_c)
     first = issued.consultation
     services.interest_record(consultation=first, posting=posting_d, decision="apply", staff=alice)
-    draft = services.referral_draft(consultation=first, posting=posting_d, staff=alice)
+    draft = called_draft(consultation=first, posting=posting_d, staff=alice)
     services.referral_void(referral=draft, staff=alice, reason="取り違え")
     second = consult(seeker_a, alice, in_person=False)
     home = counter.get(reverse("counter_home"))

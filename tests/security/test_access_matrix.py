@@ -34,7 +34,7 @@ from referrals import display_credentials, services
 from tests import factories
 from tests.conftest import client_for
 from tests.db_owner import owner_cursor
-from tests.referrals.helpers import consult, issue_in_person, pending
+from tests.referrals.helpers import called_draft, consult, issue_in_person, pending
 
 VICTIM_IDS = 500_000  # the victim's rows get ids 500001, 500002, ...
 ATTACKER_IDS = 900_000
@@ -113,7 +113,7 @@ def victim(settings, koriyama):
     # A read-back of the victim waiting on the victim's desk display.
     posting = factories.JobPostingFactory(establishment=establishment)
     consultation = consult(seeker, alice, apply=[posting])
-    draft = services.referral_draft(consultation=consultation, posting=posting, staff=alice)
+    draft = called_draft(consultation=consultation, posting=posting, staff=alice)
     services.display_show(referral=draft, staff=alice)
     return {
         "seeker": seeker,

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from referrals import display_credentials, services
 from tests import factories
 from tests.conftest import client_for
-from tests.referrals.helpers import consult, issue_in_person, pending, seeker_confirms
+from tests.referrals.helpers import called_draft, consult, issue_in_person, pending, seeker_confirms
 
 HOSTILE = [
     "' OR 1=1 --",
@@ -111,13 +111,13 @@ def pages(settings, alice, bob, dave, seeker_a, posting_c, posting_d, koriyama):
     issued = issue_in_person(seeker_a, alice, posting_c)
     posting = factories.JobPostingFactory(establishment__office=koriyama)
     consultation = consult(seeker_a, alice, apply=[posting])
-    draft = services.referral_draft(consultation=consultation, posting=posting, staff=alice)
+    draft = called_draft(consultation=consultation, posting=posting, staff=alice)
     waiting = pending(factories.JobSeekerFactory(office=koriyama), alice, posting_d)
     # The desk's display with a read-back waiting (the seeker's keypad), one being paired,
     # and a draft the seeker already confirmed (the clerk's digits field).
     services.display_pair(supervisor=bob, label="第9窓口")
     answered_posting = factories.JobPostingFactory(establishment__office=koriyama)
-    answered = services.referral_draft(
+    answered = called_draft(
         consultation=consult(
             factories.JobSeekerFactory(office=koriyama), alice, apply=[answered_posting]
         ),
