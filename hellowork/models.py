@@ -376,6 +376,32 @@ class JobPosting(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    @staticmethod
+    def accepting_q(day: datetime.date) -> models.Q:
+        """Postings taking applicants on `day` (a Japan date): open, and valid that day
+        (a posting past its 有効期限 is no longer in force; unknown validity counts as
+        valid). The one definition the counter's checks and its search share."""
+        return models.Q(status=PostingStatus.OPEN) & (
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day)
+        )
+
+    @property
+    def accepting_today(self) -> bool:
+        """Whether a referral can be made to it today (Japan date); see refusal_on."""
+        return not self.refusal_on(timezone.localdate())
+
+    def refusal_on(self, day: datetime.date) -> str:
+        """Why no referral to this posting can be made on `day`, or "" when it can: the
+        message the counter's services raise (closed, or past its validity)."""
+        if self.status != PostingStatus.OPEN:
+            return str(_("この求人は募集を終了しています。"))
+        if self.valid_until is not None and self.valid_until < day:
+            return str(
+                _("この求人は有効期限（%(date)s）を過ぎています。")
+                % {"date": self.valid_until.isoformat()}
+            )
+        return ""
+
 
 class JobSeeker(NameSearchKeys):
     number = IdentifierField(_("求職番号"), shape="seeker", unique=True)

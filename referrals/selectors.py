@@ -962,15 +962,16 @@ def posting_search(
         conditions.append(condition)
     if not conditions:
         return [], False
+    accepting = JobPosting.accepting_q(timezone.localdate())
     postings = JobPosting.objects.all()
     if not include_closed:
-        postings = postings.filter(status=JobPosting.Status.OPEN)
+        postings = postings.filter(accepting)
     found: list[JobPosting] = list(
         postings.annotate(
             compact_number=Replace("number", Value("-"), Value("")),
             compact_establishment_number=Replace("establishment__number", Value("-"), Value("")),
             closed=Case(
-                When(status=JobPosting.Status.OPEN, then=Value(0)),
+                When(accepting, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             ),

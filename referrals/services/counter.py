@@ -410,8 +410,8 @@ def _record_interest(
     now: datetime.datetime,
 ) -> PostingInterest:
     posting = JobPosting.objects.get(pk=posting.pk)
-    if decision == Decision.APPLY and posting.status != JobPosting.Status.OPEN:
-        raise ValidationError(_("この求人は募集を終了しています。"))
+    if decision == Decision.APPLY and (refusal := posting.refusal_on(timezone.localdate(now))):
+        raise ValidationError(refusal)
     interest, created = PostingInterest.objects.select_for_update().get_or_create(
         consultation=consultation,
         posting=posting,
@@ -458,8 +458,8 @@ def _require_still_wanted(referral: ReferralLetter) -> None:
         raise ValidationError(
             _("この求人への求職者の意向が「応募する」ではありません。意向を確認し直してください。")
         )
-    if referral.posting.status != JobPosting.Status.OPEN:
-        raise ValidationError(_("この求人は募集を終了しています。"))
+    if refusal := referral.posting.refusal_on(timezone.localdate()):
+        raise ValidationError(refusal)
     registry.require_rule13(referral)
     require_call(referral)
 
@@ -680,8 +680,8 @@ def _draft(consultation: Consultation, posting: JobPosting, staff: StaffMember) 
                 "この求人に求職者の「応募する」意向が記録されていません。先に意向を記録してください。"
             )
         )
-    if posting.status != JobPosting.Status.OPEN:
-        raise ValidationError(_("この求人は募集を終了しています。"))
+    if refusal := posting.refusal_on(timezone.localdate(now)):
+        raise ValidationError(refusal)
     registry.require_not_excluded(
         seeker_id=consultation.seeker_id, establishment_id=posting.establishment_id
     )

@@ -130,10 +130,6 @@ class ReferralMachine(RuleBasedStateMachine):
         ]
         self.postings[-1].status = JobPosting.Status.CLOSED
         self.postings[-1].save()
-        # Issue 20: one posting's validity ended long ago, so the my page refuses its
-        # results (the result window) while the counter still records them.
-        self.postings[1].valid_until = datetime.date(2000, 1, 31)
-        self.postings[1].save()
         self.seekers = [
             factories.JobSeekerFactory(office=office, name=name, kana=kana)
             for office, name, kana in [
@@ -819,6 +815,22 @@ class ReferralMachine(RuleBasedStateMachine):
                 posting=posting,
                 by=self.admin,
                 changes={"establishment": pick(elsewhere, establishment)},
+            ),
+        )
+
+    @rule(posting=index, ended=st.booleans())
+    def the_registry_ends_or_renews_a_postings_validity(self, posting, ended):
+        """Issue 20: a posting's validity ends long ago (no new referral to it; the my page
+        refuses its results, the result window, while the counter still records them) or
+        is renewed."""
+        posting = JobPosting.objects.get(pk=pick(self.postings, posting).pk)
+        valid_until = datetime.date(2000, 1, 31) if ended else None
+        if posting.valid_until == valid_until:
+            return  # nothing would change, nothing is traced
+        self.call(
+            "posting_validity",
+            lambda: registry.posting_update(
+                posting=posting, by=self.admin, changes={"valid_until": valid_until}
             ),
         )
 

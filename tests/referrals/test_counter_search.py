@@ -4,13 +4,15 @@ keeps what was typed out of URLs and the audit trail."""
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from hellowork.models import AuditEvent, JobPosting
 from referrals import selectors, services
-from referrals.models import PostingInterest
+from referrals.models import PostingInterest, ReferralLetter
 from tests import factories
 from tests.conftest import client_for
 from tests.referrals.helpers import consult
@@ -309,3 +311,46 @@ def test_a_term_of_dots_or_dashes_finds_nobody_rather_than_everyone(counter, tak
     search = response.context["search"]
     assert search is None or search.seekers == []
     assert selectors.posting_search(query=query, include_closed=True) == ([], False)
+
+
+# -- a posting past its validity (求人の有効期限) takes no referral ------------------------
+
+
+def test_a_posting_valid_until_today_is_offered_and_one_past_it_is_marked_expired(
+    counter, alice, seeker_a, takashimaya, closed_posting
+):
+    today = timezone.localdate()
+    JobPosting.objects.filter(pk=takashimaya.pk).update(valid_until=today)  # its last day
+    expired = factories.JobPostingFactory(
+        number="07040-55558888",
+        establishment=takashimaya.establishment,
+        title="倉庫作業員",
+        valid_until=today - datetime.timedelta(days=1),
+    )
+    assert selectors.posting_search(query="たかしまや")[0] == [takashimaya]
+    found = selectors.posting_search(query="たかしまや", include_closed=True)[0]
+    assert found[0] == takashimaya and set(found[1:]) == {closed_posting, expired}
+    consultation = consult(seeker_a, alice)
+    page = counter.post(
+        reverse("posting_search", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting_query": "たかしまや"},
+    ).text
+    assert page.count('name="decision" value="apply"') == 1
+    assert "有効期限切れ" in page
+
+
+def test_applying_to_or_drafting_for_a_posting_past_its_validity_is_refused(
+    counter, alice, seeker_a, takashimaya
+):
+    consultation = consult(seeker_a, alice, apply=[takashimaya])
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    JobPosting.objects.filter(pk=takashimaya.pk).update(valid_until=yesterday)
+    response = counter.post(
+        reverse("interest_record", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": takashimaya.pk, "decision": "apply"},
+    )
+    assert response.status_code == 400
+    assert "有効期限" in response.text
+    with pytest.raises(ValidationError, match="有効期限"):
+        services.referral_draft(consultation=consultation, posting=takashimaya, staff=alice)
+    assert not ReferralLetter.objects.exists()

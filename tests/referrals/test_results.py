@@ -469,7 +469,10 @@ def test_english_pages_of_results_by_every_route(closed_applicant, alice, dave, 
 
 def _referrals_past_window(count, *, staff, posting, before=None):
     """`count` referrals to `posting`, whose validity then ends long ago; `before(made)`
-    runs first (results recorded while the window was open)."""
+    runs first (results recorded while the window was open). A posting past its validity
+    takes no new referral, so its validity is renewed for them first."""
+    posting.valid_until = None
+    posting.save(update_fields=["valid_until"])
     made = [
         issue_in_person(factories.JobSeekerFactory(office=staff.office), staff, posting)
         for _ in range(count)
@@ -496,10 +499,11 @@ def test_the_dashboard_lists_referrals_without_a_result_after_the_window(
     no_mypage_posting.save(update_fields=["valid_until"])
     factories.JobPostingFactory(establishment=posting_c.establishment)
     other_office = factories.JobPostingFactory(
-        establishment=factories.EstablishmentFactory(office=fukushima),
-        valid_until=timezone.localdate() - datetime.timedelta(days=200),
+        establishment=factories.EstablishmentFactory(office=fukushima)
     )
     issue_in_person(factories.JobSeekerFactory(office=fukushima), carol, other_office)
+    other_office.valid_until = timezone.localdate() - datetime.timedelta(days=200)
+    other_office.save(update_fields=["valid_until"])
     listed = list(
         selectors.referrals_without_result_after_window(office_id=koriyama.pk, now=timezone.now())
     )
