@@ -4,6 +4,7 @@ a sealed row never changes; the chain and the checkpoints cover the sealed part,
 unsealed tail's age is the lag the dashboard and the alarm watch."""
 
 import datetime
+import itertools
 import logging
 import threading
 
@@ -60,7 +61,7 @@ def test_the_sealer_chains_unsealed_rows_in_id_order_in_batches():
     assert chain() == [(e.id, n) for n, e in enumerate(events, start=1)]
     sealed = list(audit.sealed())
     assert sealed[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(sealed, sealed[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(sealed))
     assert all(audit.hash_of(e) == e.hash for e in sealed)
     assert audit.verify() == (5, None)
     assert seal_audit_trail().sealed == 0  # nothing left: nothing done
