@@ -271,3 +271,21 @@ def test_a_round_refuses_a_row_sealed_by_someone_else_meanwhile(monkeypatch):
     assert audit.verify() == (0, None)
     assert seal_audit_trail().sealed == 2
     assert audit.verify() == (2, None)
+
+
+def test_the_escalation_worker_raises_the_alarm_while_the_sealer_lags(caplog, capsys):
+    """The alarm comes from another worker (`escalate_overdue`, every 15-60 s): a sealer
+    that died cannot raise its own."""
+    import time_machine
+
+    (event,) = append(1)
+    with time_machine.travel(event.at + datetime.timedelta(seconds=30), tick=False):
+        call_command("escalate_overdue")
+    assert "AUDIT SEALER LAG" not in capsys.readouterr().out
+    with (
+        time_machine.travel(event.at + datetime.timedelta(seconds=90), tick=False),
+        caplog.at_level(logging.ERROR, logger="hellowork.audit_sealer"),
+    ):
+        call_command("escalate_overdue")
+    assert "AUDIT SEALER LAG 90 s" in capsys.readouterr().out
+    assert "audit sealer lag 90 s" in caplog.text
