@@ -289,3 +289,11 @@ def test_the_escalation_worker_raises_the_alarm_while_the_sealer_lags(caplog, ca
         call_command("escalate_overdue")
     assert "AUDIT SEALER LAG 90 s" in capsys.readouterr().out
     assert "audit sealer lag 90 s" in caplog.text
+
+
+def test_the_seal_command_goes_back_to_the_application_role():
+    call_command("audit_seal")
+    if db_roles.owner_configured():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == db_roles.app_role()

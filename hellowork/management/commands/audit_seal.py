@@ -21,11 +21,11 @@ class Command(WorkerCommand):
     default_limit = audit_sealer.BATCH_SIZE
 
     def handle(self, *args: Any, **options: Any) -> None:
-        db_roles.become_owner()
-        try:
-            super().handle(*args, **options)
-        finally:
-            audit_sealer.release_lock()
+        with db_roles.as_owner():  # for the life of the command; the app role after
+            try:
+                super().handle(*args, **options)
+            finally:
+                audit_sealer.release_lock()
 
     def between_rounds(self) -> None:
         # Not close_old_connections(): closing would drop the sealer's lock every round.
