@@ -109,7 +109,7 @@ def down(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("hellowork", "0007_seeker_protection")]
+    dependencies = [("hellowork", "0008_registry_retired_at")]
     operations = [
         migrations.AlterField(
             model_name="auditevent",
