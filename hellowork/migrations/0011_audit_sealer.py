@@ -109,7 +109,7 @@ def down(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("hellowork", "0008_registry_retired_at")]
+    dependencies = [("hellowork", "0010_jobposting_valid_until")]
     operations = [
         migrations.AlterField(
             model_name="auditevent",
