@@ -6,7 +6,7 @@ every server). The sealer (hellowork.audit_sealer, `manage.py audit_seal`, one w
 then chains the committed rows a moment later: each sealed row gets its place in the chain
 (`seq`) and a hash covering the previous sealed row's hash, so a row changed behind the
 application's back breaks the chain at that row; `audit_verify` finds it. The database
-refuses DELETE, and every UPDATE but that one seal (migrations 0003 and 0011).
+refuses DELETE, and every UPDATE but that one seal (migrations 0003 and 0012).
 
 Details hold ids and numbers, never names or birth dates: the trail outlives the
 personal data it refers to (retention erases that, not the trail).

@@ -5,7 +5,7 @@
 rows in id order, a batch per transaction, and gives each its place in the chain (`seq`:
 the last sealed place + 1), the previous sealed row's hash and its own hash
 (`audit.event_hash`). A sealed row can never change: the database allows exactly that one
-UPDATE of an unsealed row (migration 0011).
+UPDATE of an unsealed row (migration 0012).
 
 Why places are given at seal time, not taken from the id: on PostgreSQL an id is given at
 INSERT and the row becomes visible at COMMIT, so an event with a lower id can commit after

@@ -8,7 +8,7 @@ from hellowork import audit, db_roles
 from hellowork.models import AuditEvent
 from tests.db_owner import seal_audit_trail
 
-SQLITE_SEAL_TRIGGERS = import_module("hellowork.migrations.0011_audit_sealer").SQLITE_UP
+SQLITE_SEAL_TRIGGERS = import_module("hellowork.migrations.0012_audit_sealer").SQLITE_UP
 
 
 def append(n, actor=None, *, sealed=True):

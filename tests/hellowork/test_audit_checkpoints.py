@@ -69,7 +69,7 @@ def superuser():
 def restore_sqlite_triggers():
     yield
     if connection.vendor == "sqlite":  # put back what as_owner dropped
-        module = import_module("hellowork.migrations.0011_audit_sealer")
+        module = import_module("hellowork.migrations.0012_audit_sealer")
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER IF EXISTS hellowork_auditevent_no_update")
             cursor.execute("DROP TRIGGER IF EXISTS hellowork_auditevent_no_delete")

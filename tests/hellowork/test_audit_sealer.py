@@ -134,7 +134,7 @@ def test_tampering_with_a_sealed_row_is_found_and_the_tail_is_reported(capsys):
         else:
             from importlib import import_module
 
-            module = import_module("hellowork.migrations.0011_audit_sealer")
+            module = import_module("hellowork.migrations.0012_audit_sealer")
             cursor.execute(module.SQLITE_UP[0])
     checked, broken = audit.verify()
     assert (checked, broken.event_id) == (1, events[1].id)

@@ -109,7 +109,7 @@ def down(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("hellowork", "0010_jobposting_valid_until")]
+    dependencies = [("hellowork", "0011_office_contact_and_establishment_access")]
     operations = [
         migrations.AlterField(
             model_name="auditevent",
