@@ -122,7 +122,8 @@ def main() -> None:
     # 4. Issuance.
     clerk = StaffMember.objects.select_related("user", "office").get(pk=clerks[-1].staff_id)
     issued = issuance.measure(clerk, sessions.fresh_pairs(3 * args.issues + 15, rng=rng))
-    chain_ceiling = chain.appends_per_second(threads=8, seconds=5)
+    chain_runs = chain.scaling(counts=(1, 2, 4, 8), seconds=5)
+    chain_ceiling = chain_runs[-1]["appends_per_s"]
     phase("issuance")
 
     # 5. Load.
@@ -133,24 +134,32 @@ def main() -> None:
         data = Path(tmp) / "data.lua"
         load.write_data(data, employers, clerks, args.connections)
         server = load.Gunicorn(database.url(big), args.workers)
+        sealer = load.Sealer(database.url(big))
         load_average = os.getloadavg()  # other work on the machine skews every figure
         try:
             run: dict[str, Any] = {}
             cpu: dict[str, dict[str, float]] = {}
             app = load.CpuMeter(lambda: load.children(server.process.pid))
             db = load.CpuMeter(lambda: database.backend_pids(big))
+            sealing = load.CpuMeter(lambda: [sealer.process.pid])
             for mode in ("mix", "healthz", "healthz_anon"):
                 print(
                     f"-- wrk {mode}: {args.seconds} s, {args.connections} connections", flush=True
                 )
                 app.start()
                 db.start()
+                sealing.start()
                 run[mode] = load.run_wrk(
                     server.url, data, mode=mode, connections=args.connections, seconds=args.seconds
                 )
-                cpu[mode] = {"gunicorn_s": app.stop(), "postgres_s": db.stop()}
+                cpu[mode] = {
+                    "gunicorn_s": app.stop(),
+                    "postgres_s": db.stop(),
+                    "sealer_s": sealing.stop(),
+                }
         finally:
             server.stop()
+            sealer.stop()
     phase("load")
 
     mix, floor = run["mix"], run["healthz"]
@@ -162,6 +171,7 @@ def main() -> None:
         "raw_split_per_s": issued.raw_split_per_s,
         "issuance_ratio": round(issued.services_per_s / issued.raw_per_s, 3),
         "audit_appends_per_s": chain_ceiling,
+        "audit_chain": chain_runs,
         "load_rps": mix.rps,
         "load_p50_ms": mix.p50_ms,
         "load_p95_ms": mix.p95_ms,
@@ -188,6 +198,8 @@ def main() -> None:
             mode: {
                 "app": round(1000 * c["gunicorn_s"] / max(1, run[mode].raw["requests"]), 2),
                 "postgres": round(1000 * c["postgres_s"] / max(1, run[mode].raw["requests"]), 2),
+                # The sealer's own process (its database backend is in "postgres").
+                "sealer": round(1000 * c["sealer_s"] / max(1, run[mode].raw["requests"]), 2),
             }
             for mode, c in cpu.items()
         },

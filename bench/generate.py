@@ -47,7 +47,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from hellowork import audit
+from hellowork import audit, audit_sealer
 from hellowork.demo import TITLES
 from hellowork.models import (
     AuditEvent,
@@ -291,7 +291,7 @@ def _declare_tables(writer: Writer) -> None:
     writer.table(
         AuditEvent,
         ["id", "at", "actor_id", "action", "target_type", "target_id", "ip", "detail",
-         "prev_hash", "hash"],
+         "seq", "prev_hash", "hash"],
     )  # fmt: skip
 
 
@@ -500,7 +500,8 @@ def _dumps(value: Any) -> str:
 
 
 class Chain:
-    """Audit events, appended in time order with their hashes, as hellowork.audit does.
+    """Audit events, appended in time order already sealed, as hellowork.audit_sealer
+    would seal them (their place `seq`, the previous hash, their hash).
 
     Events wait in a heap until the clock (the opening of the next consultation) passes
     them, so the chain's order is the order of their times, as it would be in production.
@@ -512,10 +513,11 @@ class Chain:
 
     CHECK_EVERY = 10_000
 
-    def __init__(self, writer: Writer, ids: dict, last_hash: str) -> None:
+    def __init__(self, writer: Writer, ids: dict, last_hash: str, last_seq: int = 0) -> None:
         self.writer = writer
         self.ids = ids
         self.last_hash = last_hash
+        self.last_seq = last_seq
         self.pending: list[PendingEvent] = []
         self.seq = itertools.count()
         self.count = 0
@@ -566,8 +568,9 @@ class Chain:
                 if digest != expected:
                     raise RuntimeError("bench.generate no longer hashes as hellowork.audit does")
             column = detail_json if self.json_as_text else detail
+            self.last_seq += 1
             add(AuditEvent, (next(ids), at, actor_id, action, target_type, target_id, ip, column,
-                             self.last_hash, digest))  # fmt: skip
+                             self.last_seq, self.last_hash, digest))  # fmt: skip
             self.last_hash = digest
             self.count += 1
 
@@ -953,7 +956,8 @@ def generate(
     sizes_iter = iter(sizes)
     bar = progress_bar(total=to_add, show=progress)
 
-    # One transaction per chunk of days, holding the chain's lock while it is written.
+    # One transaction per chunk of days, holding the sealer's lock while it is written (the
+    # generator seals its own events: no sealer may run beside it).
     # Events still pending at the end of a chunk (views, results, approvals of later
     # days) are appended in a later chunk, when the clock reaches them.
     chain = Chain(writer, {}, audit.GENESIS)
@@ -964,10 +968,13 @@ def generate(
             if not check_foreign_keys and connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL session_replication_role = replica")
-            audit._lock_chain()
+            if not audit_sealer._holds_or_takes_lock():
+                raise RuntimeError("an audit sealer is running: stop it while generating")
             chain.ids = maker.ids = _next_ids()
-            last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-            chain.last_hash = last or audit.GENESIS
+            last = audit.sealed().reverse().values_list("seq", "hash").first()
+            chain.last_seq, chain.last_hash = (
+                (int(last[0] or 0), str(last[1])) if last else (0, audit.GENESIS)
+            )
             start = maker.made
             while day_index < len(days) and maker.made - start < CHUNK:
                 day = days[day_index]
@@ -990,6 +997,7 @@ def generate(
         if on_chunk is not None:
             on_chunk()
     bar.close()
+    audit_sealer.release_lock()
     return Summary(existing + to_add, to_add, chain.count)
 
 

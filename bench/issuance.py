@@ -9,9 +9,9 @@ the disclosure; each is a transaction with its locks, its checks and its audit e
 
 The raw floor writes the same rows in one transaction with plain SQL on its own psycopg
 connection: the consultation, the interest, the letter (already issued), the read-back
-(already answered), the confirmation, the disclosure and the eight audit events,
-hash-chained under the same advisory lock (a valid chain needs the lock and the last hash;
-nothing else is read). A second raw variant splits the same work into the services' six
+(already answered), the confirmation, the disclosure and the eight audit events, each one
+INSERT, unsealed, as `audit.record` writes them since issue 18 (the sealer hashes them
+later, off the request's path; nothing is read). A second raw variant splits the same work into the services' six
 transactions, to tell how much of the gap is the number of commits and how much is
 everything else.
 """
@@ -29,7 +29,6 @@ from django.db import connection
 from django.utils import timezone
 
 from bench.sessions import Pair
-from hellowork import audit
 from hellowork.models import JobPosting, JobSeeker, StaffMember
 from referrals import codes, services
 from referrals.models import CounterDisplay
@@ -118,22 +117,13 @@ class RawIssuer:
         *,
         by_staff: bool = True,
     ) -> None:
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", [audit.CHAIN_LOCK_KEY])
-        row = cur.execute(
-            "SELECT hash FROM hellowork_auditevent ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        prev = row[0] if row else audit.GENESIS
-        at = timezone.now()
+        # As audit.record since issue 18: one INSERT, unsealed (the sealer hashes it later).
         actor = self.staff.user_id if by_staff else None
-        digest = audit.event_hash(
-            prev_hash=prev, at=at, actor_id=actor, action=action, target_type=target_type,
-            target_id=str(target_id), ip="127.0.0.1", detail=detail,
-        )  # fmt: skip
         cur.execute(
             "INSERT INTO hellowork_auditevent (at, actor_id, action, target_type, target_id, ip,"
-            " detail, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [at, actor, action, target_type, str(target_id), "127.0.0.1",
-             json.dumps(detail, ensure_ascii=False), prev, digest],
+            " detail) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [timezone.now(), actor, action, target_type, str(target_id), "127.0.0.1",
+             json.dumps(detail, ensure_ascii=False)],
         )  # fmt: skip
 
     def issue(self, pair: Pair, *, transactions: int) -> None:

@@ -123,6 +123,23 @@ class Gunicorn:
             self.process.wait(timeout=30)
 
 
+class Sealer:
+    """`manage.py audit_seal --loop 1` on the bench's database, as production runs it beside
+    the app servers (its CPU is measured apart: it is not per request)."""
+
+    def __init__(self, database_url: str) -> None:
+        env = dict(os.environ, DATABASE_URL=database_url)
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "audit_seal", "--loop", "1"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
 def _cpu_seconds(pid: int) -> float:
     """User and system CPU time of one process so far (Linux /proc), 0 if it is gone."""
     try:

@@ -55,7 +55,7 @@ def print_table(results: dict[str, Any]) -> None:
         ("issues/s through the services", f"{r['issuance_per_s']:.1f}", ""),
         ("issues/s raw psycopg (1 transaction)", f"{r['raw_per_s']:.1f}", f"6 transactions: {r['raw_split_per_s']:.1f}/s"),
         ("issuance ratio", f"{r['issuance_ratio']:.2f}", verdict("issuance_ratio", r["issuance_ratio"])),
-        ("audit chain, events/s (8 appenders)", f"{r.get('audit_appends_per_s', 0):.0f}", "one event per transaction"),
+        ("audit events/s (8 appenders)", f"{r.get('audit_appends_per_s', 0):.0f}", "one event per transaction, the sealer beside"),
         ("mixed load", f"{r['load_rps']:.1f} req/s",
          f"p50 {r['load_p50_ms']:.1f} / p95 {r['load_p95_ms']:.1f} / p99 {r['load_p99_ms']:.1f} ms"),
         ("/healthz with the same sessions", f"{r['floor_rps']:.1f} req/s",
@@ -63,12 +63,21 @@ def print_table(results: dict[str, Any]) -> None:
         ("load ratio", f"{r['load_ratio']:.2f}", verdict("load_ratio", r["load_ratio"])),
         ("load errors", str(r["load_errors"]), verdict("load_errors", r["load_errors"])),
     ]  # fmt: skip
+    for run in r.get("audit_chain", []):
+        rows.append(
+            (
+                f"  audit events/s, {run['appenders']} appenders",
+                f"{run['appends_per_s']:.0f}",
+                f"sealed {run['sealed_per_s']:.0f}/s meanwhile; at stop {run['unsealed_at_stop']} "
+                f"unsealed, lag {run['lag_at_stop_s']:.1f} s, caught up in {run['catch_up_s']:.1f} s",
+            )
+        )
     for mode, cost in r.get("cpu_ms_per_request", {}).items():
         rows.append(
             (
                 f"  CPU per request, {mode}",
                 f"app {cost['app']:.2f} ms",
-                f"PostgreSQL {cost['postgres']:.2f} ms",
+                f"PostgreSQL {cost['postgres']:.2f} ms, sealer {cost.get('sealer', 0):.2f} ms",
             )
         )
     for page, timing in r["pages"].items():

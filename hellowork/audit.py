@@ -1,8 +1,12 @@
 """The audit trail: every write and every view of personal data leaves an AuditEvent.
 
-Events form a hash chain (each row's hash covers the previous row's hash), so a row
-changed behind the application's back breaks the chain at that row; `audit_verify`
-finds it. The database refuses UPDATE and DELETE of audit rows (migration 0002).
+`record` appends the event unsealed, in the transaction it records, without any lock and
+without hashing (issue 18: a lock around the hash serialised every audited request of
+every server). The sealer (hellowork.audit_sealer, `manage.py audit_seal`, one worker)
+then chains the committed rows a moment later: each sealed row gets its place in the chain
+(`seq`) and a hash covering the previous sealed row's hash, so a row changed behind the
+application's back breaks the chain at that row; `audit_verify` finds it. The database
+refuses DELETE, and every UPDATE but that one seal (migrations 0003 and 0012).
 
 Details hold ids and numbers, never names or birth dates: the trail outlives the
 personal data it refers to (retention erases that, not the trail).
@@ -24,8 +28,6 @@ from django.utils import timezone
 from hellowork.models import AuditEvent, User
 
 GENESIS = "0" * 64
-# PostgreSQL advisory lock key that serialises appends to the chain ("HWAUDIT").
-CHAIN_LOCK_KEY = 0x4857_4155_4449_54
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def request_context(*, ip: str, user_agent: str = "") -> Iterator[None]:
 
 def event_hash(
     *,
-    prev_hash: str,
+    prev_hash: str | None,
     at: Any,
     actor_id: int | None,
     action: str,
@@ -79,9 +81,10 @@ def event_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def hash_of(event: AuditEvent) -> str:
+def hash_of(event: AuditEvent, *, prev_hash: str | None = None) -> str:
+    """The event's hash over its content, chained to `prev_hash` (default: its own)."""
     return event_hash(
-        prev_hash=event.prev_hash,
+        prev_hash=prev_hash if prev_hash is not None else event.prev_hash,
         at=event.at,
         actor_id=event.actor_id,
         action=event.action,
@@ -92,12 +95,9 @@ def hash_of(event: AuditEvent) -> str:
     )
 
 
-def _lock_chain() -> None:
-    # On PostgreSQL concurrent appenders wait here until the previous one commits, so each
-    # reads the true last hash. SQLite's IMMEDIATE transactions already serialise writers.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+# The columns an append writes: not the id (the sequence gives it) nor the seal (the
+# sealer's; the application's role may not write them on PostgreSQL, hellowork.db_roles).
+APPENDED_FIELDS = ("at", "actor", "action", "target_type", "target_id", "ip", "detail")
 
 
 def record(
@@ -107,11 +107,12 @@ def record(
     target: Model | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event. Call inside the transaction of the change it records."""
+    """Append one event, unsealed (`seq`, `prev_hash` and `hash` empty until the sealer
+    chains it). Call inside the transaction of the change it records: the event commits or
+    rolls back with it. No lock and no read: concurrent appenders never wait for each
+    other. RuntimeError outside a transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction it records")
-    _lock_chain()
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     context = _request.get() or NO_REQUEST
     event = AuditEvent(
         at=timezone.now(),
@@ -121,12 +122,18 @@ def record(
         target_id=str(target.pk) if target is not None else "",
         ip=context.ip,
         detail=detail or {},
-        prev_hash=last or GENESIS,
     )
-    # Store what the database will give back, so the hash is computed over the same values.
+    # What the database will give back (the sealer hashes the stored values).
     event.detail = json.loads(json.dumps(event.detail, ensure_ascii=False))
-    event.hash = hash_of(event)
-    event.save(force_insert=True)
+    meta = AuditEvent._meta
+    fields = [meta.get_field(name) for name in APPENDED_FIELDS]
+    (returned,) = AuditEvent._base_manager._insert(  # type: ignore[attr-defined]
+        [event], fields=fields, returning_fields=meta.db_returning_fields, using=connection.alias
+    )
+    for value, field in zip(returned, meta.db_returning_fields, strict=True):
+        setattr(event, field.attname, value)
+    event._state.adding = False
+    event._state.db = connection.alias
     return event
 
 
@@ -136,11 +143,18 @@ class BrokenLink:
     reason: str
 
 
+def sealed() -> Any:
+    """The sealed events in chain order (`seq`): the part of the trail the chain covers."""
+    return AuditEvent.objects.filter(seq__isnull=False).order_by("seq")
+
+
 def verify(batch_size: int = 5000) -> tuple[int, BrokenLink | None]:
-    """Walk the chain in order; the number of events checked and the first broken link."""
+    """Walk the sealed chain in order (`seq`); the number of events checked and the first
+    broken link. Unsealed events are not part of the chain yet
+    (hellowork.audit_sealer.tail reports them)."""
     expected_prev = GENESIS
     checked = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
+    for event in sealed().iterator(chunk_size=batch_size):
         if event.prev_hash != expected_prev:
             return checked, BrokenLink(event.id, "prev_hash does not match the previous event")
         if hash_of(event) != event.hash:

@@ -10,9 +10,14 @@ append-only). `verify_anchored` then holds the table to every checkpoint: a chec
 head that is missing, or whose hash or count differs, is a break, named between the last
 checkpoint that still matches and the first that does not.
 
+Since issue 18 the chain is the sealed part of the trail, in the sealer's order (`seq`,
+hellowork.audit_sealer): a checkpoint anchors the sealed head, and its `count` is the
+number of sealed events up to it, which is also the head's place in the chain. Events not
+sealed yet are reported apart (their number and the oldest's age: the sealer's lag).
+
 What this cannot see: events appended after the last checkpoint and removed before the
 next ("not yet anchored": the report gives their number and age, so run the checkpoint
-every few minutes), and someone who holds both the key and write access to the checkpoint
+every few minutes), unsealed events removed before the sealer reached them (seconds), and someone who holds both the key and write access to the checkpoint
 files (keep them apart from the database's owner: docs/SECURITY.md).
 """
 
@@ -27,8 +32,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from hellowork import audit
-from hellowork.models import AuditEvent
+from hellowork import audit, audit_sealer
 
 
 class CheckpointError(Exception):
@@ -38,8 +42,8 @@ class CheckpointError(Exception):
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """The chain's head at `at`: event `head_id` (0 for an empty chain) with `head_hash`,
-    and `count` events with ids up to it."""
+    """The sealed chain's head at `at`: event `head_id` (0 for an empty chain) with
+    `head_hash`, and `count` sealed events up to it (its place in the chain, `seq`)."""
 
     head_id: int
     head_hash: str
@@ -107,17 +111,18 @@ def read(*, directory: Path | None = None, key: str | None = None) -> list[Check
                     "(written or changed by someone without the key)"
                 )
             found.append(checkpoint)
-    return sorted(found, key=lambda c: (c.head_id, c.at))
+    # In chain order: a checkpoint's place is its count (a later head may have a lower id).
+    return sorted(found, key=lambda c: (c.count, c.at))
 
 
 def head() -> Checkpoint:
-    """The chain's head now (not yet signed or written)."""
-    last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
-    head_id, head_hash = last if last is not None else (0, audit.GENESIS)
+    """The sealed chain's head now (not yet signed or written)."""
+    last = audit.sealed().reverse().values_list("id", "hash", "seq").first()
+    head_id, head_hash, head_seq = last if last is not None else (0, audit.GENESIS, 0)
     return Checkpoint(
         head_id=head_id,
         head_hash=head_hash,
-        count=AuditEvent.objects.filter(id__lte=head_id).count(),
+        count=audit.sealed().filter(seq__lte=head_seq).count(),
         at=timezone.now(),
     )
 
@@ -145,9 +150,10 @@ def write(*, directory: Path | None = None, key: str | None = None) -> Checkpoin
 @dataclass(frozen=True)
 class Report:
     """What `verify_anchored` found. `broken` names the first break (None when the table
-    agrees with the chain and every checkpoint); `checked` events were walked;
-    `anchored` is the last checkpoint the table matches; `unanchored` events came after
-    the last checkpoint, the oldest at `unanchored_since`."""
+    agrees with the chain and every checkpoint); `checked` sealed events were walked;
+    `anchored` is the last checkpoint the table matches; `unanchored` sealed events came
+    after the last checkpoint, the oldest at `unanchored_since`; `unsealed` events are not
+    in the chain yet, the oldest at `unsealed_since` (the sealer's lag)."""
 
     checked: int
     checkpoints: int
@@ -155,14 +161,17 @@ class Report:
     anchored: Checkpoint | None
     unanchored: int
     unanchored_since: datetime.datetime | None
+    unsealed: int = 0
+    unsealed_since: datetime.datetime | None = None
 
 
 def verify_anchored(
     *, directory: Path | None = None, key: str | None = None, batch_size: int = 5000
 ) -> Report:
-    """The chain walked in id order (each event's hash and link, as `audit.verify`) and
-    held to every checkpoint: the checkpointed head event must be there with the same hash,
-    with as many events up to it. CheckpointError if a checkpoint file cannot be trusted."""
+    """The sealed chain walked in its order (each event's hash and link, as
+    `audit.verify`) and held to every checkpoint: the checkpointed head event must be at
+    its place (`count`) with the same hash, with as many events up to it. The unsealed
+    tail is counted, not walked. CheckpointError if a checkpoint file cannot be trusted."""
     checkpoints = read(directory=directory, key=key)
     pending = list(checkpoints)
     matched: Checkpoint | None = None
@@ -181,17 +190,25 @@ def verify_anchored(
 
     while pending and pending[0].head_id == 0:  # anchored an empty chain
         matched = pending.pop(0)
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
+    for event in audit.sealed().iterator(chunk_size=batch_size):
         if event.prev_hash != expected_prev:
             return report(f"event {event.id}: its link does not match the previous event")
         if audit.hash_of(event) != event.hash:
             return report(f"event {event.id}: its hash does not match its content")
-        if pending and pending[0].head_id < event.id:
+        if pending and pending[0].count < (event.seq or 0):
             return report(moved(pending[0], f"event {pending[0].head_id} is missing"))
         checked += 1
         expected_prev, last_id = event.hash, event.id
-        while pending and pending[0].head_id == event.id:
+        while pending and pending[0].count == event.seq:
             checkpoint = pending.pop(0)
+            if checkpoint.head_id != event.id:
+                return report(
+                    moved(
+                        checkpoint,
+                        f"event {checkpoint.head_id} is missing from its place "
+                        f"{checkpoint.count} (event {event.id} is there)",
+                    )
+                )
             if checkpoint.head_hash != event.hash:
                 return report(moved(checkpoint, f"event {event.id} has another hash"))
             if checkpoint.count != checked:
@@ -209,7 +226,17 @@ def verify_anchored(
                 f"the table ends at event {last_id}; event {pending[0].head_id} is missing",
             )
         )
-    anchored_through = matched.head_id if matched else 0
-    tail = AuditEvent.objects.filter(id__gt=anchored_through)
-    oldest = tail.order_by("id").values_list("at", flat=True).first()
-    return Report(checked, len(checkpoints), None, matched, tail.count(), oldest)
+    anchored_through = matched.count if matched else 0
+    tail = audit.sealed().filter(seq__gt=anchored_through)
+    oldest = tail.values_list("at", flat=True).first()
+    unsealed = audit_sealer.tail()
+    return Report(
+        checked,
+        len(checkpoints),
+        None,
+        matched,
+        tail.count(),
+        oldest,
+        unsealed.unsealed,
+        unsealed.oldest_at,
+    )

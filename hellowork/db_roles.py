@@ -1,7 +1,8 @@
 """Least privilege on PostgreSQL (issue 17, DESIGN.md rule 10).
 
 The application connects as a role that owns nothing (`DATABASE_URL`): it may read and
-write the application's rows, and only SELECT and INSERT the audit trail; it cannot
+write the application's rows, and only SELECT and INSERT the audit trail (unsealed: the
+seal's columns are the sealer's, `manage.py audit_seal`, which runs as the owner); it cannot
 UPDATE, DELETE or TRUNCATE audit rows, disable their trigger (only an owner can), or set
 `session_replication_role` (only a superuser can). Migrations, and `flush` (a TRUNCATE),
 run as the tables' owner (`DATABASE_OWNER_URL`): `migrate` and `flush` swap the
@@ -84,12 +85,14 @@ def grant_app_role(connection: Any) -> None:
             f"REVOKE TRUNCATE, TRIGGER, REFERENCES ON ALL TABLES IN SCHEMA public FROM {role}"
         )
         cursor.execute(f"REVOKE ALL ON {audit} FROM {role}")
-        # INSERT on every column but the id: the sequence gives it. An id of the app's
-        # choosing (far above the sequence) would sort every later event before it, freeze
-        # the checkpointed head and break the chain for good.
+        # INSERT on every column but the id and the seal. The sequence gives the id: one of
+        # the app's choosing (far above the sequence) would freeze the sealer's order. The
+        # seal (seq, prev_hash, hash) is the sealer's, who runs as the owner: an app-made
+        # seal could take a place far ahead in the chain (issue 18). No UPDATE at all.
         cursor.execute(
             "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = 'public' AND table_name = %s AND column_name <> 'id' "
+            "WHERE table_schema = 'public' AND table_name = %s "
+            "AND column_name NOT IN ('id', 'seq', 'prev_hash', 'hash') "
             "ORDER BY ordinal_position",
             [AUDIT_TABLE],
         )

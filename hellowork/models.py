@@ -444,8 +444,9 @@ class JobSeeker(NameSearchKeys):
 class AuditEvent(models.Model):
     """One line of the audit trail: who did or saw what, when, from where.
 
-    Append-only in the database itself (triggers refuse UPDATE and DELETE) and hash-chained
-    (see hellowork.audit). `detail` holds ids and numbers, never names.
+    Append-only in the database itself (triggers refuse DELETE, and every UPDATE but the
+    one seal of an unsealed row) and hash-chained by the sealer (hellowork.audit_sealer).
+    `detail` holds ids and numbers, never names.
     """
 
     at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
@@ -462,8 +463,12 @@ class AuditEvent(models.Model):
     target_id = models.CharField(_("対象ID"), max_length=64, blank=True)
     ip = models.CharField(_("接続元"), max_length=45, blank=True)
     detail = models.JSONField(_("詳細"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # The seal (hellowork.audit_sealer): empty (NULL) until the sealer chains the row; then
+    # its place in the chain, the previous sealed row's hash and its own. Set once. NULL, not
+    # "", for "not sealed": the hash is unique, and many rows wait unsealed at once.
+    seq = models.BigIntegerField(null=True, unique=True)
+    prev_hash = models.CharField(max_length=64, null=True)  # noqa: DJ001
+    hash = models.CharField(max_length=64, null=True, unique=True)  # noqa: DJ001
 
     class Meta:
         verbose_name = _("監査ログ")
@@ -471,6 +476,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["target_type", "target_id"], name="auditevent_target"),
             models.Index(fields=["action", "at"], name="auditevent_action_at"),
+            models.Index(
+                fields=["id"], condition=models.Q(hash__isnull=True), name="auditevent_unsealed"
+            ),
         ]
 
     def __str__(self) -> str:

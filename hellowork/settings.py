@@ -368,6 +368,10 @@ AUDIT_CHECKPOINT_DIR = Path(
     env.str("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "audit-checkpoints"))
 )
 AUDIT_CHECKPOINT_EMAIL = env.str("AUDIT_CHECKPOINT_EMAIL", default="")
+# The sealer (hellowork.audit_sealer, `manage.py audit_seal`): past this many seconds of lag
+# (the oldest unsealed event's age) the dashboard shows it in red to managers and the
+# `escalate_overdue` worker logs an error, the operators' alarm.
+AUDIT_SEAL_ALARM_SECONDS = env.int("AUDIT_SEAL_ALARM_SECONDS", default=60)
 if not DEBUG and (
     AUDIT_CHECKPOINT_KEY in ("", DEVELOPMENT_AUDIT_CHECKPOINT_KEY, SECRET_KEY)
     or len(AUDIT_CHECKPOINT_KEY) < 32

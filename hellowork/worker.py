@@ -38,6 +38,7 @@ class WorkerCommand(BaseCommand):
     """Subclasses say what a round does (`run_round`) and what it did (`describe`)."""
 
     limit_help = "At most this many items per round (default 100)."
+    default_limit = 100
 
     def run_round(self, *, limit: int) -> Any:
         raise NotImplementedError
@@ -59,11 +60,17 @@ class WorkerCommand(BaseCommand):
             metavar="SECONDS",
             help="Keep running, checking again every SECONDS (a worker process).",
         )
-        parser.add_argument("--limit", type=int, default=100, help=self.limit_help)
+        parser.add_argument("--limit", type=int, default=self.default_limit, help=self.limit_help)
+
+    def between_rounds(self) -> None:
+        """Before each round of a loop: drop connections past their age or broken."""
+        close_old_connections()
 
     def handle(
-        self, *args: Any, loop: float | None = None, limit: int = 100, **options: Any
+        self, *args: Any, loop: float | None = None, limit: int | None = None, **options: Any
     ) -> None:
+        if limit is None:
+            limit = self.default_limit
         name = self.__module__.rsplit(".", 1)[-1]
         if loop is None:
             self.stdout.write(self.describe(self.run_round(limit=limit)))
@@ -74,7 +81,7 @@ class WorkerCommand(BaseCommand):
         self.stdout.write(f"{name}: checking every {loop:g} s (Ctrl+C to stop)")
         try:
             while True:
-                close_old_connections()
+                self.between_rounds()
                 try:
                     outcome = self.run_round(limit=limit)
                 except Exception:

@@ -34,3 +34,16 @@ def raw_cursor(*, user: str, password: str | None = None) -> Iterator[Any]:
     params = {key: value for key, value in params.items() if value not in (None, "")}
     with psycopg.connect(**params, autocommit=True) as raw, raw.cursor() as cursor:
         yield cursor
+
+
+def seal_audit_trail(**options: Any) -> Any:
+    """What the sealer (`manage.py audit_seal`) does, as it does it: as the owner (the
+    application's role cannot update audit rows), releasing its lock afterwards. On
+    PostgreSQL this reconnects, so the events must be committed (transaction=True tests)."""
+    from hellowork import audit_sealer
+
+    with db_roles.as_owner():
+        try:
+            return audit_sealer.seal(**options)
+        finally:
+            audit_sealer.release_lock()

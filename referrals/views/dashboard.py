@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from hellowork import audit_sealer
 from hellowork.access import StaffRequest, staff_required
 from hellowork.models import Office, StaffRole
 from referrals import dashboard as figures
@@ -86,6 +87,11 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             for referral in without_result[:WITHOUT_RESULT_SHOWN]
         ],
         "without_result_shown": WITHOUT_RESULT_SHOWN,
+        # The audit trail's sealer, for managers: events not yet in the hash chain and the
+        # oldest one's age, red past AUDIT_SEAL_ALARM_SECONDS (issue 18). One query.
+        "audit_seal": (
+            audit_sealer.tail(now=now) if request.staff.role == StaffRole.MANAGER else None
+        ),
     }
     return render(request, "referrals/dashboard.html", context)
 

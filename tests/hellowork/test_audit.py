@@ -1,18 +1,30 @@
+from importlib import import_module
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from hellowork import audit, db_roles
 from hellowork.models import AuditEvent
+from tests.db_owner import seal_audit_trail
+
+SQLITE_SEAL_TRIGGERS = import_module("hellowork.migrations.0012_audit_sealer").SQLITE_UP
 
 
-def append(n, actor=None):
+def append(n, actor=None, *, sealed=True):
+    """n events in one transaction, then sealed as the sealer would (as the owner)."""
     with transaction.atomic():
-        return [audit.record("test.event", actor=actor, detail={"n": i}) for i in range(n)]
+        events = [audit.record("test.event", actor=actor, detail={"n": i}) for i in range(n)]
+    if sealed:
+        seal_audit_trail()
+        events = list(AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("id"))
+    return events
 
 
-def test_events_chain_each_to_the_previous(db):
+@pytest.mark.django_db(transaction=True)
+def test_events_chain_each_to_the_previous():
     events = append(3)
+    assert [e.seq for e in events] == [1, 2, 3]
     assert events[0].prev_hash == audit.GENESIS
     assert events[1].prev_hash == events[0].hash
     assert events[2].prev_hash == events[1].hash
@@ -36,14 +48,14 @@ def test_record_refuses_to_run_outside_the_transaction_it_records():
 def test_the_database_refuses_update_and_delete(db, statement):
     """The trigger refuses (IntegrityError); as the app's role, PostgreSQL refuses before
     the trigger is reached (permission denied, tests/hellowork/test_db_roles.py)."""
-    append(1)
+    append(1, sealed=False)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
     assert AuditEvent.objects.count() == 1
 
 
 def test_the_orm_cannot_change_or_delete_an_event_either(db):
-    (event,) = append(1)
+    (event,) = append(1, sealed=False)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(detail={"n": 99})
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -52,12 +64,13 @@ def test_the_orm_cannot_change_or_delete_an_event_either(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_flush_is_the_sanctioned_reset():
-    append(2)
+    append(2, sealed=False)
     call_command("flush", interactive=False, verbosity=0)
     assert AuditEvent.objects.count() == 0
 
 
-def test_audit_verify_passes_on_an_intact_chain(db, capsys):
+@pytest.mark.django_db(transaction=True)
+def test_audit_verify_passes_on_an_intact_chain(capsys):
     append(2)
     call_command("audit_verify")
     assert "2 events verified" in capsys.readouterr().out
@@ -81,10 +94,7 @@ def test_audit_verify_finds_a_row_changed_behind_the_applications_back():
                 "UPDATE hellowork_auditevent SET detail = '{\"n\": 42}' WHERE id = %s",
                 [events[1].pk],
             )
-            cursor.execute(
-                "CREATE TRIGGER hellowork_auditevent_no_update BEFORE UPDATE ON hellowork_auditevent "
-                "BEGIN SELECT RAISE(ABORT, 'hellowork_auditevent is append-only: UPDATE refused'); END"
-            )
+            cursor.execute(SQLITE_SEAL_TRIGGERS[0])
     checked, broken = audit.verify()
     assert checked == 1 and broken.event_id == events[1].pk
     with pytest.raises(CommandError, match=f"event {events[1].pk}"):

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from hellowork import audit, audit_checkpoints, db_roles
 from hellowork.models import AuditEvent
-from tests.db_owner import raw_cursor
+from tests.db_owner import raw_cursor, seal_audit_trail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,8 +27,12 @@ def checkpoint_dir(settings, tmp_path):
 
 
 def append(n):
+    """n events, sealed as the sealer would (the chain and its checkpoints are the sealed
+    part of the trail)."""
     with transaction.atomic():
-        return [audit.record("test.event", actor=None, detail={"n": i}) for i in range(n)]
+        events = [audit.record("test.event", actor=None, detail={"n": i}) for i in range(n)]
+    seal_audit_trail()
+    return list(AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("id"))
 
 
 def as_owner(*statements, replica=False):
@@ -65,7 +69,7 @@ def superuser():
 def restore_sqlite_triggers():
     yield
     if connection.vendor == "sqlite":  # put back what as_owner dropped
-        module = import_module("hellowork.migrations.0003_auditevent_append_only")
+        module = import_module("hellowork.migrations.0012_audit_sealer")
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER IF EXISTS hellowork_auditevent_no_update")
             cursor.execute("DROP TRIGGER IF EXISTS hellowork_auditevent_no_delete")

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -338,3 +339,25 @@ def test_the_quarterly_report_gathers_the_months(history, recall_and_reorder, bo
     assert len(report.incidents) == 2
     assert "個人情報漏えい防止の取組状況" in page and "2026年度 第1四半期" in page
     assert "自己点検" in page
+
+
+def test_managers_see_the_audit_sealers_lag_in_red_past_a_minute(bob, manager):
+    """Issue 18: the events not yet sealed into the audit chain and the oldest one's age;
+    supervisors do not see it (it is the operators' and the managers' concern)."""
+    from hellowork import audit
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False), transaction.atomic():
+        audit.record("test.event", actor=None)
+        audit.record("test.event", actor=None)
+    with time_machine.travel(start + datetime.timedelta(seconds=30), tick=False):
+        page = client_for(manager.user).get(reverse("dashboard")).text
+        assert "監査記録の封印待ち" not in client_for(bob.user).get(reverse("dashboard")).text
+    row = re.search(r"<dd data-audit-seal>(.*?)</dd>", page, re.S).group(1)
+    # (The sign-in of the test client traces an event too.)
+    assert re.fullmatch(r"\d件（最も古いもの 30秒前）", row), row
+    # The events this page view itself traced are younger; a minute on, it is red.
+    with time_machine.travel(start + datetime.timedelta(seconds=61), tick=False):
+        page = client_for(manager.user).get(reverse("dashboard")).text
+    row = re.search(r"<dd data-audit-seal>(.*?)</dd>", page, re.S).group(1)
+    assert 'class="overdue"' in row and "61秒前" in row and "封印が遅れています" in row

@@ -8,9 +8,9 @@ from hellowork import audit_checkpoints
 
 class Command(BaseCommand):
     help = (
-        "Walks the audit trail's hash chain and holds it to every checkpoint in "
+        "Walks the audit trail's sealed hash chain and holds it to every checkpoint in "
         "AUDIT_CHECKPOINT_DIR; exits non-zero naming the first break (docs/SECURITY.md says "
-        "what to do then)."
+        "what to do then); reports the events not sealed yet and the oldest one's age."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -43,4 +43,11 @@ class Command(BaseCommand):
                 f"{report.unanchored} events not yet anchored (after head event "
                 f"{report.anchored.head_id if report.anchored else 0}, the oldest at "
                 f"{since:%Y-%m-%d %H:%M:%S})."
+            )
+        if report.unsealed and report.unsealed_since is not None:
+            age = (timezone.now() - report.unsealed_since).total_seconds()
+            oldest = timezone.localtime(report.unsealed_since)
+            self.stdout.write(
+                f"{report.unsealed} events not yet sealed (not in the chain yet; the oldest at "
+                f"{oldest:%Y-%m-%d %H:%M:%S}, {age:.0f} s ago): is `audit_seal` running?"
             )
