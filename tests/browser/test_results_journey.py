@@ -77,6 +77,9 @@ def test_a_clerk_result_joins_the_employers_history(
     assert (current.route, current.recorded_by_staff) == ("phone", alice)
     clerk.page.context.close()
 
+    # Another applicant, still without a result, before the posting's validity ends (a
+    # posting past its validity takes no referral).
+    other = issue_in_person(factories.JobSeekerFactory(office=seeker_a.office), alice, posting_c)
     # The validity ended long ago: the my page shows the history and the message, no button.
     posting_c.valid_until = timezone.localdate() - datetime.timedelta(days=200)
     posting_c.save(update_fields=["valid_until"])
@@ -93,8 +96,6 @@ def test_a_clerk_result_joins_the_employers_history(
     supervisor = in_language(browser, live_server, language)
     log_in(supervisor, side="counter", username="bob", password=TEST_PASSWORD)
     supervisor.visit("/counter/dashboard/")
-    assert supervisor.page.locator("[data-referral]").count() == 0  # it has a result
-    other = issue_in_person(factories.JobSeekerFactory(office=seeker_a.office), alice, posting_c)
-    supervisor.visit("/counter/dashboard/")
+    assert supervisor.page.locator(f"[data-referral='{referral.pk}']").count() == 0  # answered
     assert supervisor.page.locator(f"[data-referral='{other.pk}']").count() == 1
     shoot(supervisor, f"dashboard-without-result-{language}")
