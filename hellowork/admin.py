@@ -48,6 +48,7 @@ from hellowork.models import (
     User,
 )
 from hellowork.name_keys import kana_key, name_key
+from hellowork.selectors import active_protection
 
 admin.site.site_header = gettext_lazy("ハローワーク紹介システム 管理")
 admin.site.site_title = gettext_lazy("ハローワーク紹介システム")
@@ -557,6 +558,9 @@ class JobPostingAdmin(RegistryImportMixin, RegistryAdmin):
         return ["number"] if obj is not None else []
 
 
+PROTECTED_CONTACT_FIELDS = frozenset({"phone", "email"})
+
+
 @admin.register(JobSeeker)
 class JobSeekerAdmin(RegistryImportMixin, PostedSearchAdmin):
     import_kind = "seekers"  # the registry import (hellowork.admin_import)
@@ -585,6 +589,14 @@ class JobSeekerAdmin(RegistryImportMixin, PostedSearchAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["number", "retired_at"] if obj is not None else ["retired_at"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Rule 13: a protected seeker's phone and e-mail are not shown here either (the
+        counter's screens keep them; the registry import still updates them)."""
+        fields = super().get_fields(request, obj)
+        if obj is not None and active_protection(seeker=obj) is not None:
+            return [name for name in fields if name not in PROTECTED_CONTACT_FIELDS]
+        return fields
 
     def posted_search(self, request: HttpRequest, term: str) -> tuple[QuerySet[Any], str]:
         """A 求職番号 (at least 4 digits, full-width and dashes allowed) or part of the

@@ -24,6 +24,7 @@ What every CSV written here holds to, whoever asks for it:
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -57,17 +58,27 @@ CP932_TWINS = str.maketrans(
 
 # What a spreadsheet may take as the start of a formula (OWASP, ASVS 1.2.10), with the full-width forms
 # an input method produces and Japanese Excel reads as their half-width twins.
-FORMULA_STARTS = frozenset("=+-@\t\r\n\0＝＋－＠")
-LEADING_SPACES = " \u3000"
+FORMULA_STARTS = frozenset("=+-@\t\r\n\0＝＋－＠\u2212")
+
+
+def _is_leading_blank(char: str) -> bool:
+    """Characters a spreadsheet may skip before a formula: any space (ASCII, no-break,
+    em, ideographic: Unicode Zs), a control character (vertical tab, form feed...) or an
+    invisible format character (zero-width space, an in-cell BOM: Cf)."""
+    return char.isspace() or unicodedata.category(char) in {"Zs", "Cc", "Cf"}
 
 
 def neutralise(value: str) -> str:
     """The cell as a spreadsheet will show it as text: a single quote in front when it
-    begins (after spaces) with a character that could start a formula; unchanged
-    otherwise."""
-    stripped = value.lstrip(LEADING_SPACES)
-    if stripped and stripped[0] in FORMULA_STARTS:
-        return "'" + value
+    begins, after any blanks (`_is_leading_blank`), with a character that could start a
+    formula in any of its forms: = + - @, tab, CR, LF, NUL, their full-width and small
+    forms (NFKC folds ﹦ ＝ to =) and the minus sign U+2212 (OWASP "CSV injection");
+    unchanged otherwise."""
+    for char in value:
+        if char in FORMULA_STARTS or unicodedata.normalize("NFKC", char) in FORMULA_STARTS:
+            return "'" + value
+        if not _is_leading_blank(char):
+            return value
     return value
 
 

@@ -85,6 +85,7 @@ from referrals.services.employer import (
     selection_result_record,
 )
 from referrals.services.exports import ExportRefused, applicants_export
+from referrals.services.registry import rule13_refusal
 from referrals.services.results import (
     NOTE_MAX_LENGTH,
     START_DATE_HORIZON,
@@ -168,6 +169,7 @@ __all__ = [
     "retraction_approve",
     "retraction_checker_refusal",
     "retraction_reject",
+    "rule13_refusal",
     "seeker_answer_refusal",
     "selection_result_receive",
     "selection_result_record",

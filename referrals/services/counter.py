@@ -543,7 +543,8 @@ def employer_call_record(
     (`call_refusal`). `note` is the clerk's, for the counter only.
 
     Refused, changing nothing: another office's referral (PermissionDenied); a referral
-    not in draft or waiting for approval; a missing answer or reason; an interview for a posting the employer says
+    not in draft or waiting for approval; rule 13 (the seeker is protected against the
+    establishment, or the posting moved to another since the draft); a missing answer or reason; an interview for a posting the employer says
     is closed or for an employer not reached; a time without a date; a date before today;
     a text too long. A letter waiting for approval takes a call too (the employer phones
     back to say the posting closed, or to move the interview); an issued one does not. Each call is a new row (the latest counts); traced with the field
@@ -594,6 +595,8 @@ def employer_call_record(
                 _("この紹介状は「%(status)s」のため、求人者への連絡を記録できません。")
                 % {"status": referral.get_status_display()}
             )
+        # Rule 13: the call itself names the seeker to the employer; none to an excluded one.
+        registry.require_rule13(referral)
         now = timezone.now()
         call = EmployerCall(
             referral=referral,

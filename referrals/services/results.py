@@ -156,7 +156,8 @@ def selection_result_receive(
     at any time (the my page's window does not apply: the window's message sends employers
     here). Refused, changing nothing: another office's referral (PermissionDenied), a
     letter that is not issued (a draft, voided or retracted one reached no employer), one
-    whose personal data has been erased by retention, an unknown route, a missing or
+    whose personal data has been erased by retention, one still in its hold (not yet seen
+    by the employer, still recallable), an unknown route, a missing or
     superfluous giver, a seeker's report that is not a withdrawal, and a row that says the
     same as the current one. Audited as `selection_result.received` (ids, route, result;
     never the giver's name or the difference's text)."""
@@ -175,6 +176,10 @@ def selection_result_receive(
     disclosure = Disclosure.objects.select_for_update().filter(referral_id=locked.pk).first()
     if disclosure is not None and (disclosure.erased_at or disclosure.retracted_at):
         raise ValidationError(_("この紹介の個人情報は消去済みのため、選考結果を記録できません。"))
+    if disclosure is not None and disclosure.visible_at > timezone.now():
+        # Within the hold nobody at the employer has seen the applicant, and the letter can
+        # still be recalled unseen (rule 7): a result then would outlive the recall.
+        raise ValidationError(_("求人者に公開される前（保留中）は、選考結果を記録できません。"))
     giver = (given_by or "").strip()
     errors: dict[str, str] = {}
     if route not in STAFF_ROUTES:

@@ -98,6 +98,12 @@ def _page(
     call = selectors.latest_call(referral=referral)
     refusal = services.call_refusal(referral) if referral.status == "draft" else None
     collapsed = call is not None and (refusal is None or refusal.code == "posting_closed")
+    # Rule 13 before any call: no phone call about this seeker to an excluded establishment.
+    blocked = (
+        services.rule13_refusal(referral)
+        if referral.status in (ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL)
+        else None
+    )
     call_form = forms_.get("call_form") or _call_form(referral, call)
     if collapsed and not call_form.errors:
         call_form.fields["outcome"].widget.attrs.pop("autofocus", None)
@@ -107,6 +113,7 @@ def _page(
         "call_refusal": " ".join(refusal.messages) if refusal is not None else "",
         "call_refusal_code": getattr(refusal, "code", ""),
         "call_form": call_form,
+        "call_blocked": " ".join(blocked.messages) if blocked is not None else "",
         # Folded away once the call lets it go on (or closed it): the next step has the focus.
         "call_form_collapsed": collapsed,
         "referral": referral,

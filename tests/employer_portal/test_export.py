@@ -355,3 +355,41 @@ def test_an_exported_applicant_counts_as_seen_when_retracted(
     assert incident.employer_viewed
     text = str(referral_timeline(referral=referral, incident=incident))
     assert "CSV" in text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\u00a0=HYPERLINK(1)",  # a no-break space first
+        "\u2003=1+1",  # an em space
+        "\u200b=1+1",  # a zero-width space
+        "\ufeff=1+1",  # a byte-order mark inside the cell
+        "\x0b=1+1",  # a vertical tab
+        "\ufe66HYPERLINK(1)",  # the small equals sign (NFKC: =)
+        "\ufe62cmd",  # small plus
+        "\ufe63cmd",  # small hyphen-minus
+        "\ufe6bSUM(1)",  # small commercial at
+        "\u22121+2",  # the minus sign
+    ],
+)
+def test_every_form_of_a_formula_start_is_neutralised(value):
+    from referrals.exports import neutralise
+
+    assert neutralise(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["普通 太郎", "\u00a0普通", "9時〜17時", "", "\u200b"])
+def test_a_cell_that_starts_no_formula_is_left_as_it_is(value):
+    from referrals.exports import neutralise
+
+    assert neutralise(value) == value
+
+
+def test_a_posting_title_behind_a_no_break_space_reaches_the_export_inert(
+    no_hold, alice, koriyama, establishment_c, dave_client
+):
+    title = '\u00a0=HYPERLINK("http://x","求人票")'
+    posting = factories.JobPostingFactory(establishment=establishment_c, title=title)
+    issue_in_person(named(koriyama, "普通 太郎"), alice, posting)
+    (_header, row) = rows_of(dave_client.post(EXPORT, {"encoding": "utf-8-sig"}))
+    assert row[5] == "'" + title

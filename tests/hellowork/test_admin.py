@@ -629,3 +629,22 @@ def test_an_authenticator_reset_needs_the_right_to_change_logins(alice, bob):
             by=factories.UserFactory(kind="staff", is_staff=True, is_superuser=True),
         )
     assert TOTPDevice.objects.filter(user=bob.user).exists()
+
+
+def test_a_protected_seekers_phone_and_email_are_not_on_the_admin_page(
+    client, bob, seeker_a, establishment_c
+):
+    JobSeeker.objects.filter(pk=seeker_a.pk).update(
+        phone="090-1234-5678", email="hanako@example.jp"
+    )
+    page = client.get(url(JobSeeker, "change", seeker_a.pk)).content.decode()
+    assert "090-1234-5678" in page  # not protected yet
+    registry.seeker_protection_set(
+        seeker=seeker_a, supervisor=bob, reason="DV等支援措置", establishments=[establishment_c]
+    )
+    page = client.get(url(JobSeeker, "change", seeker_a.pk)).content.decode()
+    assert "090-1234-5678" not in page and "hanako@example.jp" not in page
+    # Saving the form as shown keeps them.
+    post_form(client, url(JobSeeker, "change", seeker_a.pk), {"kana": "ヤマダ ハナコ"})
+    seeker_a.refresh_from_db()
+    assert (seeker_a.phone, seeker_a.email) == ("090-1234-5678", "hanako@example.jp")

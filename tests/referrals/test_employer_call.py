@@ -403,3 +403,20 @@ def test_the_call_form_in_english(draft, alice):
     page = counter.get(reverse("referral_detail", args=[draft.pk])).text
     assert "Record the result of the call" in page
     assert "連絡の結果" not in page
+
+
+def test_no_call_is_recorded_to_an_establishment_the_seeker_is_protected_against(
+    draft, alice, bob, seeker_a, establishment_c
+):
+    """Rule 13: the call names the seeker to the employer; a protection set after the
+    draft stops it (the referral page offers no call form, the service refuses)."""
+    registry.seeker_protection_set(
+        seeker=seeker_a, supervisor=bob, reason="DV等支援措置", establishments=[establishment_c]
+    )
+    calls, events = EmployerCall.objects.count(), AuditEvent.objects.count()
+    with pytest.raises(ValidationError):
+        call_employer(draft, alice)
+    assert (EmployerCall.objects.count(), AuditEvent.objects.count()) == (calls, events)
+    page = client_for(alice.user).get(reverse("referral_detail", args=[draft.pk])).text
+    assert "data-call-blocked" in page
+    assert f'action="{reverse("referral_call", args=[draft.pk])}"' not in page

@@ -539,3 +539,28 @@ def test_within_the_hold_the_counter_offers_no_result_form(alice, seeker_a, post
     page = client_for(alice.user).get(reverse("referral_detail", args=[referral.pk]))
     assert reverse("referral_result_receive", args=[referral.pk]) not in page.content.decode()
     assert reverse("referral_void", args=[referral.pk]) in page.content.decode()
+
+
+def test_within_the_hold_a_posted_clerk_result_is_refused_and_changes_nothing(
+    alice, seeker_a, posting_c
+):
+    """The page hides the form within the hold; a form posted anyway is refused too, so no
+    result outlives a recall of a letter nobody at the employer saw (rule 7)."""
+    referral = issue_in_person(seeker_a, alice, posting_c)  # the default hold: 10 minutes
+    before = trace()
+    with pytest.raises(ValidationError, match="保留中"):
+        clerk_records(referral, alice, result="hired", start_date=timezone.localdate())
+    response = client_for(alice.user).post(
+        reverse("referral_result_receive", args=[referral.pk]),
+        {
+            "seeker": seeker_a.pk,
+            "route": "phone",
+            "given_by": "人事課 佐藤",
+            "result": "hired",
+            "start_date": timezone.localdate().isoformat(),
+            "conditions_differ": "no",
+        },
+    )
+    assert response.status_code == 400
+    assert SelectionResult.objects.count() == before[0] == 0
+    assert not AuditEvent.objects.filter(action="selection_result.received").exists()
