@@ -38,7 +38,8 @@ class Command(WorkerCommand):
     def describe(self, outcome: Sealed) -> str:
         if outcome.standby:
             return "audit seal: another sealer holds the lock; standing by"
-        return f"audit seal: {outcome.sealed} events sealed, chain head at {outcome.head_seq}"
+        noun = "event" if outcome.sealed == 1 else "events"
+        return f"audit seal: {outcome.sealed} {noun} sealed, chain head at {outcome.head_seq}"
 
     def is_empty(self, outcome: Sealed) -> bool:
         return outcome.sealed == 0 and not outcome.standby
