@@ -17,7 +17,7 @@ POSTGRES_OWNER_URL ?= postgres://hellowork_owner@127.0.0.1:5432/hellowork
 BENCH_URL ?= postgres://postgres@127.0.0.1:5432/hellowork_bench
 BENCH_QUICK_URL ?= postgres://postgres@127.0.0.1:5432/hellowork_bench_quick
 
-.PHONY: run test test-sqlite test-postgres invariants browser-deps screenshots lint format migrations-check deploy-check i18n-check ci clean bench bench-quick bench-prepare
+.PHONY: run test test-sqlite test-postgres invariants browser-deps screenshots lint format migrations-check deploy-check i18n-check ci clean bench bench-quick bench-prepare bench-profile
 
 # Extra pytest arguments; `make ci` runs the state machine with the `ci` Hypothesis profile.
 PYTEST_ARGS ?=
@@ -130,6 +130,12 @@ bench-quick: BENCH_URL = $(BENCH_QUICK_URL)
 bench-quick: bench-prepare
 	$(BENCH_ENV) $(PY) -m bench --rows 100000 --samples 150 --page-samples 40 --issues 100 \
 		--seconds 10 $(BENCH_ARGS)
+
+## bench-profile: where the app's CPU goes on each page of the mix (cProfile), on the
+## database `make bench-quick` filled (BENCH_URL=... for another)
+bench-profile: BENCH_URL = $(BENCH_QUICK_URL)
+bench-profile: bench-prepare
+	$(BENCH_ENV) $(PY) -m bench.profile $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -46,7 +46,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from bench import chain, database, generate, inserver, issuance, load, report, sessions
+    from bench import chain, database, generate, inserver, issuance, report, sessions
     from hellowork.models import AuditEvent, StaffMember
     from referrals.models import ReferralLetter
 
@@ -126,40 +126,30 @@ def main() -> None:
     chain_ceiling = chain_runs[-1]["appends_per_s"]
     phase("issuance")
 
-    # 5. Load.
-    pairs = sessions.fresh_pairs(40 * args.seconds, rng=rng)
-    for i, c in enumerate(clerks):
-        c.issues = pairs[i :: len(clerks)]
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "data.lua"
-        load.write_data(data, employers, clerks, args.connections)
-        server = load.Gunicorn(database.url(big), args.workers)
-        sealer = load.Sealer(database.url(big))
-        load_average = os.getloadavg()  # other work on the machine skews every figure
-        try:
-            run: dict[str, Any] = {}
-            cpu: dict[str, dict[str, float]] = {}
-            app = load.CpuMeter(lambda: load.children(server.process.pid))
-            db = load.CpuMeter(lambda: database.backend_pids(big))
-            sealing = load.CpuMeter(lambda: [sealer.process.pid])
-            for mode in ("mix", "healthz", "healthz_anon"):
-                print(
-                    f"-- wrk {mode}: {args.seconds} s, {args.connections} connections", flush=True
-                )
-                app.start()
-                db.start()
-                sealing.start()
-                run[mode] = load.run_wrk(
-                    server.url, data, mode=mode, connections=args.connections, seconds=args.seconds
-                )
-                cpu[mode] = {
-                    "gunicorn_s": app.stop(),
-                    "postgres_s": db.stop(),
-                    "sealer_s": sealing.stop(),
-                }
-        finally:
-            server.stop()
-            sealer.stop()
+    # 5. Load: at the given number of workers (the figures of record), and at 2 for the
+    # ratio's scaling with processes.
+    run: dict[str, Any] = {}
+    cpu: dict[str, dict[str, float]] = {}
+    by_workers: dict[int, dict[str, Any]] = {}
+    load_average = os.getloadavg()  # other work on the machine skews every figure
+    for workers in sorted({2, args.workers}):
+        record = workers == args.workers
+        pairs = sessions.fresh_pairs(40 * args.seconds, rng=rng)
+        for i, c in enumerate(clerks):
+            c.issues = pairs[i :: len(clerks)]
+        modes = ("mix", "healthz", "healthz_anon") if record else ("mix", "healthz")
+        runs, cpus = _load(args, big, employers, clerks, workers, modes)
+        by_workers[workers] = {
+            "load_rps": runs["mix"].rps,
+            "floor_rps": runs["healthz"].rps,
+            "load_ratio": round(runs["mix"].rps / runs["healthz"].rps, 3),
+            "load_errors": runs["mix"].errors,
+            "app_cpu_ms": round(
+                1000 * cpus["mix"]["gunicorn_s"] / max(1, runs["mix"].raw["requests"]), 2
+            ),
+        }
+        if record:
+            run, cpu = runs, cpus
     phase("load")
 
     mix, floor = run["mix"], run["healthz"]
@@ -188,10 +178,16 @@ def main() -> None:
         "flatness_ratio": round(list_big.p95_ms / list_small.p95_ms, 3),
         "queries": {p.page: p.queries for p in pages},
         "pages": {
-            p.page: {"p50_ms": p.p50_ms, "p95_ms": p.p95_ms, "queries_vary": p.queries_vary}
+            p.page: {
+                "p50_ms": p.p50_ms,
+                "p95_ms": p.p95_ms,
+                "cpu_ms": p.cpu_ms,
+                "queries_vary": p.queries_vary,
+            }
             for p in pages
         },
         "load_detail": {name: r.raw for name, r in run.items()},
+        "load_by_workers": by_workers,
         # CPU milliseconds per request in the app (gunicorn workers) and in PostgreSQL (the
         # backends of the bench's database), for docs/SCALING.md.
         "cpu_ms_per_request": {
@@ -219,6 +215,53 @@ def main() -> None:
     }
     report.write(results)
     report.print_table(results)
+
+
+def _load(
+    args: argparse.Namespace,
+    big: str,
+    employers: list[Any],
+    clerks: list[Any],
+    workers: int,
+    modes: tuple[str, ...],
+) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
+    """gunicorn with `workers` sync workers and the sealer beside it, under wrk for each
+    mode in turn; returns the wrk results and the CPU seconds of the workers, of
+    PostgreSQL's backends and of the sealer, by mode."""
+    from bench import database, load
+
+    run: dict[str, Any] = {}
+    cpu: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data.lua"
+        load.write_data(data, employers, clerks, args.connections)
+        server = load.Gunicorn(database.url(big), workers)
+        sealer = load.Sealer(database.url(big))
+        try:
+            app = load.CpuMeter(lambda: load.children(server.process.pid))
+            db = load.CpuMeter(lambda: database.backend_pids(big))
+            sealing = load.CpuMeter(lambda: [sealer.process.pid])
+            for mode in modes:
+                print(
+                    f"-- wrk {mode}: {args.seconds} s, {args.connections} connections, "
+                    f"{workers} workers",
+                    flush=True,
+                )
+                app.start()
+                db.start()
+                sealing.start()
+                run[mode] = load.run_wrk(
+                    server.url, data, mode=mode, connections=args.connections, seconds=args.seconds
+                )
+                cpu[mode] = {
+                    "gunicorn_s": app.stop(),
+                    "postgres_s": db.stop(),
+                    "sealer_s": sealing.stop(),
+                }
+        finally:
+            server.stop()
+            sealer.stop()
+    return run, cpu
 
 
 if __name__ == "__main__":

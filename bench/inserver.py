@@ -6,6 +6,7 @@ server's time for the page. It runs with the production settings the bench is st
 with (DJANGO_DEBUG=0), against whatever database the default connection points at.
 """
 
+import cProfile
 import random
 import statistics
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.test.client import ClientHandler
 from django.test.utils import CaptureQueriesContext
 
 from bench.sessions import Clerk, Employer, Pair
@@ -32,10 +34,24 @@ class PageTiming:
     queries: int  # the same on every request of the page, or the largest seen
     queries_vary: bool
     samples: list[float] = field(default_factory=list, repr=False)
+    # CPU of this process per request (median, ms): the app's share without PostgreSQL's,
+    # and less disturbed by other work on the machine than the wall time.
+    cpu_ms: float = 0.0
+    cpu_samples: list[float] = field(default_factory=list, repr=False)
+    # The SQL of the last request timed (bench.profile --queries prints it).
+    last_queries: list[str] = field(default_factory=list, repr=False)
+
+
+# One request handler for every client, as a gunicorn worker has one: a test client's own
+# handler loads the middleware chain on its first request (WhiteNoise then scans every
+# static file), which production does once per worker, not once per person. Before
+# issue 18 each of the bench's 64 employers had its own, and most timed lists paid for it.
+_HANDLER = ClientHandler(enforce_csrf_checks=False)
 
 
 def client_with(session: str, csrf: str = "") -> Client:
     client = Client()
+    client.handler = _HANDLER
     client.cookies[settings.SESSION_COOKIE_NAME] = session
     if csrf:
         client.cookies[settings.CSRF_COOKIE_NAME] = csrf
@@ -48,23 +64,33 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def time_page(
-    page: str, request: Callable[[int], tuple[Client, str, dict[str, str] | None, int]], count: int
+    page: str,
+    request: Callable[[int], tuple[Client, str, dict[str, str] | None, int]],
+    count: int,
+    *,
+    profiler: cProfile.Profile | None = None,
 ) -> PageTiming:
     """Calls `request(i)` -> (client, path, POST data or None, expected status) `count`
-    times after a few unmeasured ones, timing each and counting its queries."""
+    times after a few unmeasured ones, timing each (wall and this process's CPU) and
+    counting its queries. With `profiler`, only the requests themselves are profiled."""
     for i in range(min(5, count)):  # warm the caches (templates, prepared statements)
         client, path, data, expected = request(-1 - i)
         response = client.post(path, data) if data is not None else client.get(path)
-    times, queries = [], set()
+    times, cpu, queries = [], [], set()
     for i in range(count):
         client, path, data, expected = request(i)
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.post(path, data) if data is not None else client.get(path)
-            elapsed = time.perf_counter() - started
+            elapsed, used = time.perf_counter() - started, time.process_time() - started_cpu
+            if profiler is not None:
+                profiler.disable()
         if response.status_code != expected:
             raise RuntimeError(f"{page}: {path} answered {response.status_code}, not {expected}")
         times.append(elapsed * 1000)
+        cpu.append(used * 1000)
         queries.add(len(captured))
     return PageTiming(
         page,
@@ -74,14 +100,22 @@ def time_page(
         max(queries),
         len(queries) > 1,
         times,
+        round(statistics.median(cpu), 2),
+        cpu,
+        [q["sql"] for q in captured.captured_queries],
     )
 
 
-def applicant_list(employers: list[Employer], count: int) -> PageTiming:
+def applicant_list(
+    employers: list[Employer], count: int, *, profiler: cProfile.Profile | None = None
+) -> PageTiming:
     """The my page's applicant list (page 1), round-robin over the given members."""
     clients = [client_with(e.session) for e in employers]
     return time_page(
-        "applicant_list", lambda i: (clients[i % len(clients)], "/mypage/", None, 200), count
+        "applicant_list",
+        lambda i: (clients[i % len(clients)], "/mypage/", None, 200),
+        count,
+        profiler=profiler,
     )
 
 
@@ -94,6 +128,7 @@ def interleaved_lists(
     from bench import database
 
     times: list[list[float]] = [[] for _ in sides]
+    cpu: list[list[float]] = [[] for _ in sides]
     queries: list[set[int]] = [set() for _ in sides]
     # One client per member, made once: a new test client loads the middleware chain again
     # on its first request, which would be timed as if it were the page.
@@ -107,6 +142,7 @@ def interleaved_lists(
                 min(block, count - len(times[i])),
             )
             times[i].extend(timing.samples)
+            cpu[i].extend(timing.cpu_samples)
             queries[i].add(timing.queries)
     return [
         PageTiming(
@@ -117,17 +153,36 @@ def interleaved_lists(
             max(q),
             len(q) > 1,
             t,
+            round(statistics.median(c), 2),
+            c,
         )
-        for t, q in zip(times, queries, strict=True)
+        for t, c, q in zip(times, cpu, queries, strict=True)
     ]
 
 
+PAGES = (
+    "applicant_list",
+    "applicant_detail",
+    "consultation",
+    "issuance_screen",
+    "issuance_confirm",
+)
+
+
 def measure_pages(
-    employers: list[Employer], clerk: Clerk, pairs: list[Pair], count: int, rng: random.Random
+    employers: list[Employer],
+    clerk: Clerk,
+    pairs: list[Pair],
+    count: int,
+    rng: random.Random,
+    *,
+    profilers: dict[str, cProfile.Profile] | None = None,
 ) -> list[PageTiming]:
-    """Every page of the load's mix: the list, an applicant, a consultation, and the two
-    requests of an issue that render or decide (the issuance screen and its confirm)."""
-    timings = [applicant_list(employers, count)]
+    """Every page of the load's mix (`PAGES`): the list, an applicant, a consultation, and
+    the two requests of an issue that render or decide (the issuance screen and its
+    confirm). `profilers`, by page name, profile those pages' requests (bench.profile)."""
+    profilers = profilers or {}
+    timings = [applicant_list(employers, count, profiler=profilers.get("applicant_list"))]
     clients = [client_with(e.session) for e in employers]
     with_applicants = [(c, e) for c, e in zip(clients, employers, strict=True) if e.applicants]
 
@@ -135,7 +190,9 @@ def measure_pages(
         client, employer = rng.choice(with_applicants)
         return client, f"/mypage/applicants/{rng.choice(employer.applicants)}/", None, 200
 
-    timings.append(time_page("applicant_detail", detail, count))
+    timings.append(
+        time_page("applicant_detail", detail, count, profiler=profilers.get("applicant_detail"))
+    )
     counter = client_with(clerk.session, clerk.csrf)
     timings.append(
         time_page(
@@ -147,6 +204,7 @@ def measure_pages(
                 200,
             ),
             count,
+            profiler=profilers.get("consultation"),
         )
     )
 
@@ -161,6 +219,7 @@ def measure_pages(
             "issuance_screen",
             lambda _: (counter, f"/counter/referrals/{next(screen)[0]}/", None, 200),
             min(count, len(drafts) - 5),
+            profiler=profilers.get("issuance_screen"),
         )
     )
     # The seeker's answer on the display is made untimed, through the services, for each.
@@ -178,13 +237,20 @@ def measure_pages(
         data = {"seeker": str(pair.seeker_id), "posting_digits": pair.digits}
         return counter, f"/counter/referrals/{referral_id}/confirm/", data, 302
 
-    timings.append(time_page("issuance_confirm", confirm_request, min(count, len(drafts) - 5)))
+    timings.append(
+        time_page(
+            "issuance_confirm",
+            confirm_request,
+            min(count, len(drafts) - 5),
+            profiler=profilers.get("issuance_confirm"),
+        )
+    )
     return timings
 
 
 def _draft(client: Client, pair: Pair, display_id: int) -> int:
-    """Open a consultation at the desk's display, record "apply" and draft, as the counter's
-    pages do."""
+    """Open a consultation at the desk's display, record "apply", draft and record the call
+    to the employer (issue 20), as the counter's pages do."""
     seeker = str(pair.seeker_id)
     response = client.post(
         f"/counter/seekers/{seeker}/consultations/",
@@ -201,4 +267,10 @@ def _draft(client: Client, pair: Pair, display_id: int) -> int:
         {"seeker": seeker, "posting": str(pair.posting_id)},
     )
     assert response.status_code == 302, response.status_code
-    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    referral = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    response = client.post(
+        f"/counter/referrals/{referral}/call/",
+        {"seeker": seeker, "outcome": "accepting", "contact_person": "bench"},
+    )
+    assert response.status_code == 302, response.status_code
+    return referral

@@ -1,12 +1,13 @@
 -- The load's request mix for wrk (bench/load.py writes the data file and reads the result).
 --
--- Each wrk thread drives one connection (wrk -t N -c N), so an issue's eight requests
+-- Each wrk thread drives one connection (wrk -t N -c N), so an issue's nine requests
 -- follow one another on it. Each draw picks the applicant list (41%), an applicant's
 -- page (41%), a counter consultation page (14.6%) or starts an in-person issue (3.4%),
--- whose eight requests (open the consultation at the desk's display, record "apply",
--- draft, the issuance screen, send the read-back to the display, the display's screen,
--- the seeker's answer on it, the clerk's digits) then follow. Of all requests that makes
--- 32% list, 32% applicant, 11% consultation and 25% issue.
+-- whose nine requests (open the consultation at the desk's display, record "apply",
+-- draft, record the call to the employer (issue 20), the issuance screen, send the
+-- read-back to the display, the display's screen, the seeker's answer on it, the clerk's
+-- digits) then follow. Of all requests that makes 32% list, 32% applicant, 11%
+-- consultation and 25% issue (27% since the call).
 --
 -- BENCH_MODE=healthz sends GET /healthz with the same session cookies instead (the
 -- framework floor); healthz_anon sends it without cookies.
@@ -76,17 +77,21 @@ local function issue_request()
     expect = 302
     return post("/counter/consultations/" .. consultation .. "/referrals/", { posting = current.posting })
   elseif step == 4 then
+    expect = 302
+    return post("/counter/referrals/" .. referral .. "/call/",
+      { outcome = "accepting", contact_person = "bench" })
+  elseif step == 5 then
     expect = 200
     return wrk.format("GET", "/counter/referrals/" .. referral .. "/", {
       ["Cookie"] = "sessionid=" .. me.clerk.session .. "; csrftoken=" .. me.clerk.csrf,
     })
-  elseif step == 5 then
+  elseif step == 6 then
     expect = 302
     return post("/counter/referrals/" .. referral .. "/display/", {})
-  elseif step == 6 then
+  elseif step == 7 then
     expect = 200
     return wrk.format("GET", "/display/screen/", { ["Cookie"] = display_cookie() })
-  elseif step == 7 then
+  elseif step == 8 then
     expect = 302
     return wrk.format("POST", "/display/answer/", {
       ["Cookie"] = display_cookie(),
@@ -158,10 +163,10 @@ function response(status, headers, body)
     consultation = last_id(headers["Location"])
   elseif step == 3 then
     referral = last_id(headers["Location"])
-  elseif step == 6 then
+  elseif step == 7 then
     readback = body and string.match(body, 'name="readback" value="(%d+)"')
   end
-  if step == 8 then
+  if step == 9 then
     issued = issued + 1
     step = nil
   else

@@ -53,7 +53,7 @@ def print_table(results: dict[str, Any]) -> None:
         ("applicant list p95, N rows", f"{r['list_p95_ms']:.2f} ms", verdict("list_p95_ms", r["list_p95_ms"])),
         ("flatness (N / 10,000)", f"{r['flatness_ratio']:.2f}", verdict("flatness_ratio", r["flatness_ratio"])),
         ("issues/s through the services", f"{r['issuance_per_s']:.1f}", ""),
-        ("issues/s raw psycopg (1 transaction)", f"{r['raw_per_s']:.1f}", f"6 transactions: {r['raw_split_per_s']:.1f}/s"),
+        ("issues/s raw psycopg (1 transaction)", f"{r['raw_per_s']:.1f}", f"7 transactions: {r['raw_split_per_s']:.1f}/s"),
         ("issuance ratio", f"{r['issuance_ratio']:.2f}", verdict("issuance_ratio", r["issuance_ratio"])),
         ("audit events/s (8 appenders)", f"{r.get('audit_appends_per_s', 0):.0f}", "one event per transaction, the sealer beside"),
         ("mixed load", f"{r['load_rps']:.1f} req/s",
@@ -72,6 +72,15 @@ def print_table(results: dict[str, Any]) -> None:
                 f"unsealed, lag {run['lag_at_stop_s']:.1f} s, caught up in {run['catch_up_s']:.1f} s",
             )
         )
+    for workers, at in sorted(r.get("load_by_workers", {}).items(), key=lambda kv: int(kv[0])):
+        rows.append(
+            (
+                f"  load ratio, {workers} gunicorn workers",
+                f"{at['load_ratio']:.2f}",
+                f"mix {at['load_rps']:.1f} / healthz {at['floor_rps']:.1f} req/s, "
+                f"{at['load_errors']} errors, app CPU {at['app_cpu_ms']:.2f} ms per request",
+            )
+        )
     for mode, cost in r.get("cpu_ms_per_request", {}).items():
         rows.append(
             (
@@ -83,7 +92,8 @@ def print_table(results: dict[str, Any]) -> None:
     for page, timing in r["pages"].items():
         rows.append(
             (f"  {page}", f"p50 {timing['p50_ms']:.2f} / p95 {timing['p95_ms']:.2f} ms",
-             f"{r['queries'][page]} queries" + (" (varies)" if timing["queries_vary"] else "")),
+             f"{r['queries'][page]} queries" + (" (varies)" if timing["queries_vary"] else "")
+             + (f", CPU {timing['cpu_ms']:.2f} ms in the server" if "cpu_ms" in timing else "")),
         )  # fmt: skip
     width = max(len(label) for label, _, _ in rows)
     value_width = max(len(value) for _, value, _ in rows)

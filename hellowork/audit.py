@@ -113,6 +113,26 @@ def record(
     other. RuntimeError outside a transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction it records")
+    return _append(action, actor=actor, target=target, detail=detail)
+
+
+def record_read(
+    action: str,
+    *,
+    actor: User | None,
+    target: Model | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event that records a read, not a change (rule 10: who saw whose data, the
+    page views): there is no change for it to commit or roll back with, so outside a
+    transaction it is one INSERT in autocommit, one round trip instead of BEGIN, INSERT and
+    COMMIT (issue 18). Inside a transaction it joins it, like `record`."""
+    return _append(action, actor=actor, target=target, detail=detail)
+
+
+def _append(
+    action: str, *, actor: User | None, target: Model | None, detail: dict[str, Any] | None
+) -> AuditEvent:
     context = _request.get() or NO_REQUEST
     event = AuditEvent(
         at=timezone.now(),

@@ -736,10 +736,9 @@ def staff_totp_reset(*, user: User, by: User) -> int:
 # -- the admin's views of seekers (rule 10) ----------------------------------------------
 
 
-@transaction.atomic
 def admin_seeker_view_record(*, by: User, seeker: JobSeeker) -> None:
     """Rule 10: an administrator saw this seeker's record in the admin."""
-    audit.record(
+    audit.record_read(
         "seeker.viewed",
         actor=by,
         target=seeker,
@@ -747,7 +746,6 @@ def admin_seeker_view_record(*, by: User, seeker: JobSeeker) -> None:
     )
 
 
-@transaction.atomic
 def admin_seeker_list_record(*, by: User, seeker_ids: list[int], by_kind: str = "") -> None:
     """Rule 10: the seekers an admin list (or a posted search, `by_kind` its kind of term:
     "number" or "name", never what was typed) showed, by id. Nobody shown, nothing written."""
@@ -756,7 +754,7 @@ def admin_seeker_list_record(*, by: User, seeker_ids: list[int], by_kind: str = 
     detail: dict[str, Any] = {"screen": ADMIN_SCREEN, "seeker_ids": sorted(set(seeker_ids))}
     if by_kind:
         detail["by"] = by_kind
-    audit.record("seeker.listed", actor=by, detail=detail)
+    audit.record_read("seeker.listed", actor=by, detail=detail)
 
 
 ADMIN_SCREEN = "admin"

@@ -123,12 +123,13 @@ def _locked_consultation(consultation: Consultation) -> Consultation:
     )
 
 
-def _locked_referral(referral: ReferralLetter) -> ReferralLetter:
+def _locked_referral(referral: ReferralLetter, *, with_consultation: bool = True) -> ReferralLetter:
+    related = ["posting__establishment", "drafted_by"]
+    if with_consultation:
+        related += ["consultation__seeker", "consultation__office"]
     return (
         ReferralLetter.objects.select_for_update(of=("self",))
-        .select_related(
-            "consultation__seeker", "consultation__office", "posting__establishment", "drafted_by"
-        )
+        .select_related(*related)
         .get(pk=referral.pk)
     )
 
@@ -143,7 +144,8 @@ def _locked_referral_and_consultation(referral: ReferralLetter) -> ReferralLette
         .get()
     )
     consultation = _locked_consultation(Consultation(pk=consultation_id))
-    locked = _locked_referral(referral)
+    # Its consultation is the row just locked: not joined again (issue 18).
+    locked = _locked_referral(referral, with_consultation=False)
     if locked.consultation_id != consultation.pk:  # merged meanwhile: the merge has committed
         consultation = _locked_consultation(Consultation(pk=locked.consultation_id))
     locked.consultation = consultation

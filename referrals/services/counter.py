@@ -64,13 +64,12 @@ ACTIVE_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, Referr
 # -- views of personal data -----------------------------------------------------------
 
 
-@transaction.atomic
 def staff_view_record(
     *, staff: StaffMember, seeker: JobSeeker, screen: str, target: Any = None
 ) -> None:
     """Rule 10: a staff member saw this seeker's personal data on this screen."""
     _require_active_staff(staff)
-    audit.record(
+    audit.record_read(
         "seeker.viewed",
         actor=staff.user,
         target=target if target is not None else seeker,
@@ -78,25 +77,23 @@ def staff_view_record(
     )
 
 
-@transaction.atomic
 def staff_search_record(*, staff: StaffMember, query_kind: str, seeker_ids: list[int]) -> None:
     """Rule 10: the seekers a search showed (their ids, not what was typed)."""
     _require_active_staff(staff)
-    audit.record(
+    audit.record_read(
         "seeker.searched",
         actor=staff.user,
         detail={"by": query_kind, "seeker_ids": seeker_ids},
     )
 
 
-@transaction.atomic
 def staff_list_record(*, staff: StaffMember, screen: str, seeker_ids: list[int]) -> None:
     """Rule 10 for a list screen: the seekers whose names it showed (their ids). An empty
     list showed nobody and writes nothing."""
     _require_active_staff(staff)
     if not seeker_ids:
         return
-    audit.record(
+    audit.record_read(
         "seeker.listed",
         actor=staff.user,
         detail={"screen": screen, "seeker_ids": sorted(set(seeker_ids))},
@@ -481,7 +478,11 @@ def call_refusal(referral: ReferralLetter) -> ValidationError | None:
     said the posting takes no more applicants ("posting_closed"); the employer was not
     reached and the office does not issue without the call ("call_unreached",
     Office.issues_without_call). The latest call counts."""
-    call = latest_call(referral)
+    return refusal_of_call(referral, latest_call(referral))
+
+
+def refusal_of_call(referral: ReferralLetter, call: EmployerCall | None) -> ValidationError | None:
+    """`call_refusal` for a call already read (the referral's latest)."""
     if call is None:
         return ValidationError(
             _(
@@ -609,7 +610,10 @@ def employer_call_record(
             interview_time=interview_time,
             **texts,
         )
-        call.full_clean(exclude=["referral", "called_by"])
+        # Field checks (lengths, choices) as messages; the model's check constraints are
+        # the combinations checked above, and the database holds them too: validating
+        # them here again would cost a query and a savepoint each (issue 18).
+        call.full_clean(exclude=["referral", "called_by"], validate_constraints=False)
         call.save()
         _expire_if_due(consultation, now)
         _touch(consultation, now)
@@ -897,7 +901,7 @@ def _issue(referral: ReferralLetter, confirmation: Confirmation, actor: StaffMem
     referral.status = ReferralStatus.ISSUED
     referral.issued_at = now
     referral.save(update_fields=["code", "status", "issued_at"])
-    call = latest_call(referral)
+    call = latest_call(referral)  # the referral is locked: no call is added meanwhile
     audit.record(
         "referral.issued",
         actor=actor.user,
@@ -913,7 +917,8 @@ def _issue(referral: ReferralLetter, confirmation: Confirmation, actor: StaffMem
     )
     # Rule 13, once more where the letter is issued: every path to an establishment ends here.
     registry.require_rule13(referral)
-    require_call(referral)  # issue 20, likewise
+    if refusal := refusal_of_call(referral, call):  # issue 20, likewise
+        raise refusal
     establishment = referral.posting.establishment
     if not establishment.has_mypage:
         return  # the printed letter is the only copy

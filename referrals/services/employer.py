@@ -53,14 +53,13 @@ from referrals.services.results import NOTE_MAX_LENGTH
 # through the establishment-scoped selectors and answer 404.
 
 
-@transaction.atomic
 def disclosure_view_record(
     *, disclosure: Disclosure, member: EmployerMember, page: str = "detail"
 ) -> None:
     """Rule 10: an employer saw one applicant's personal data (the detail, the letter, a
     form that names the applicant). Who, when and from where are in the event itself."""
     _require_own(member, disclosure)
-    audit.record(
+    audit.record_read(
         "disclosure.viewed",
         actor=member.user,
         target=disclosure,
@@ -68,7 +67,6 @@ def disclosure_view_record(
     )
 
 
-@transaction.atomic
 def disclosures_list_view_record(
     *, member: EmployerMember, disclosures: Iterable[Disclosure]
 ) -> None:
@@ -78,7 +76,7 @@ def disclosures_list_view_record(
         _require_own(member, disclosure)
     if not shown:
         return  # nobody's data was shown
-    audit.record(
+    audit.record_read(
         "disclosure.listed",
         actor=member.user,
         target=member.establishment,

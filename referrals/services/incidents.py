@@ -258,11 +258,10 @@ def incident_report_update(
     return incident
 
 
-@transaction.atomic
 def incident_report_view_record(*, incident: Incident, staff: StaffMember) -> None:
     """Rule 10: the printable report was shown (its free text may name people)."""
     _require_handler(staff, incident.office_id)
-    audit.record("incident.report_viewed", actor=staff.user, target=incident)
+    audit.record_read("incident.report_viewed", actor=staff.user, target=incident)
 
 
 def missing_report_items(incident: Incident) -> list[str]:

@@ -51,6 +51,23 @@ def test_an_append_is_unsealed_and_takes_no_lock_nor_read(django_assert_num_quer
     assert audit.verify() == (0, None)  # nothing sealed yet, nothing broken
 
 
+def test_a_read_is_recorded_in_one_statement_without_a_transaction(django_assert_num_queries):
+    """Issue 18: a page view's event (rule 10) has no change to join, so it is one INSERT
+    in autocommit: no BEGIN and COMMIT around it. A change's event still needs its
+    transaction, and a read inside one rolls back with it."""
+    assert not connection.in_atomic_block
+    with django_assert_num_queries(1):
+        event = audit.record_read("seeker.viewed", actor=None, detail={"seeker_id": 7})
+    assert AuditEvent.objects.get(pk=event.pk).detail == {"seeker_id": 7}
+    with pytest.raises(RuntimeError):
+        audit.record("referral.issued", actor=None)
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        rolled_back = audit.record_read("seeker.viewed", actor=None)
+        1 / 0  # noqa: B018  # the page failed after its read was recorded
+    assert not AuditEvent.objects.filter(pk=rolled_back.pk).exists()
+    assert seal_audit_trail().sealed == 1  # the committed read joins the chain like any event
+
+
 def test_the_sealer_chains_unsealed_rows_in_id_order_in_batches():
     events = append(5)
     first = seal_audit_trail(batch_size=2, max_batches=1)
