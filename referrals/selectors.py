@@ -71,13 +71,20 @@ from referrals.results import window_closes_before
 
 
 def visible_now(now: datetime.datetime | None = None) -> Q:
-    """What makes a disclosure visible to its establishment: issued, past the hold,
-    neither recalled nor retracted, not hidden on its own report (quarantined, rule 11),
-    not yet past its retention period (erased), and not to an establishment an active
-    protection of the seeker excludes (rule 13: a letter issued before the protection
-    was set is hidden from that moment, whether or not anyone acts on the alert)."""
+    """What makes a disclosure visible to its establishment: past the hold, neither
+    recalled nor retracted, not hidden on its own report (quarantined, rule 11), not yet
+    past its retention period (erased), and not to an establishment an active protection
+    of the seeker excludes (rule 13: a letter issued before the protection was set is
+    hidden from that moment, whether or not anyone acts on the alert).
+
+    Conditions on the disclosure's own row only, so the list's count and filter stay index
+    scans of the establishment's disclosures (issue 18: joining every letter for its status
+    and consultation made the planner hash-join a sequential scan of all letters). The
+    letter's status is implied: a disclosure exists only from issue, and every way out of
+    "issued" recalls (a void in the hold) or retracts it in the same transaction (the state
+    machine's `a_disclosure_outlives_its_letter_only_recalled_or_retracted`). The
+    protection's seeker is reached inside the subquery, from the few active protections."""
     return Q(
-        referral__status=ReferralStatus.ISSUED,
         visible_at__lte=now or timezone.now(),
         recalled_at__isnull=True,
         retracted_at__isnull=True,
@@ -86,9 +93,9 @@ def visible_now(now: datetime.datetime | None = None) -> Q:
     ) & ~Q(
         Exists(
             SeekerProtection.objects.filter(
-                seeker_id=OuterRef("referral__consultation__seeker_id"),
                 lifted_at__isnull=True,
                 excluded=OuterRef("establishment_id"),
+                seeker__consultations__referrals=OuterRef("referral_id"),
             )
         )
     )

@@ -1002,6 +1002,15 @@ class ReferralMachine(RuleBasedStateMachine):
                 assert disclosure.referral.status == "issued"
 
     @invariant()
+    def a_disclosure_outlives_its_letter_only_recalled_or_retracted(self):
+        """What lets `selectors.visible_now` leave the letter's status out (issue 18): a
+        disclosure of a letter no longer issued is recalled or retracted."""
+        for disclosure in Disclosure.objects.exclude(referral__status="issued"):
+            assert disclosure.recalled_at is not None or disclosure.retracted_at is not None, (
+                "a letter left 'issued' but its disclosure is still live"
+            )
+
+    @invariant()
     def a_report_hides_until_decided_and_its_alert_closes_with_the_decision(self):
         """Rules 11 and 12: reported and undecided, the applicant is hidden and its critical
         alert open; decided, the alert closed itself with that decision, and a restore was
