@@ -156,6 +156,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "staff_login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out usernames first
+    # ModelBackend, reading the staff or employer member with the user (issue 18).
+    "hellowork.auth_backends.UserBackend",
+    # Only for sessions begun before UserBackend (they name the backend that logged them in).
     "django.contrib.auth.backends.ModelBackend",
 ]
 SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day; counter sessions also end at browser close
