@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import add_errors, refusals_onto
 from referrals import selectors, services
+from referrals.access import access_alert_for_staff, access_misdelivery_report_of_alert
 from referrals.forms import AlertResolveForm, MisdeliveryRestoreForm
-from referrals.models import Alert, AlertSeverity, MisdeliveryReport
+from referrals.models import Alert, AlertSeverity
 from referrals.services import containment, incidents
 from referrals.views.common import supervisor_required
 
@@ -31,16 +32,12 @@ def alert_list(request: StaffRequest) -> HttpResponse:
     """Alerts to act on, critical first and the oldest first within each severity (the
     overdue in red), then those resolved recently; info alerts (a check that worked) are
     only counted here, and on the dashboard (rule 12)."""
-    alerts = selectors.alerts_for_staff(staff=request.staff)
+    staff = request.staff
     now = timezone.now()
-    open_alerts = list(
-        selectors.by_severity_then_age(
-            alerts.filter(resolved_at__isnull=True).exclude(severity=AlertSeverity.INFO)
-        )
-    )
+    open_alerts = list(selectors.alerts_to_act_on(staff=staff))
     resolved = list(
-        alerts.filter(resolved_at__gte=now - datetime.timedelta(days=RESOLVED_DAYS)).order_by(
-            "-resolved_at", "-pk"
+        selectors.alerts_resolved_since(
+            staff=staff, since=now - datetime.timedelta(days=RESOLVED_DAYS)
         )
     )
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -48,7 +45,7 @@ def alert_list(request: StaffRequest) -> HttpResponse:
         "masked": _masked(request, [*open_alerts, *resolved]),
         "open_alerts": open_alerts,
         "overdue": {alert.pk for alert in open_alerts if _is_overdue(alert, now)},
-        "info_today": alerts.filter(severity=AlertSeverity.INFO, created_at__gte=today).count(),
+        "info_today": selectors.info_alert_count_since(staff=staff, since=today),
         "resolved": resolved,
         "resolved_days": RESOLVED_DAYS,
     }
@@ -79,14 +76,15 @@ def _masked(request: StaffRequest, alerts: list[Alert]) -> set[int]:
 def _page(
     request: StaffRequest, pk: int, *, status: int = 200, **forms_: forms.Form
 ) -> HttpResponse:
-    alert = get_object_or_404(
-        selectors.alerts_for_staff(staff=request.staff).select_related(
+    alert = access_alert_for_staff(
+        request.staff,
+        pk,
+        related=(
             "referral__consultation__seeker",
             "misdelivery_report__decided_by__user",
             "misdelivery_report__disclosure",
             "staff__user",
         ),
-        pk=pk,
     )
     referral = alert.referral
     report = getattr(alert, "misdelivery_report", None)
@@ -118,15 +116,11 @@ def alert_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _page(request, pk)
 
 
-def _scoped(request: StaffRequest, pk: int) -> Alert:
-    return get_object_or_404(selectors.alerts_for_staff(staff=request.staff), pk=pk)
-
-
 @staff_required
 @supervisor_required
 @require_POST
 def alert_acknowledge(request: StaffRequest, pk: int) -> HttpResponse:
-    alert = _scoped(request, pk)
+    alert = access_alert_for_staff(request.staff, pk)
     if incidents.alert_handle_refusal(request.staff, alert):
         return _page(request, pk, status=403)  # said on the page; the service refuses too
     form = forms.Form(request.POST)
@@ -145,7 +139,7 @@ def alert_acknowledge(request: StaffRequest, pk: int) -> HttpResponse:
 @supervisor_required
 @require_POST
 def alert_resolve(request: StaffRequest, pk: int) -> HttpResponse:
-    alert = _scoped(request, pk)
+    alert = access_alert_for_staff(request.staff, pk)
     if incidents.alert_handle_refusal(request.staff, alert):
         return _page(request, pk, status=403)  # said on the page; the service refuses too
     form = AlertResolveForm(request.POST)
@@ -165,8 +159,8 @@ def alert_resolve(request: StaffRequest, pk: int) -> HttpResponse:
 def alert_restore(request: StaffRequest, pk: int) -> HttpResponse:
     """Rule 11: the employer's report was mistaken; the applicant is shown again and the
     establishment told. The retraction is the other decision, on the letter's page."""
-    alert = _scoped(request, pk)
-    report = get_object_or_404(MisdeliveryReport.objects.select_related("disclosure"), alert=alert)
+    alert = access_alert_for_staff(request.staff, pk)
+    report = access_misdelivery_report_of_alert(alert)
     if containment.restore_refusal(request.staff, report):
         return _page(request, pk, status=403)  # said on the page; the service refuses too
     form = MisdeliveryRestoreForm(request.POST)

@@ -17,7 +17,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from referrals import selectors, services
+from referrals.access import access_pending_referral_for_staff
 from referrals.forms import ApproveForm, ReasonForm, StatementForm
 from referrals.models import ApprovalReason, ApprovalStatement, ReferralLetter
 from referrals.views.common import supervisor_required
@@ -52,10 +53,6 @@ def approval_queue(request: StaffRequest) -> HttpResponse:
             "retractions_overdue_before": selectors.retraction_deadline(timezone.now()),
         },
     )
-
-
-def _pending(request: StaffRequest, pk: int) -> ReferralLetter:
-    return get_object_or_404(selectors.approval_queue(staff=request.staff), pk=pk)
 
 
 def _context(referral: ReferralLetter, **extra: Any) -> dict[str, Any]:
@@ -135,7 +132,7 @@ def _readback_page(
 @supervisor_required
 @require_http_methods(["GET", "POST"])
 def approval_detail(request: StaffRequest, pk: int) -> HttpResponse:
-    referral = _pending(request, pk)
+    referral = access_pending_referral_for_staff(request.staff, pk)
     if request.method == "GET":
         return _statement_page(request, referral)
     if services.checker_refusal(request.staff, referral):
@@ -170,7 +167,7 @@ def approval_approve(request: StaffRequest, pk: int) -> HttpResponse:
     """Step 2: approves on the supervisor's own matching statement, made within the last
     ApprovalStatement.STATEMENT_MINUTES. Without one (a skipped step, another
     supervisor's, too old, tampered), back to step 1."""
-    referral = _pending(request, pk)
+    referral = access_pending_referral_for_staff(request.staff, pk)
     if services.checker_refusal(request.staff, referral):
         # Barred since the statement (e.g. opened the clerk's record): said on the page.
         return _statement_page(request, referral, status=403)
@@ -217,7 +214,7 @@ def approval_approve(request: StaffRequest, pk: int) -> HttpResponse:
 @supervisor_required
 @require_POST
 def approval_reject(request: StaffRequest, pk: int) -> HttpResponse:
-    referral = _pending(request, pk)
+    referral = access_pending_referral_for_staff(request.staff, pk)
     if services.checker_refusal(request.staff, referral, stating=False):
         return _statement_page(request, referral, status=403)  # said on the page
     form = ReasonForm(request.POST, seeker_id=referral.consultation.seeker_id)

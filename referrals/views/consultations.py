@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -12,6 +12,7 @@ from hellowork.formtools import refusals_onto
 from hellowork.language import with_japanese
 from hellowork.models import JobPosting
 from referrals import selectors, services
+from referrals.access import access_consultation_for_staff, access_consultation_page_for_staff
 from referrals.forms import (
     ActionForm,
     DecisionForm,
@@ -21,7 +22,7 @@ from referrals.forms import (
     NoteForm,
     PostingSearchForm,
 )
-from referrals.models import Consultation, Decision, ReferralStatus
+from referrals.models import Decision, ReferralStatus
 from referrals.views.common import (
     may_have_to_state,
     record_guard,
@@ -40,9 +41,7 @@ def _page(
     found: tuple[list[JobPosting], bool] | None = None,
     **forms_: forms.Form,
 ) -> HttpResponse:
-    consultation = get_object_or_404(
-        selectors.consultations_with_page_data(staff=request.staff), pk=pk
-    )
+    consultation = access_consultation_page_for_staff(request.staff, pk)
     seeker_id = consultation.seeker_id
     referrals = list(consultation.referrals.all())
     referred = {r.posting_id for r in referrals if r.status in ACTIVE}
@@ -87,26 +86,20 @@ def _page(
     return render(request, "referrals/consultation_detail.html", context, status=status)
 
 
-def _scoped(request: StaffRequest, pk: int) -> Consultation:
-    return get_object_or_404(selectors.consultations_for_staff(staff=request.staff), pk=pk)
-
-
 @staff_required
 @require_GET
 def consultation_detail(request: StaffRequest, pk: int) -> HttpResponse:
     """The consultation, the clerk's record of it. A supervisor who may have to state one of
     its letters (waiting for approval, or a draft that will need it) is asked first, and
     opens it with a POST from that page: reading it bars them from stating (rule 4)."""
-    consultation = _scoped(request, pk)
+    consultation = access_consultation_for_staff(request.staff, pk)
     if consultation.merged_into_id is not None:
         messages.info(request, _("この相談は統合されました。統合先の相談を表示しています。"))
         return redirect("consultation_detail", pk=consultation.merged_into_id)
     if request.staff.can_approve and not record_opened(request, "consultation", pk):
         to_state = [
             referral
-            for referral in consultation.referrals.filter(
-                status__in=[ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL]
-            ).select_related("consultation")
+            for referral in selectors.letters_before_issue_of(consultation=consultation)
             if may_have_to_state(request.staff, referral)
         ]
         if to_state:
@@ -118,7 +111,7 @@ def consultation_detail(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def consultation_open_record(request: StaffRequest, pk: int) -> HttpResponse:
     """From the guard page: open the clerk's record anyway (another supervisor states)."""
-    _scoped(request, pk)
+    access_consultation_for_staff(request.staff, pk)
     remember_record_opened(request, "consultation", pk)
     return redirect("consultation_detail", pk=pk)
 
@@ -128,7 +121,7 @@ def consultation_open_record(request: StaffRequest, pk: int) -> HttpResponse:
 def posting_search(request: StaffRequest, pk: int) -> HttpResponse:
     """The clerk looks a posting up (selectors.posting_search, closed ones shown as closed)
     and records the seeker's decision on one of the results."""
-    consultation = _scoped(request, pk)
+    consultation = access_consultation_for_staff(request.staff, pk)
     form = PostingSearchForm(request.POST, seeker_id=consultation.seeker_id)
     if not form.is_valid():
         return _page(request, pk, status=400, posting_search_form=form)
@@ -141,17 +134,13 @@ def posting_search(request: StaffRequest, pk: int) -> HttpResponse:
 def interest_record(request: StaffRequest, pk: int) -> HttpResponse:
     """The seeker's decision on a posting: picked from a list (its id, DecisionForm) or
     typed from the paper posting (its 求人番号, InterestForm)."""
-    consultation = _scoped(request, pk)
+    consultation = access_consultation_for_staff(request.staff, pk)
     form: InterestForm | DecisionForm
     posting = None
     if "posting" in request.POST:
         form = DecisionForm(request.POST, seeker_id=consultation.seeker_id)
         if form.is_valid():
-            posting = (
-                JobPosting.objects.select_related("establishment")
-                .filter(pk=form.cleaned_data["posting"])
-                .first()
-            )
+            posting = selectors.posting_by_id(pk=form.cleaned_data["posting"])
             if posting is None:
                 form.add_error(None, _("この求人は登録されていません。"))
     else:
@@ -185,10 +174,12 @@ def interest_record(request: StaffRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def decision_change(request: StaffRequest, pk: int) -> HttpResponse:
-    consultation = _scoped(request, pk)
+    consultation = access_consultation_for_staff(request.staff, pk)
     form = DecisionForm(request.POST, seeker_id=consultation.seeker_id)
     if form.is_valid():
-        interest = consultation.interests.filter(posting_id=form.cleaned_data["posting"]).first()
+        interest = selectors.interest_in_posting(
+            consultation=consultation, posting_id=form.cleaned_data["posting"]
+        )
         if interest is None:
             form.add_error(None, _("この相談で話した求人ではありません。"))
         else:
@@ -207,7 +198,7 @@ def decision_change(request: StaffRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def note_update(request: StaffRequest, pk: int) -> HttpResponse:
-    consultation = _scoped(request, pk)
+    consultation = access_consultation_for_staff(request.staff, pk)
     form = NoteForm(request.POST, seeker_id=consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):
@@ -222,13 +213,11 @@ def note_update(request: StaffRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def referral_draft(request: StaffRequest, pk: int) -> HttpResponse:
-    consultation = _scoped(request, pk)
+    consultation = access_consultation_for_staff(request.staff, pk)
     form = DraftForm(request.POST, seeker_id=consultation.seeker_id)
     if form.is_valid():
-        interest = (
-            consultation.interests.select_related("posting")
-            .filter(posting_id=form.cleaned_data["posting"])
-            .first()
+        interest = selectors.interest_in_posting(
+            consultation=consultation, posting_id=form.cleaned_data["posting"], with_posting=True
         )
         if interest is None:
             form.add_error(None, _("この相談で話した求人ではありません。"))
@@ -244,7 +233,7 @@ def referral_draft(request: StaffRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def consultation_close(request: StaffRequest, pk: int) -> HttpResponse:
-    consultation = _scoped(request, pk)
+    consultation = access_consultation_for_staff(request.staff, pk)
     form = ActionForm(request.POST, seeker_id=consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):
@@ -258,17 +247,17 @@ def consultation_close(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def consultation_merge(request: StaffRequest, pk: int) -> HttpResponse:
     """Merges another consultation of the same seeker (the source) into this one."""
-    target = _scoped(request, pk)
+    target = access_consultation_for_staff(request.staff, pk)
     form = MergeForm(request.POST, seeker_id=target.seeker_id)
     if form.is_valid():
-        source = selectors.consultations_for_staff(staff=request.staff).filter(
-            pk=form.cleaned_data["source"]
+        source = selectors.consultation_for_staff_or_none(
+            staff=request.staff, pk=form.cleaned_data["source"]
         )
-        if not source.exists():
+        if source is None:
             form.add_error(None, _("統合する相談が見つかりません。"))
         else:
             with refusals_onto(form):
-                services.consultation_merge(source=source.get(), target=target, staff=request.staff)
+                services.consultation_merge(source=source, target=target, staff=request.staff)
                 messages.success(
                     request, _("相談を統合しました。紹介状の状態と紹介コードは変わりません。")
                 )

@@ -66,13 +66,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             (day, [chart.values[index] for chart in charts]) for index, day in enumerate(dates)
         ],
         "overdue_tasks": list(selectors.overdue_tasks(office_ids=[office.pk], now=now)),
-        "overdue_alerts": list(
-            selectors.by_severity_then_age(
-                selectors.open_alerts_for_staff(staff=request.staff).filter(
-                    selectors.alert_overdue(now)
-                )
-            )
-        ),
+        "overdue_alerts": list(selectors.overdue_alerts_for_staff(staff=request.staff, now=now)),
         "overdue_retractions": list(selectors.overdue_retractions(office_ids=[office.pk], now=now)),
         "without_inspection": list(
             selectors.staff_without_inspection(office_id=office.pk, month=month)

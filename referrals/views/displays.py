@@ -6,7 +6,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,6 +15,7 @@ from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from hellowork.language import with_japanese
 from referrals import display_credentials, selectors, services
+from referrals.access import access_display_for_staff
 from referrals.forms import DisplayRegisterForm
 from referrals.models import CounterDisplay
 from referrals.views.common import supervisor_required
@@ -61,15 +62,11 @@ def display_list(request: StaffRequest) -> HttpResponse:
     return _list_page(request, form, status=400)
 
 
-def _scoped(request: StaffRequest, pk: int) -> CounterDisplay:
-    return get_object_or_404(selectors.displays_for_staff(staff=request.staff), pk=pk)
-
-
 @staff_required
 @supervisor_required
 @require_POST
 def display_pairing_code(request: StaffRequest, pk: int) -> HttpResponse:
-    display = _scoped(request, pk)
+    display = access_display_for_staff(request.staff, pk)
     try:
         display = services.display_pairing_renew(display=display, supervisor=request.staff)
     except ValidationError as error:
@@ -82,7 +79,7 @@ def display_pairing_code(request: StaffRequest, pk: int) -> HttpResponse:
 @supervisor_required
 @require_POST
 def display_retire(request: StaffRequest, pk: int) -> HttpResponse:
-    display = _scoped(request, pk)
+    display = access_display_for_staff(request.staff, pk)
     try:
         services.display_retire(display=display, supervisor=request.staff)
     except ValidationError as error:

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from referrals import selectors, services
+from referrals.access import access_incident_for_staff, access_task_of_incident
 from referrals.forms import ActionForm, IncidentReportForm, TaskForm
 from referrals.models import ContactMethod, Incident, IncidentTask
 from referrals.services import incidents
@@ -29,19 +30,20 @@ def incident_list(request: StaffRequest) -> HttpResponse:
     return render(request, "referrals/incident_list.html", {"incidents": rows})
 
 
+# What the incident's pages show besides the list's columns.
+PAGE_RELATED = (
+    "referral__consultation__seeker",
+    "referral__consultation__office",
+    "referral__drafted_by__user",
+    "retraction__requested_by__user",
+    "retraction__decided_by__user",
+    "opened_by__user",
+    "closed_by__user",
+)
+
+
 def _incident(request: StaffRequest, pk: int) -> Incident:
-    return get_object_or_404(
-        selectors.incidents_for_staff(staff=request.staff).select_related(
-            "referral__consultation__seeker",
-            "referral__consultation__office",
-            "referral__drafted_by__user",
-            "retraction__requested_by__user",
-            "retraction__decided_by__user",
-            "opened_by__user",
-            "closed_by__user",
-        ),
-        pk=pk,
-    )
+    return access_incident_for_staff(request.staff, pk, related=PAGE_RELATED)
 
 
 def _task_form(task: IncidentTask, seeker_id: int, data: Any = None) -> TaskForm:
@@ -114,7 +116,7 @@ def incident_detail(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def incident_task_done(request: StaffRequest, pk: int, task_pk: int) -> HttpResponse:
     incident = _incident(request, pk)
-    task = get_object_or_404(selectors.incident_tasks(incident=incident), pk=task_pk)
+    task = access_task_of_incident(incident, task_pk)
     form = _task_form(task, incident.referral.consultation.seeker_id, request.POST)
     if form.is_valid():
         with refusals_onto(form):

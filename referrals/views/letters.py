@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import add_errors, refusals_onto
 from referrals import selectors, services
+from referrals.access import access_referral_for_staff
 from referrals.forms import (
     ActionForm,
     ConfirmInSessionForm,
@@ -30,7 +31,6 @@ from referrals.models import (
     ApprovalReason,
     DisplayReadback,
     EmployerCall,
-    Incident,
     ReadbackAnswer,
     ReferralLetter,
     ReferralStatus,
@@ -41,10 +41,6 @@ from referrals.views.common import (
     record_opened,
     remember_record_opened,
 )
-
-
-def _scoped(request: StaffRequest, pk: int) -> ReferralLetter:
-    return get_object_or_404(selectors.referrals_for_staff(staff=request.staff), pk=pk)
 
 
 def seeker_check(referral: ReferralLetter, now: datetime.datetime) -> dict[str, Any]:
@@ -85,11 +81,10 @@ def seeker_check(referral: ReferralLetter, now: datetime.datetime) -> dict[str, 
 def _page(
     request: StaffRequest, pk: int, *, status: int = 200, **forms_: forms.Form
 ) -> HttpResponse:
-    referral = get_object_or_404(
-        selectors.referrals_for_staff(staff=request.staff).select_related(
-            "confirmation__confirmer_staff__user", "disclosure", "voided_by__user"
-        ),
-        pk=pk,
+    referral = access_referral_for_staff(
+        request.staff,
+        pk,
+        related=("confirmation__confirmer_staff__user", "disclosure", "voided_by__user"),
     )
     seeker_id = referral.consultation.seeker_id
     disclosure = getattr(referral, "disclosure", None)
@@ -135,7 +130,7 @@ def _page(
         "result_form": forms_.get("result_form") or ResultReceiveForm(seeker_id=seeker_id),
         "retract_form": forms_.get("retract_form") or RetractForm(seeker_id=seeker_id),
         "retraction_requests": list(selectors.retraction_requests_of(referral=referral)),
-        "incident": Incident.objects.filter(referral=referral).first(),
+        "incident": selectors.incident_of(referral=referral),
         "check": seeker_check(referral, now) if referral.status == "draft" and not reasons else {},
         "show_form": forms_.get("show_form") or ActionForm(seeker_id=seeker_id),
     }
@@ -168,7 +163,7 @@ def referral_detail(request: StaffRequest, pk: int) -> HttpResponse:
     """The letter's own page. A supervisor who could approve a letter waiting for approval
     goes to the approval screen instead: this page shows the clerk's choice, and reading it
     would bar them from stating it (rule 4)."""
-    referral = _scoped(request, pk)
+    referral = access_referral_for_staff(request.staff, pk)
     if not record_opened(request, "referral", pk) and may_have_to_state(request.staff, referral):
         if referral.status == ReferralStatus.PENDING_APPROVAL:
             messages.info(
@@ -184,7 +179,7 @@ def referral_detail(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def referral_open_record(request: StaffRequest, pk: int) -> HttpResponse:
     """From the guard page: open the letter's page anyway (another supervisor states)."""
-    _scoped(request, pk)
+    access_referral_for_staff(request.staff, pk)
     remember_record_opened(request, "referral", pk)
     return redirect("referral_detail", pk=pk)
 
@@ -192,7 +187,7 @@ def referral_open_record(request: StaffRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def referral_confirm(request: StaffRequest, pk: int) -> HttpResponse:
-    referral = _scoped(request, pk)
+    referral = access_referral_for_staff(request.staff, pk)
     form = ConfirmInSessionForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
         try:
@@ -217,7 +212,7 @@ def referral_confirm(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def referral_display_show(request: StaffRequest, pk: int) -> HttpResponse:
     """Rule 3: the read-back goes to the consultation's seeker-facing display."""
-    referral = _scoped(request, pk)
+    referral = access_referral_for_staff(request.staff, pk)
     form = ActionForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):
@@ -230,7 +225,7 @@ def referral_display_show(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def referral_call(request: StaffRequest, pk: int) -> HttpResponse:
     """Issue 20: the clerk records the call to the employer before issue."""
-    referral = _scoped(request, pk)
+    referral = access_referral_for_staff(request.staff, pk)
     form = EmployerCallForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):
@@ -256,7 +251,7 @@ def referral_display_status(request: StaffRequest, pk: int) -> HttpResponse:
     """What the issuance screen asks every few seconds while the seeker answers on the
     display: 204 while the read-back it shows (`?showing=<id>`) is still waiting, else the
     seeker-check panel as it is now. Shows no personal data beyond the page it is part of."""
-    referral = _scoped(request, pk)
+    referral = access_referral_for_staff(request.staff, pk)
     now = timezone.now()
     if referral.status != "draft":
         response = HttpResponse()
@@ -281,7 +276,7 @@ def referral_display_status(request: StaffRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def referral_submit(request: StaffRequest, pk: int) -> HttpResponse:
-    referral = _scoped(request, pk)
+    referral = access_referral_for_staff(request.staff, pk)
     form = ActionForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):
@@ -294,7 +289,7 @@ def referral_submit(request: StaffRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def referral_void(request: StaffRequest, pk: int) -> HttpResponse:
-    referral = _scoped(request, pk)
+    referral = access_referral_for_staff(request.staff, pk)
     form = ReasonForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):
@@ -317,11 +312,8 @@ def referral_void(request: StaffRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_GET
 def referral_letter(request: StaffRequest, pk: int) -> HttpResponse:
-    referral = get_object_or_404(
-        selectors.referrals_for_staff(staff=request.staff).select_related(
-            "confirmation__confirmer_staff__user"
-        ),
-        pk=pk,
+    referral = access_referral_for_staff(
+        request.staff, pk, related=("confirmation__confirmer_staff__user",)
     )
     if referral.code is None:
         raise Http404  # a draft has no letter yet
@@ -336,7 +328,7 @@ def referral_letter(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def referral_retract(request: StaffRequest, pk: int) -> HttpResponse:
     """Rule 8: anyone of the office asks a supervisor to retract a visible applicant."""
-    referral = _scoped(request, pk)
+    referral = access_referral_for_staff(request.staff, pk)
     form = RetractForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
         with refusals_onto(form):
@@ -359,7 +351,7 @@ def referral_retract(request: StaffRequest, pk: int) -> HttpResponse:
 def referral_result_receive(request: StaffRequest, pk: int) -> HttpResponse:
     """A selection result received on paper, by fax or phone, or the seeker's withdrawal
     told at the counter (issue 20): one more line in the referral's result history."""
-    referral = _scoped(request, pk)
+    referral = access_referral_for_staff(request.staff, pk)
     form = ResultReceiveForm(request.POST, seeker_id=referral.consultation.seeker_id)
     if form.is_valid():
         data = dict(form.cleaned_data)

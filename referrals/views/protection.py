@@ -4,7 +4,7 @@ ask lifts it or turns the request down. Only the seeker's own office sees this s
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,17 +12,11 @@ from hellowork import selectors as registry_selectors
 from hellowork import services as registry_services
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
-from hellowork.models import JobSeeker, SeekerProtection, StaffRole
+from hellowork.models import JobSeeker, StaffRole
 from referrals import services
+from referrals.access import access_own_office_seeker_for_staff
 from referrals.forms import ProtectionDecisionForm, ProtectionLiftForm, ProtectionSetForm
 from referrals.views.common import supervisor_required
-
-
-def _seeker(request: StaffRequest, pk: int) -> JobSeeker:
-    """A seeker registered at the staff member's office: another office's is a 404."""
-    return get_object_or_404(
-        JobSeeker.objects.select_related("office"), pk=pk, office_id=request.staff.office_id
-    )
 
 
 def _page(
@@ -43,15 +37,10 @@ def _page(
         and staff.role == StaffRole.MANAGER
         and protection.lift_requested_by_id != staff.pk
     )
-    lifted = (
-        SeekerProtection.objects.filter(seeker=seeker, lifted_at__isnull=False)
-        .select_related("set_by__user", "lift_requested_by__user", "lifted_by__user")
-        .order_by("-lifted_at")
-    )
     context = {
         "seeker": seeker,
         "protection": protection,
-        "lifted": list(lifted),
+        "lifted": list(registry_selectors.lifted_protections_of(seeker=seeker)),
         "may_decide": may_decide,
         "set_form": set_form or ProtectionSetForm(seeker_id=seeker.pk),
         "lift_form": lift_form or ProtectionLiftForm(seeker_id=seeker.pk),
@@ -64,7 +53,7 @@ def _page(
 @supervisor_required
 @require_http_methods(["GET", "POST"])
 def seeker_protection(request: StaffRequest, pk: int) -> HttpResponse:
-    seeker = _seeker(request, pk)
+    seeker = access_own_office_seeker_for_staff(request.staff, pk)
     if request.method == "GET":
         return _page(request, seeker)
     form = ProtectionSetForm(request.POST, seeker_id=seeker.pk)
@@ -91,7 +80,7 @@ def seeker_protection(request: StaffRequest, pk: int) -> HttpResponse:
 @supervisor_required
 @require_POST
 def protection_lift_request(request: StaffRequest, pk: int) -> HttpResponse:
-    seeker = _seeker(request, pk)
+    seeker = access_own_office_seeker_for_staff(request.staff, pk)
     form = ProtectionLiftForm(request.POST, seeker_id=seeker.pk)
     if form.is_valid():
         with refusals_onto(form):
@@ -107,7 +96,7 @@ def protection_lift_request(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 def _decide(request: StaffRequest, pk: int, *, approve: bool) -> HttpResponse:
-    seeker = _seeker(request, pk)
+    seeker = access_own_office_seeker_for_staff(request.staff, pk)
     form = ProtectionDecisionForm(request.POST, seeker_id=seeker.pk)
     if form.is_valid():
         with refusals_onto(form):

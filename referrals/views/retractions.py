@@ -4,20 +4,17 @@ rejected by a supervisor or manager who neither asked for it nor made the referr
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from referrals import selectors, services
+from referrals.access import access_pending_retraction_for_staff
 from referrals.forms import ActionForm, RejectRetractionForm
 from referrals.models import RetractionRequest
 from referrals.views.common import supervisor_required
-
-
-def _pending(request: StaffRequest, pk: int) -> RetractionRequest:
-    return get_object_or_404(selectors.retraction_queue(staff=request.staff), pk=pk)
 
 
 def _page(
@@ -56,14 +53,14 @@ def _page(
 @supervisor_required
 @require_GET
 def retraction_detail(request: StaffRequest, pk: int) -> HttpResponse:
-    return _page(request, _pending(request, pk))
+    return _page(request, access_pending_retraction_for_staff(request.staff, pk))
 
 
 @staff_required
 @supervisor_required
 @require_POST
 def retraction_approve(request: StaffRequest, pk: int) -> HttpResponse:
-    retraction = _pending(request, pk)
+    retraction = access_pending_retraction_for_staff(request.staff, pk)
     if services.retraction_checker_refusal(request.staff, retraction):
         return _page(request, retraction, status=403)  # said on the page; the service refuses too
     form = ActionForm(request.POST, seeker_id=retraction.referral.consultation.seeker_id)
@@ -88,7 +85,7 @@ def retraction_approve(request: StaffRequest, pk: int) -> HttpResponse:
 @supervisor_required
 @require_POST
 def retraction_reject(request: StaffRequest, pk: int) -> HttpResponse:
-    retraction = _pending(request, pk)
+    retraction = access_pending_retraction_for_staff(request.staff, pk)
     if services.retraction_checker_refusal(request.staff, retraction):
         return _page(request, retraction, status=403)  # said on the page; the service refuses too
     form = RejectRetractionForm(request.POST, seeker_id=retraction.referral.consultation.seeker_id)

@@ -23,7 +23,7 @@ from hellowork.formtools import add_errors
 from hellowork.middleware import client_ip
 from referrals import display_credentials, selectors, services
 from referrals.forms import DisplayAnswerForm, DisplayPairForm
-from referrals.models import CounterDisplay, DisplayReadback
+from referrals.models import CounterDisplay
 
 ANSWERS = {"confirmed", "mismatch", "declined", "expired"}
 # Seconds the display says thank you (or please ask the clerk) before it clears itself.
@@ -154,11 +154,7 @@ def display_answer(request: DisplayRequest) -> HttpResponse:
     readback = None
     typed_id = str(request.POST.get("readback", ""))
     if typed_id.isascii() and typed_id.isdigit() and len(typed_id) <= 18:
-        readback = (
-            DisplayReadback.objects.filter(pk=int(typed_id), display=request.display)
-            .select_related("referral")
-            .first()
-        )
+        readback = selectors.readback_on_display(display=request.display, pk=int(typed_id))
     if readback is None:
         return redirect_answered("expired")
     if not form.is_valid():

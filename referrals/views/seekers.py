@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -10,6 +10,7 @@ from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from hellowork.models import JobSeeker
 from referrals import selectors, services
+from referrals.access import access_seeker_for_staff
 from referrals.forms import OpenConsultationForm, SeekerSearchForm
 
 
@@ -66,12 +67,7 @@ def _seeker_page(
     request: StaffRequest, seeker: JobSeeker, form: OpenConsultationForm, status: int
 ) -> HttpResponse:
     services.staff_view_record(staff=request.staff, seeker=seeker, screen="seeker")
-    consultations = (
-        selectors.consultations_for_staff(staff=request.staff)
-        .filter(seeker=seeker, merged_into__isnull=True)
-        .select_related("staff__user")
-        .order_by("-opened_at")[:20]
-    )
+    consultations = selectors.recent_consultations_of_seeker(staff=request.staff, seeker=seeker)
     return render(
         request,
         "referrals/seeker_detail.html",
@@ -90,14 +86,14 @@ def _seeker_page(
 @staff_required
 @require_GET
 def seeker_detail(request: StaffRequest, pk: int) -> HttpResponse:
-    seeker = get_object_or_404(JobSeeker.objects.select_related("office"), pk=pk)
+    seeker = access_seeker_for_staff(request.staff, pk)
     return _seeker_page(request, seeker, _open_form(request, seeker), 200)
 
 
 @staff_required
 @require_POST
 def consultation_open(request: StaffRequest, pk: int) -> HttpResponse:
-    seeker = get_object_or_404(JobSeeker.objects.select_related("office"), pk=pk)
+    seeker = access_seeker_for_staff(request.staff, pk)
     form = _open_form(request, seeker, request.POST)
     if form.is_valid():
         display = form.cleaned_data["display"]
