@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from referrals.views import seeker_display
+from counter.views import seeker_display
 
 urlpatterns = [
     path("", seeker_display.display_home, name="display_home"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals.views import (
+from counter.views import (
     alerts,
     approvals,
     consultations,

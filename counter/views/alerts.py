@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from counter.forms import AlertResolveForm, MisdeliveryRestoreForm
+from counter.views.common import supervisor_required
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import add_errors, refusals_onto
 from referrals import selectors, services
 from referrals.access import access_alert_for_staff, access_misdelivery_report_of_alert
-from referrals.forms import AlertResolveForm, MisdeliveryRestoreForm
 from referrals.models import Alert, AlertSeverity
 from referrals.services import containment, incidents
-from referrals.views.common import supervisor_required
 
 RESOLVED_DAYS = 30
 
@@ -49,7 +49,7 @@ def alert_list(request: StaffRequest) -> HttpResponse:
         "resolved": resolved,
         "resolved_days": RESOLVED_DAYS,
     }
-    return render(request, "referrals/alert_list.html", context)
+    return render(request, "counter/alert_list.html", context)
 
 
 def _is_overdue(alert: Alert, now: datetime.datetime) -> bool:
@@ -106,7 +106,7 @@ def _page(
         "restore_barred": report and containment.restore_refusal(request.staff, report),
         "handle_barred": incidents.alert_handle_refusal(request.staff, alert),
     }
-    return render(request, "referrals/alert_detail.html", context, status=status)
+    return render(request, "counter/alert_detail.html", context, status=status)
 
 
 @staff_required

@@ -22,13 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from counter.forms import ApproveForm, ReasonForm, StatementForm
+from counter.views.common import supervisor_required
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from referrals import selectors, services
 from referrals.access import access_pending_referral_for_staff
-from referrals.forms import ApproveForm, ReasonForm, StatementForm
 from referrals.models import ApprovalReason, ApprovalStatement, ReferralLetter
-from referrals.views.common import supervisor_required
 
 
 @staff_required
@@ -45,7 +45,7 @@ def approval_queue(request: StaffRequest) -> HttpResponse:
     )
     return render(
         request,
-        "referrals/approval_queue.html",
+        "counter/approval_queue.html",
         {
             "queue": queue,
             "read": selectors.records_read_by(staff=request.staff, referrals=queue),
@@ -100,7 +100,7 @@ def _statement_page(
         and bool(services.checker_refusal(request.staff, referral, stating=False)),
         reject_form=reject_form or ReasonForm(seeker_id=seeker_id),
     )
-    return render(request, "referrals/approval_statement.html", context, status=status)
+    return render(request, "counter/approval_statement.html", context, status=status)
 
 
 def _readback_page(
@@ -125,7 +125,7 @@ def _readback_page(
         or ApproveForm(seeker_id=seeker_id, initial={"statement": statement.pk}),
         reject_form=forms_.get("reject_form") or ReasonForm(seeker_id=seeker_id),
     )
-    return render(request, "referrals/approval_readback.html", context, status=status)
+    return render(request, "counter/approval_readback.html", context, status=status)
 
 
 @staff_required

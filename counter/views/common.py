@@ -73,6 +73,6 @@ def record_guard(
     cannot open it for them)."""
     return render(
         request,
-        "referrals/record_guard.html",
+        "counter/record_guard.html",
         {"kind": kind, "pk": pk, "referral": referral},
     )

@@ -7,13 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from hellowork.access import StaffRequest, staff_required
-from hellowork.formtools import refusals_onto
-from hellowork.language import with_japanese
-from hellowork.models import JobPosting
-from referrals import selectors, services
-from referrals.access import access_consultation_for_staff, access_consultation_page_for_staff
-from referrals.forms import (
+from counter.forms import (
     ActionForm,
     DecisionForm,
     DraftForm,
@@ -22,13 +16,19 @@ from referrals.forms import (
     NoteForm,
     PostingSearchForm,
 )
-from referrals.models import Decision, ReferralStatus
-from referrals.views.common import (
+from counter.views.common import (
     may_have_to_state,
     record_guard,
     record_opened,
     remember_record_opened,
 )
+from hellowork.access import StaffRequest, staff_required
+from hellowork.formtools import refusals_onto
+from hellowork.language import with_japanese
+from hellowork.models import JobPosting
+from referrals import selectors, services
+from referrals.access import access_consultation_for_staff, access_consultation_page_for_staff
+from referrals.models import Decision, ReferralStatus
 
 ACTIVE = {ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, ReferralStatus.ISSUED}
 
@@ -83,7 +83,7 @@ def _page(
     services.staff_view_record(
         staff=request.staff, seeker=consultation.seeker, screen="consultation", target=consultation
     )
-    return render(request, "referrals/consultation_detail.html", context, status=status)
+    return render(request, "counter/consultation_detail.html", context, status=status)
 
 
 @staff_required

@@ -11,15 +11,15 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from counter.forms import CsvEncodingForm, MonthExportForm, QuarterExportForm, QuarterForm
+from counter.views.common import supervisor_required
 from hellowork import audit_sealer
 from hellowork.access import StaffRequest, staff_required
 from hellowork.models import Office, StaffRole
 from referrals import dashboard as figures
 from referrals import selectors
 from referrals.exports import csv_response, write_csv
-from referrals.forms import CsvEncodingForm, MonthExportForm, QuarterExportForm, QuarterForm
 from referrals.results import result_window_last_day
-from referrals.views.common import supervisor_required
 
 WITHOUT_RESULT_SHOWN = 50  # the oldest ones; the count says how many in all
 
@@ -87,7 +87,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             audit_sealer.tail(now=now) if request.staff.role == StaffRole.MANAGER else None
         ),
     }
-    return render(request, "referrals/dashboard.html", context)
+    return render(request, "counter/dashboard.html", context)
 
 
 @staff_required
@@ -115,7 +115,7 @@ def dashboard_bureau(request: StaffRequest) -> HttpResponse:
         "today": timezone.localdate(now),
         "export_form": CsvEncodingForm(auto_id="id_export_%s"),
     }
-    return render(request, "referrals/dashboard_bureau.html", context)
+    return render(request, "counter/dashboard_bureau.html", context)
 
 
 @staff_required
@@ -136,7 +136,7 @@ def quarterly_report(request: StaffRequest) -> HttpResponse:
     export_form = CsvEncodingForm(auto_id="id_export_%s")
     return render(
         request,
-        "referrals/quarterly_report.html",
+        "counter/quarterly_report.html",
         {"form": form, "report": report, "today": timezone.localdate(), "export_form": export_form},
         status=status,
     )

@@ -11,20 +11,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from counter.forms import DisplayRegisterForm
+from counter.views.common import supervisor_required
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from hellowork.language import with_japanese
 from referrals import display_credentials, selectors, services
 from referrals.access import access_display_for_staff
-from referrals.forms import DisplayRegisterForm
 from referrals.models import CounterDisplay
-from referrals.views.common import supervisor_required
 
 
 def _list_page(request: StaffRequest, form: DisplayRegisterForm, status: int = 200) -> HttpResponse:
     return render(
         request,
-        "referrals/display_list.html",
+        "counter/display_list.html",
         {"displays": list(selectors.displays_for_staff(staff=request.staff)), "form": form},
         status=status,
     )
@@ -36,7 +36,7 @@ def _code_page(request: StaffRequest, display: CounterDisplay) -> HttpResponse:
     expires_at: datetime.datetime | None = display.pairing_code_expires_at
     return render(
         request,
-        "referrals/display_code.html",
+        "counter/display_code.html",
         {
             "display": display,
             "code": display_credentials.format_pairing_code(code),

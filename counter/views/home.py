@@ -2,9 +2,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from counter.forms import SeekerSearchForm
 from hellowork.access import StaffRequest, staff_required
 from referrals import selectors, services
-from referrals.forms import SeekerSearchForm
 
 
 @staff_required
@@ -24,4 +24,4 @@ def counter_home(request: StaffRequest) -> HttpResponse:
         "inspection_done": selectors.inspection_done(staff=staff),
         "supervisor": selectors.supervisor_summary(staff=staff) if staff.can_approve else None,
     }
-    return render(request, "referrals/home.html", context)
+    return render(request, "counter/home.html", context)

@@ -11,15 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from counter.forms import ActionForm, IncidentReportForm, TaskForm
+from counter.views.common import supervisor_required
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from referrals import selectors, services
 from referrals.access import access_incident_for_staff, access_task_of_incident
-from referrals.forms import ActionForm, IncidentReportForm, TaskForm
 from referrals.models import ContactMethod, Incident, IncidentTask
 from referrals.services import incidents
 from referrals.timeline import referral_timeline
-from referrals.views.common import supervisor_required
 
 
 @staff_required
@@ -27,7 +27,7 @@ from referrals.views.common import supervisor_required
 @require_GET
 def incident_list(request: StaffRequest) -> HttpResponse:
     rows = list(selectors.incidents_for_staff(staff=request.staff))
-    return render(request, "referrals/incident_list.html", {"incidents": rows})
+    return render(request, "counter/incident_list.html", {"incidents": rows})
 
 
 # What the incident's pages show besides the list's columns.
@@ -101,7 +101,7 @@ def _page(
         "missing": incidents.missing_report_items(incident),
         "close_form": close_form or ActionForm(seeker_id=seeker.pk),
     }
-    return render(request, "referrals/incident_detail.html", context, status=status)
+    return render(request, "counter/incident_detail.html", context, status=status)
 
 
 @staff_required
@@ -178,7 +178,7 @@ def incident_report(request: StaffRequest, pk: int) -> HttpResponse:
     incidents.incident_report_view_record(incident=incident, staff=request.staff)
     return render(
         request,
-        "referrals/incident_report_form.html",
+        "counter/incident_report_form.html",
         {"incident": incident, "form": form},
         status=status,
     )
@@ -205,4 +205,4 @@ def incident_report_print(request: StaffRequest, pk: int) -> HttpResponse:
         "first_view": views[0].at if views else None,
         "today": timezone.localdate(),
     }
-    return render(request, "referrals/incident_report.html", context)
+    return render(request, "counter/incident_report.html", context)

@@ -6,10 +6,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from counter.forms import SelfInspectionForm
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from referrals import selectors
-from referrals.forms import SelfInspectionForm
 from referrals.services import incidents
 
 
@@ -35,7 +35,7 @@ def self_inspection(request: StaffRequest) -> HttpResponse:
         status = 400
     return render(
         request,
-        "referrals/self_inspection.html",
+        "counter/self_inspection.html",
         {"form": form, "sheet": sheet, "month": month, "items": items},
         status=status,
     )

@@ -14,11 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from hellowork.access import StaffRequest, staff_required
-from hellowork.formtools import add_errors, refusals_onto
-from referrals import selectors, services
-from referrals.access import access_referral_for_staff
-from referrals.forms import (
+from counter.forms import (
     ActionForm,
     ConfirmInSessionForm,
     EmployerCallForm,
@@ -26,6 +22,16 @@ from referrals.forms import (
     ResultReceiveForm,
     RetractForm,
 )
+from counter.views.common import (
+    may_have_to_state,
+    record_guard,
+    record_opened,
+    remember_record_opened,
+)
+from hellowork.access import StaffRequest, staff_required
+from hellowork.formtools import add_errors, refusals_onto
+from referrals import selectors, services
+from referrals.access import access_referral_for_staff
 from referrals.letters import letter_for_referral
 from referrals.models import (
     ApprovalReason,
@@ -34,12 +40,6 @@ from referrals.models import (
     ReadbackAnswer,
     ReferralLetter,
     ReferralStatus,
-)
-from referrals.views.common import (
-    may_have_to_state,
-    record_guard,
-    record_opened,
-    remember_record_opened,
 )
 
 
@@ -137,7 +137,7 @@ def _page(
     services.staff_view_record(
         staff=request.staff, seeker=referral.consultation.seeker, screen="referral", target=referral
     )
-    return render(request, "referrals/referral_detail.html", context, status=status)
+    return render(request, "counter/referral_detail.html", context, status=status)
 
 
 def _call_form(referral: ReferralLetter, call: EmployerCall | None) -> EmployerCallForm:
@@ -270,7 +270,7 @@ def referral_display_status(request: StaffRequest, pk: int) -> HttpResponse:
         "show_form": ActionForm(seeker_id=seeker_id),
         "submit_form": ActionForm(seeker_id=seeker_id),
     }
-    return render(request, "referrals/_seeker_check.html", context)
+    return render(request, "counter/_seeker_check.html", context)
 
 
 @staff_required
@@ -321,7 +321,7 @@ def referral_letter(request: StaffRequest, pk: int) -> HttpResponse:
         staff=request.staff, seeker=referral.consultation.seeker, screen="letter", target=referral
     )
     context = {"referral": referral, "letter": letter_for_referral(referral)}
-    return render(request, "referrals/letter.html", context)
+    return render(request, "counter/letter.html", context)
 
 
 @staff_required

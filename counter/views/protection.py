@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from counter.forms import ProtectionDecisionForm, ProtectionLiftForm, ProtectionSetForm
+from counter.views.common import supervisor_required
 from hellowork import selectors as registry_selectors
 from hellowork import services as registry_services
 from hellowork.access import StaffRequest, staff_required
@@ -15,8 +17,6 @@ from hellowork.formtools import refusals_onto
 from hellowork.models import JobSeeker, StaffRole
 from referrals import services
 from referrals.access import access_own_office_seeker_for_staff
-from referrals.forms import ProtectionDecisionForm, ProtectionLiftForm, ProtectionSetForm
-from referrals.views.common import supervisor_required
 
 
 def _page(
@@ -46,7 +46,7 @@ def _page(
         "lift_form": lift_form or ProtectionLiftForm(seeker_id=seeker.pk),
         "decision_form": decision_form or ProtectionDecisionForm(seeker_id=seeker.pk),
     }
-    return render(request, "referrals/seeker_protection.html", context, status=status)
+    return render(request, "counter/seeker_protection.html", context, status=status)
 
 
 @staff_required

@@ -8,13 +8,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from counter.forms import ActionForm, RejectRetractionForm
+from counter.views.common import supervisor_required
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from referrals import selectors, services
 from referrals.access import access_pending_retraction_for_staff
-from referrals.forms import ActionForm, RejectRetractionForm
 from referrals.models import RetractionRequest
-from referrals.views.common import supervisor_required
 
 
 def _page(
@@ -46,7 +46,7 @@ def _page(
         "approve_form": forms_.get("approve_form") or ActionForm(seeker_id=seeker.pk),
         "reject_form": forms_.get("reject_form") or RejectRetractionForm(seeker_id=seeker.pk),
     }
-    return render(request, "referrals/retraction_detail.html", context, status=status)
+    return render(request, "counter/retraction_detail.html", context, status=status)
 
 
 @staff_required

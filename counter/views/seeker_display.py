@@ -19,10 +19,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from counter.forms import DisplayAnswerForm, DisplayPairForm
 from hellowork.formtools import add_errors
 from hellowork.middleware import client_ip
 from referrals import display_credentials, selectors, services
-from referrals.forms import DisplayAnswerForm, DisplayPairForm
 from referrals.models import CounterDisplay
 
 ANSWERS = {"confirmed", "mismatch", "declined", "expired"}
@@ -46,7 +46,7 @@ def _display_of(request: HttpRequest) -> CounterDisplay | None:
 
 
 def _signed_in_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "referrals/display/signed_in.html", status=403)
+    return render(request, "counter/display/signed_in.html", status=403)
 
 
 def display_required[**P](
@@ -91,7 +91,7 @@ def display_home(request: HttpRequest) -> HttpResponse:
         return _signed_in_page(request)
     display = _display_of(request)
     if display is None:
-        return render(request, "referrals/display/pair.html", {"form": DisplayPairForm()})
+        return render(request, "counter/display/pair.html", {"form": DisplayPairForm()})
     services.display_seen(display=display, ip=client_ip(request))
     answered = request.GET.get("answered", "")
     context = _screen_context(display)
@@ -99,7 +99,7 @@ def display_home(request: HttpRequest) -> HttpResponse:
         answered=answered if answered in ANSWERS else "",
         answer_shown_seconds=ANSWER_SHOWN_SECONDS,
     )
-    return render(request, "referrals/display/screen.html", context)
+    return render(request, "counter/display/screen.html", context)
 
 
 @require_POST
@@ -126,7 +126,7 @@ def display_pair(request: HttpRequest) -> HttpResponse:
                 samesite="Strict",
             )
             return response
-    return render(request, "referrals/display/pair.html", {"form": form}, status=400)
+    return render(request, "counter/display/pair.html", {"form": form}, status=400)
 
 
 @require_GET
@@ -141,7 +141,7 @@ def display_screen(request: DisplayRequest) -> HttpResponse:
         return HttpResponse(status=204)
     if readback is None and showing == "":
         return HttpResponse(status=204)
-    return render(request, "referrals/display/_screen.html", _screen_context(request.display))
+    return render(request, "counter/display/_screen.html", _screen_context(request.display))
 
 
 @require_http_methods(["POST"])
@@ -166,7 +166,7 @@ def display_answer(request: DisplayRequest) -> HttpResponse:
         cleared["year"] = cleared["month"] = cleared["day"] = ""
         form.data = cleared
         context["form"] = form
-        return render(request, "referrals/display/screen.html", context, status=400)
+        return render(request, "counter/display/screen.html", context, status=400)
     try:
         if form.cleaned_data["answer"] == "apply":
             services.display_seeker_confirm(

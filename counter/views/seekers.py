@@ -6,12 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from counter.forms import OpenConsultationForm, SeekerSearchForm
 from hellowork.access import StaffRequest, staff_required
 from hellowork.formtools import refusals_onto
 from hellowork.models import JobSeeker
 from referrals import selectors, services
 from referrals.access import access_seeker_for_staff
-from referrals.forms import OpenConsultationForm, SeekerSearchForm
 
 
 @staff_required
@@ -33,7 +33,7 @@ def seeker_search(request: StaffRequest) -> HttpResponse:
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,
-        "referrals/seeker_search.html",
+        "counter/seeker_search.html",
         {"form": form, "search": search},
         status=status,
     )
@@ -70,7 +70,7 @@ def _seeker_page(
     consultations = selectors.recent_consultations_of_seeker(staff=request.staff, seeker=seeker)
     return render(
         request,
-        "referrals/seeker_detail.html",
+        "counter/seeker_detail.html",
         {
             "seeker": seeker,
             "form": form,

@@ -57,7 +57,6 @@ def test_an_applicant_of_another_establishment_is_missing_alike(
 def view_modules() -> list[Path]:
     found = [
         *ROOT.glob("counter/views/*.py"),
-        *ROOT.glob("referrals/views/*.py"),
         ROOT / "employer_portal" / "views.py",
     ]
     return [path for path in found if path.exists()]
