@@ -81,7 +81,7 @@ screenshots: $(VENV)/.installed-dev browser-deps
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy hellowork referrals employer_portal
+	$(VENV)/bin/mypy hellowork referrals counter employer_portal
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

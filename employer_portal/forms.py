@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from hellowork.language import JapaneseOptionsSelect, with_japanese
 from referrals.exports import REPLACEMENT, CsvEncoding
-from referrals.forms import SelectionResultFields
 from referrals.models import SelectionOutcome
+from referrals.result_fields import SelectionResultFields
 from referrals.services import NOTE_MAX_LENGTH
 
 RESULT_FILTERS = [
@@ -70,7 +70,7 @@ class ApplicantExportForm(ApplicantFilterForm):
 
 
 class SelectionResultForm(SelectionResultFields):
-    """The my page's result form: the fields every route shares (referrals.forms)."""
+    """The my page's result form: the fields every route shares (referrals.result_fields)."""
 
 
 class CodeCheckForm(forms.Form):

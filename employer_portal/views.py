@@ -17,7 +17,7 @@ from django.http import (
     HttpResponseBase,
     HttpResponseRedirect,
 )
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +40,13 @@ from hellowork.formtools import refusals_onto
 from hellowork.language import with_japanese
 from hellowork.models import Establishment, User
 from referrals import selectors, services
+from referrals.access import (
+    access_applicant_for_member,
+    access_colleague_for_member,
+    access_invitation_for_member,
+    access_quarantined_applicant_for_member,
+    access_retraction_notice_for_member,
+)
 from referrals.exports import csv_response
 from referrals.letters import letter_for_disclosure
 from referrals.models import Disclosure
@@ -47,12 +54,6 @@ from referrals.results import result_window_last_day, result_window_open
 from referrals.services import incidents
 
 APPLICANTS_PER_PAGE = 25
-
-
-def _applicant(request: EmployerRequest, public_id: UUID) -> Disclosure:
-    return get_object_or_404(
-        selectors.applicant_for_member(member=request.member), public_id=public_id
-    )
 
 
 def _result_window(applicant: Disclosure) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def _still_shown(request: EmployerRequest, applicant: Disclosure) -> bool:
     """After a refused form: whether the applicant is still the establishment's to see. A
     colleague's report (rule 11) or a retraction may have hidden it during this request;
     the form is then not shown again with the applicant's name on it."""
-    return selectors.applicant_for_member(member=request.member).filter(pk=applicant.pk).exists()
+    return selectors.applicant_still_shown(member=request.member, disclosure=applicant)
 
 
 @employer_required
@@ -97,11 +98,7 @@ def mypage_home(request: EmployerRequest) -> HttpResponse:
     page = Paginator(applicants, APPLICANTS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     services.disclosures_list_view_record(member=member, disclosures=rows)
-    notices = _with_forms(
-        selectors.retraction_notices_for(member=member).filter(
-            referral__incident__employer_acknowledged_at__isnull=True
-        )
-    )
+    notices = _with_forms(selectors.unacknowledged_retraction_notices_for(member=member))
     return render(
         request,
         "employer_portal/home.html",
@@ -169,17 +166,10 @@ def applicant_detail(request: EmployerRequest, public_id: UUID) -> HttpResponse:
     """One applicant. One the establishment reported as unexpected is hidden until Hello
     Work decides (rule 11): its page then says so, with nothing of the applicant and no
     letter to print or result to record."""
-    applicant = (
-        selectors.applicant_for_member(member=request.member).filter(public_id=public_id).first()
-    )
-    if applicant is None:
-        hidden = (
-            selectors.quarantined_for_member(member=request.member)
-            .filter(public_id=public_id)
-            .first()
-        )
-        if hidden is None:
-            raise Http404
+    try:
+        applicant = access_applicant_for_member(request.member, public_id)
+    except Http404:
+        hidden = access_quarantined_applicant_for_member(request.member, public_id)
         return render(request, "employer_portal/applicant_quarantined.html", {"hidden": hidden})
     services.disclosure_view_record(disclosure=applicant, member=request.member, page="detail")
     return render(
@@ -199,7 +189,7 @@ def applicant_detail(request: EmployerRequest, public_id: UUID) -> HttpResponse:
 def applicant_letter(request: EmployerRequest, public_id: UUID) -> HttpResponse:
     """The referral letter as issued, for printing: the snapshot, this establishment's
     name and the issuing office, nothing else."""
-    applicant = _applicant(request, public_id)
+    applicant = access_applicant_for_member(request.member, public_id)
     services.disclosure_view_record(disclosure=applicant, member=request.member, page="letter")
     letter = letter_for_disclosure(applicant, request.member.establishment)
     return render(
@@ -213,7 +203,7 @@ def applicant_result(request: EmployerRequest, public_id: UUID) -> HttpResponse:
     """Records 採用 / 不採用; a second record corrects the first and keeps it. After the
     result window (翌々々月末 after the posting's validity) the page shows only the message
     to phone the referring office, and the service refuses a posted form."""
-    applicant = _applicant(request, public_id)
+    applicant = access_applicant_for_member(request.member, public_id)
     current = selectors.selection_results_of(disclosure=applicant).first()
     if request.method == "POST":
         form = SelectionResultForm(request.POST)
@@ -249,7 +239,7 @@ def applicant_result(request: EmployerRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def applicant_misdelivery(request: EmployerRequest, public_id: UUID) -> HttpResponse:
     """ "この応募者に心当たりがない": an alert at the issuing office, in this request."""
-    applicant = _applicant(request, public_id)
+    applicant = access_applicant_for_member(request.member, public_id)
     report = selectors.misdelivery_report_of(disclosure=applicant)
     form = MisdeliveryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -330,9 +320,7 @@ def _notices_context(request: EmployerRequest, rows: list[Any]) -> dict[str, Any
 @employer_required
 @require_POST
 def notice_acknowledge(request: EmployerRequest, public_id: UUID) -> HttpResponse:
-    notice = get_object_or_404(
-        selectors.retraction_notices_for(member=request.member), public_id=public_id
-    )
+    notice = access_retraction_notice_for_member(request.member, public_id)
     form = RetractionAcknowledgeForm(request.POST)
     if form.is_valid():
         try:
@@ -402,9 +390,7 @@ def members(request: EmployerRequest) -> HttpResponse:
 @employer_required
 @require_http_methods(["GET", "POST"])
 def invitation_cancel(request: EmployerRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(
-        registry_services.open_invitations(establishment=request.member.establishment), pk=pk
-    )
+    invitation = access_invitation_for_member(request.member, pk)
     if not request.member.is_primary:
         raise PermissionDenied
     if request.method == "POST":
@@ -424,9 +410,7 @@ def invitation_cancel(request: EmployerRequest, pk: int) -> HttpResponse:
 @employer_required
 @require_http_methods(["GET", "POST"])
 def member_remove(request: EmployerRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(
-        registry.active_members_of(establishment=request.member.establishment), pk=pk
-    )
+    target = access_colleague_for_member(request.member, pk)
     if not request.member.is_primary:
         raise PermissionDenied
     if request.method == "POST":

@@ -25,6 +25,16 @@ def active_protection(*, seeker: JobSeeker | int) -> SeekerProtection | None:
     )
 
 
+def lifted_protections_of(*, seeker: JobSeeker) -> QuerySet[SeekerProtection]:
+    """The seeker's protections lifted in the past (rule 13), the latest first, with who set,
+    asked to lift and lifted each."""
+    return (
+        SeekerProtection.objects.filter(seeker=seeker, lifted_at__isnull=False)
+        .select_related("set_by__user", "lift_requested_by__user", "lifted_by__user")
+        .order_by("-lifted_at")
+    )
+
+
 def is_excluded(*, seeker_id: int, establishment_id: int) -> bool:
     """Whether an active protection of the seeker excludes the establishment (rule 13)."""
     return SeekerProtection.objects.filter(

@@ -42,6 +42,7 @@ if not DEBUG:
 INSTALLED_APPS = [
     "hellowork",
     "referrals",
+    "counter",
     "employer_portal",
     "hellowork.admin_config.AdminConfig",
     "django.contrib.auth",
@@ -93,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "referrals.context_processors.counter",
+                "counter.context_processors.counter",
             ],
         },
     },

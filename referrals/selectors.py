@@ -165,6 +165,12 @@ def applicant_for_member(*, member: EmployerMember) -> QuerySet[Disclosure]:
     )
 
 
+def applicant_still_shown(*, member: EmployerMember, disclosure: Disclosure) -> bool:
+    """Whether the applicant is still the member's establishment's to see: a colleague's
+    report (rule 11) or a retraction may have hidden it since it was fetched."""
+    return applicant_for_member(member=member).filter(pk=disclosure.pk).exists()
+
+
 def selection_results_of(*, disclosure: Disclosure) -> QuerySet[SelectionResult]:
     """The results recorded for one applicant by every route (the my page's and those a
     clerk received), newest (the current one) first: one query."""
@@ -177,6 +183,12 @@ def selection_results_of(*, disclosure: Disclosure) -> QuerySet[SelectionResult]
 
 def misdelivery_report_of(*, disclosure: Disclosure) -> MisdeliveryReport | None:
     return MisdeliveryReport.objects.filter(disclosure=disclosure).first()
+
+
+def misdelivery_reports_with_disclosure() -> QuerySet[MisdeliveryReport]:
+    """Every employer's report with its disclosure: fetch one by its alert, itself fetched
+    through `alerts_for_staff` (this does not scope by office)."""
+    return MisdeliveryReport.objects.select_related("disclosure")
 
 
 def quarantined_for_member(*, member: EmployerMember) -> QuerySet[Disclosure]:
@@ -356,6 +368,18 @@ def posting_by_number(*, number: str) -> JobPosting | None:
     return JobPosting.objects.select_related("establishment").filter(number=number).first()
 
 
+def posting_by_id(*, pk: int) -> JobPosting | None:
+    """The posting with this id, with its establishment (any office: a seeker may apply to
+    any posting), or None."""
+    return JobPosting.objects.select_related("establishment").filter(pk=pk).first()
+
+
+def seekers_with_office() -> QuerySet[JobSeeker]:
+    """Every registered seeker with their office: Hello Work serves any seeker at any office
+    (as `seeker_search`); scope further where a rule asks (referrals.access)."""
+    return JobSeeker.objects.select_related("office")
+
+
 def consultations_for_staff(*, staff: StaffMember) -> QuerySet[Consultation]:
     return Consultation.objects.filter(office_id=staff.office_id)
 
@@ -381,6 +405,44 @@ def consultations_with_page_data(*, staff: StaffMember) -> QuerySet[Consultation
             ),
         )
     )
+
+
+def consultation_for_staff_or_none(*, staff: StaffMember, pk: int) -> Consultation | None:
+    """A consultation of the staff member's office by id, or None (a form's choice: the
+    form says it was not found)."""
+    return consultations_for_staff(staff=staff).filter(pk=pk).first()
+
+
+def recent_consultations_of_seeker(
+    *, staff: StaffMember, seeker: JobSeeker, limit: int = 20
+) -> QuerySet[Consultation]:
+    """The seeker's consultations at the staff member's office, newest first, merged ones
+    left out, with the clerk of each: the seeker page's history."""
+    return (
+        consultations_for_staff(staff=staff)
+        .filter(seeker=seeker, merged_into__isnull=True)
+        .select_related("staff__user")
+        .order_by("-opened_at")[:limit]
+    )
+
+
+def letters_before_issue_of(*, consultation: Consultation) -> QuerySet[ReferralLetter]:
+    """The consultation's letters still a draft or waiting for approval: those a
+    supervisor may have to state (rule 4)."""
+    return consultation.referrals.filter(
+        status__in=[ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL]
+    ).select_related("consultation")
+
+
+def interest_in_posting(
+    *, consultation: Consultation, posting_id: int, with_posting: bool = False
+) -> PostingInterest | None:
+    """The seeker's recorded decision on this posting in this consultation, or None (a
+    posting not discussed there); `with_posting` loads the posting in the same query."""
+    interests = consultation.interests.all()
+    if with_posting:
+        interests = interests.select_related("posting")
+    return interests.filter(posting_id=posting_id).first()
 
 
 def letter_count() -> Count:
@@ -491,6 +553,12 @@ def open_alerts_for_staff(*, staff: StaffMember) -> QuerySet[Alert]:
     return Alert.objects.filter(office_id=staff.office_id, resolved_at__isnull=True).exclude(
         severity=AlertSeverity.INFO
     )
+
+
+def overdue_alerts_for_staff(*, staff: StaffMember, now: datetime.datetime) -> QuerySet[Alert]:
+    """The office's open alerts past their time (`alert_overdue`), critical first, the
+    oldest first: the dashboard's red list."""
+    return by_severity_then_age(open_alerts_for_staff(staff=staff).filter(alert_overdue(now)))
 
 
 def by_severity_then_age(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
@@ -619,6 +687,12 @@ def incident_tasks(*, incident: Incident) -> QuerySet[IncidentTask]:
     return IncidentTask.objects.filter(incident=incident).select_related("done_by__user")
 
 
+def incident_of(*, referral: ReferralLetter) -> Incident | None:
+    """The incident opened on this referral, or None (fetch the referral through
+    `referrals_for_staff` first: this does not scope by office)."""
+    return Incident.objects.filter(referral=referral).first()
+
+
 def overdue_tasks(
     *, office_ids: list[int], now: datetime.datetime | None = None
 ) -> QuerySet[IncidentTask]:
@@ -689,6 +763,32 @@ def alerts_for_staff(*, staff: StaffMember) -> QuerySet[Alert]:
     )
 
 
+def alerts_to_act_on(*, staff: StaffMember) -> QuerySet[Alert]:
+    """`alerts_for_staff`'s unresolved critical and warning alerts (rule 12), critical
+    first and the oldest first within each: the alert list's first table."""
+    return by_severity_then_age(
+        alerts_for_staff(staff=staff)
+        .filter(resolved_at__isnull=True)
+        .exclude(severity=AlertSeverity.INFO)
+    )
+
+
+def alerts_resolved_since(*, staff: StaffMember, since: datetime.datetime) -> QuerySet[Alert]:
+    """`alerts_for_staff`'s alerts resolved at or after `since`, the latest first."""
+    return (
+        alerts_for_staff(staff=staff).filter(resolved_at__gte=since).order_by("-resolved_at", "-pk")
+    )
+
+
+def info_alert_count_since(*, staff: StaffMember, since: datetime.datetime) -> int:
+    """How many info alerts (a check that worked) the office had since `since`."""
+    return (
+        alerts_for_staff(staff=staff)
+        .filter(severity=AlertSeverity.INFO, created_at__gte=since)
+        .count()
+    )
+
+
 def retraction_notices_for(*, member: EmployerMember) -> QuerySet[Disclosure]:
     """Applicants withdrawn from the member's establishment (rule 8), newest first, with
     whether and by whom the establishment confirmed keeping no copy. What these rows still
@@ -702,6 +802,14 @@ def retraction_notices_for(*, member: EmployerMember) -> QuerySet[Disclosure]:
             acknowledged_at=F("referral__incident__employer_acknowledged_at"),
         )
         .order_by("-retracted_at", "-pk")
+    )
+
+
+def unacknowledged_retraction_notices_for(*, member: EmployerMember) -> QuerySet[Disclosure]:
+    """`retraction_notices_for` the establishment has not yet confirmed (the my page's
+    notices at the top of the home page)."""
+    return retraction_notices_for(member=member).filter(
+        referral__incident__employer_acknowledged_at__isnull=True
     )
 
 
@@ -835,6 +943,12 @@ def display_waiting_readback(*, display: CounterDisplay) -> DisplayReadback | No
         )
         .first()
     )
+
+
+def readback_on_display(*, display: CounterDisplay, pk: int) -> DisplayReadback | None:
+    """A read-back sent to this display, with its referral, or None (one sent to another
+    display is not found)."""
+    return DisplayReadback.objects.filter(pk=pk, display=display).select_related("referral").first()
 
 
 def latest_readback(*, referral: ReferralLetter) -> DisplayReadback | None:

@@ -31,8 +31,8 @@ from tests.world import screens_world
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Templates that are no page of their own: the bases every page extends, the parts pages
 # include, the e-mails.
-NOT_PAGES = {"base.html", "referrals/base.html", "employer_portal/base.html"}
-NOT_PAGES |= {"referrals/display/base.html", "hellowork/login_form.html"}
+NOT_PAGES = {"base.html", "counter/base.html", "employer_portal/base.html"}
+NOT_PAGES |= {"counter/display/base.html", "hellowork/login_form.html"}
 
 
 @pytest.fixture
