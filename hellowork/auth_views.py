@@ -204,9 +204,7 @@ def staff_otp_enroll(request: HttpRequest) -> HttpResponse:
         return redirect("staff_login")
     if otp.confirmed_totp(user) is not None:
         return redirect("staff_otp")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": "authenticator"}
-    )
+    device = otp.pending_totp(user)
     form = TokenForm(request.POST or None)
     if form.is_valid() and _check_token(form, device, user):
         try:
