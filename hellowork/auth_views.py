@@ -91,7 +91,9 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = Non
     return str(source.get("username", "")).strip().lower()[:150]
 
 
-def lockout_response(request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any):
+def lockout_response(
+    request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """django-axes: a locked-out account gets exactly the answer a wrong password gets."""
     employer = request.path.startswith("/mypage/")
     form_class = EmployerAuthenticationForm if employer else StaffAuthenticationForm
