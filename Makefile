@@ -77,11 +77,15 @@ browser-deps:
 screenshots: $(VENV)/.installed-dev browser-deps
 	SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser
 
-## lint: ruff (lint and format check) and mypy with django-stubs on the apps
+## lint: ruff (lint incl. complexity at most 12, and format check), mypy --strict with
+## django-stubs on the apps, the import contracts (pyproject.toml: imports go one way,
+## selectors never call services) and the check that ORM writes stay in the services
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy hellowork referrals counter employer_portal
+	$(VENV)/bin/mypy hellowork referrals counter employer_portal lint
+	$(VENV)/bin/lint-imports --no-logo
+	$(PY) -m lint.orm_writes
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

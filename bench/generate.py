@@ -37,7 +37,7 @@ import json
 import random
 import uuid
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -904,6 +904,36 @@ def progress_bar(*, total: int, show: bool) -> Any:
     return tqdm(total=total, unit="referral", smoothing=0.05)
 
 
+def _featured_plan(
+    reg: Registry, scale: Scale, rng: random.Random, *, existing: int, to_add: int
+) -> Iterator[int | None]:
+    """The establishment each new referral goes to, in order: a featured one's id, or None
+    for any. The very large establishments fill up in the first referrals ever made."""
+    featured: list[int | None] = []
+    if existing == 0:
+        for establishment_id, quota in zip(reg.featured, scale.featured_quotas(), strict=False):
+            featured += [establishment_id] * quota
+        featured = featured[:to_add]
+    featured += [None] * (to_add - len(featured))
+    rng.shuffle(featured)
+    return iter(featured)
+
+
+def _start_chunk(chain: Chain, maker: Referrals, *, check_foreign_keys: bool) -> None:
+    """Inside a chunk's transaction: skip the foreign keys' triggers if asked, take the
+    sealer's lock, and carry on the ids and the chain from what the table holds."""
+    if not check_foreign_keys and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    if not audit_sealer._holds_or_takes_lock():
+        raise RuntimeError("an audit sealer is running: stop it while generating")
+    chain.ids = maker.ids = _next_ids()
+    last = audit.sealed().reverse().values_list("seq", "hash").first()
+    chain.last_seq, chain.last_hash = (
+        (int(last[0] or 0), str(last[1])) if last else (0, audit.GENESIS)
+    )
+
+
 def generate(
     *,
     rows: int,
@@ -935,17 +965,7 @@ def generate(
     if to_add == 0:
         return Summary(existing, 0, AuditEvent.objects.count())
 
-    # The very large establishments fill up in the first referrals ever made.
-    featured: list[int | None] = []
-    if existing == 0:
-        for establishment_id, quota in zip(
-            reg.featured, Scale(scale or rows).featured_quotas(), strict=False
-        ):
-            featured += [establishment_id] * quota
-        featured = featured[:to_add]
-    featured += [None] * (to_add - len(featured))
-    rng.shuffle(featured)
-    plan = iter(featured)
+    plan = _featured_plan(reg, Scale(scale or rows), rng, existing=existing, to_add=to_add)
 
     now = timezone.now()
     days = _working_days(now)
@@ -965,16 +985,7 @@ def generate(
     day_index = 0
     while day_index < len(days):
         with transaction.atomic():
-            if not check_foreign_keys and connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL session_replication_role = replica")
-            if not audit_sealer._holds_or_takes_lock():
-                raise RuntimeError("an audit sealer is running: stop it while generating")
-            chain.ids = maker.ids = _next_ids()
-            last = audit.sealed().reverse().values_list("seq", "hash").first()
-            chain.last_seq, chain.last_hash = (
-                (int(last[0] or 0), str(last[1])) if last else (0, audit.GENESIS)
-            )
+            _start_chunk(chain, maker, check_foreign_keys=check_foreign_keys)
             start = maker.made
             while day_index < len(days) and maker.made - start < CHUNK:
                 day = days[day_index]

@@ -50,7 +50,7 @@ class SeekerBoundForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_seeker(self) -> int:
-        value = self.cleaned_data["seeker"]
+        value: int = self.cleaned_data["seeker"]
         if value != self.seeker_id:
             raise ValidationError(STALE_SCREEN, code="stale_screen")
         return value

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hellowork.language import JapaneseOptionsSelect, with_japanese
+from hellowork.models import User
 from referrals.exports import REPLACEMENT, CsvEncoding
 from referrals.models import SelectionOutcome
 from referrals.result_fields import SelectionResultFields
@@ -112,7 +113,7 @@ class MemberAddForm(forms.Form):
     )
 
 
-class MemberSetPasswordForm(SetPasswordForm):
+class MemberSetPasswordForm(SetPasswordForm[User]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("新しいパスワード")

@@ -15,11 +15,13 @@ and has no search box in the URL: a number or a name is posted to its search pag
 the answer lists the matches in the response. The users' admin searches the same way.
 """
 
+from __future__ import annotations
+
 import contextvars
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -50,6 +52,15 @@ from hellowork.models import (
 from hellowork.name_keys import kana_key, name_key
 from hellowork.selectors import active_protection
 
+if TYPE_CHECKING:
+    # Generic in django-stubs only: Django's own classes take no [...] at runtime.
+    ModelAdmin = admin.ModelAdmin[models.Model]
+    UserAdminBase = DjangoUserAdmin[User]
+    RecordForm = forms.ModelForm[models.Model]
+else:
+    ModelAdmin = admin.ModelAdmin
+    UserAdminBase = DjangoUserAdmin
+
 admin.site.site_header = gettext_lazy("ハローワーク紹介システム 管理")
 admin.site.site_title = gettext_lazy("ハローワーク紹介システム")
 
@@ -66,7 +77,7 @@ def _message(error: ValidationError | PermissionDenied) -> str:
     return str(error) or _("この操作を行う権限がありません。")
 
 
-class RegistryAdmin(admin.ModelAdmin):
+class RegistryAdmin(ModelAdmin):
     """The one save and delete path of every registry admin (module docstring).
 
     `retire_action_label` names the action that replaces deleting; `delete_refusal` is
@@ -91,7 +102,7 @@ class RegistryAdmin(admin.ModelAdmin):
             record=obj, by=request_admin(request), changes=changes
         )
 
-    def creation_values(self, obj: models.Model, form: forms.ModelForm) -> dict[str, Any]:
+    def creation_values(self, obj: models.Model, form: RecordForm) -> dict[str, Any]:
         """The fields the form let the administrator set, read from the unsaved object the
         form built (a relation as its id)."""
         names = set(form.fields)
@@ -102,7 +113,7 @@ class RegistryAdmin(admin.ModelAdmin):
         }
 
     def save_model(
-        self, request: HttpRequest, obj: models.Model, form: forms.ModelForm, change: bool
+        self, request: HttpRequest, obj: models.Model, form: RecordForm, change: bool
     ) -> None:
         if change:
             model_fields = {field.name for field in obj._meta.concrete_fields}
@@ -117,7 +128,7 @@ class RegistryAdmin(admin.ModelAdmin):
         obj._state.db = saved._state.db
 
     def save_related(
-        self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool
+        self, request: HttpRequest, form: RecordForm, formsets: Any, change: bool
     ) -> None:
         """No registry admin edits a many-to-many field or an inline: they would be
         written without a trace. Refuse loudly rather than save them silently."""
@@ -142,7 +153,11 @@ class RegistryAdmin(admin.ModelAdmin):
         """Refused with what to do instead; nothing is changed."""
         obj = self.get_object(request, object_id)
         if obj is None or not self.has_view_or_change_permission(request, obj):
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
+            # Django's own "does not exist" answer (private to ModelAdmin, absent from the stubs).
+            missing: HttpResponse = self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+                request, self.opts, object_id
+            )
+            return missing
         message = str(self.delete_refusal)
         if self.retire_action_label is not None:
             message += " " + _("代わりに一覧の操作「%(action)s」を使ってください。") % {
@@ -393,7 +408,7 @@ def _as_password_admin(user: User) -> Iterator[None]:
         _password_admin.reset(token)
 
 
-class TracedPasswordChangeForm(AdminPasswordChangeForm):
+class TracedPasswordChangeForm(AdminPasswordChangeForm[User]):
     def save(self, commit: bool = True) -> Any:
         by = _password_admin.get()
         if by is None:
@@ -407,7 +422,7 @@ class TracedPasswordChangeForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(PostedSearchAdmin, DjangoUserAdmin):
+class UserAdmin(PostedSearchAdmin, UserAdminBase):
     """Logins. Names and e-mail addresses are personal: searched by a posted form only.
     The username (a staff ID, an employer's address) and the kind are set at creation;
     a login is deactivated, never deleted."""
@@ -465,7 +480,7 @@ class UserAdmin(PostedSearchAdmin, DjangoUserAdmin):
             lambda record, by: registry_services.staff_totp_reset(user=record, by=by),
         )
 
-    def creation_values(self, obj: models.Model, form: forms.ModelForm) -> dict[str, Any]:
+    def creation_values(self, obj: models.Model, form: RecordForm) -> dict[str, Any]:
         values = super().creation_values(obj, form)
         values["password"] = obj.password  # type: ignore[attr-defined]  # hashed by the form
         return values
@@ -641,7 +656,7 @@ class JobSeekerAdmin(RegistryImportMixin, PostedSearchAdmin):
         if response.status_code != 200:
             return
         seeker = self.get_object(request, object_id)
-        if seeker is not None:
+        if isinstance(seeker, JobSeeker):
             registry_services.admin_seeker_view_record(by=request_admin(request), seeker=seeker)
 
     def change_view(

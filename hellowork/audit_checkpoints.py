@@ -33,6 +33,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from hellowork import audit, audit_sealer
+from hellowork.models import AuditEvent
 
 
 class CheckpointError(Exception):
@@ -165,6 +166,21 @@ class Report:
     unsealed_since: datetime.datetime | None = None
 
 
+def _checkpoint_mismatch(checkpoint: Checkpoint, event: AuditEvent, checked: int) -> str | None:
+    """What is wrong with a checkpoint whose place (`count`) is this event's, the
+    `checked`-th walked, or None when its head event, hash and count all agree."""
+    if checkpoint.head_id != event.id:
+        return (
+            f"event {checkpoint.head_id} is missing from its place "
+            f"{checkpoint.count} (event {event.id} is there)"
+        )
+    if checkpoint.head_hash != event.hash:
+        return f"event {event.id} has another hash"
+    if checkpoint.count != checked:
+        return f"{checked} events up to event {event.id}, not {checkpoint.count}"
+    return None
+
+
 def verify_anchored(
     *, directory: Path | None = None, key: str | None = None, batch_size: int = 5000
 ) -> Report:
@@ -201,23 +217,9 @@ def verify_anchored(
         expected_prev, last_id = event.hash, event.id
         while pending and pending[0].count == event.seq:
             checkpoint = pending.pop(0)
-            if checkpoint.head_id != event.id:
-                return report(
-                    moved(
-                        checkpoint,
-                        f"event {checkpoint.head_id} is missing from its place "
-                        f"{checkpoint.count} (event {event.id} is there)",
-                    )
-                )
-            if checkpoint.head_hash != event.hash:
-                return report(moved(checkpoint, f"event {event.id} has another hash"))
-            if checkpoint.count != checked:
-                return report(
-                    moved(
-                        checkpoint,
-                        f"{checked} events up to event {event.id}, not {checkpoint.count}",
-                    )
-                )
+            mismatch = _checkpoint_mismatch(checkpoint, event, checked)
+            if mismatch is not None:
+                return report(moved(checkpoint, mismatch))
             matched = checkpoint
     if pending:
         return report(

@@ -91,7 +91,9 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = Non
     return str(source.get("username", "")).strip().lower()[:150]
 
 
-def lockout_response(request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any):
+def lockout_response(
+    request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """django-axes: a locked-out account gets exactly the answer a wrong password gets."""
     employer = request.path.startswith("/mypage/")
     form_class = EmployerAuthenticationForm if employer else StaffAuthenticationForm
@@ -204,9 +206,7 @@ def staff_otp_enroll(request: HttpRequest) -> HttpResponse:
         return redirect("staff_login")
     if otp.confirmed_totp(user) is not None:
         return redirect("staff_otp")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": "authenticator"}
-    )
+    device = otp.pending_totp(user)
     form = TokenForm(request.POST or None)
     if form.is_valid() and _check_token(form, device, user):
         try:

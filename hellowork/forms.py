@@ -50,7 +50,8 @@ class EmployerAuthenticationForm(KindAuthenticationForm):
 
     def clean_username(self) -> str:
         # Employer logins are their e-mail addresses, stored in lower case.
-        return self.cleaned_data["username"].strip().lower()
+        username: str = self.cleaned_data["username"]
+        return username.strip().lower()
 
 
 class PasswordForgotForm(forms.Form):

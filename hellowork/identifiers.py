@@ -11,7 +11,7 @@ stored as given.
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -122,7 +122,14 @@ class IdentifierFormField(forms.CharField):
             raise ValidationError(self.shape.message(), code="invalid_shape")
 
 
-class IdentifierField(models.CharField):
+if TYPE_CHECKING:
+    # Generic in django-stubs only (what the column takes, what it gives back).
+    CharFieldBase = models.CharField[str, str]
+else:
+    CharFieldBase = models.CharField
+
+
+class IdentifierField(CharFieldBase):
     """A number column of one shape: normalised on full_clean(), and the shape is also a
     check constraint on each model that uses it (see `shape_constraint`)."""
 

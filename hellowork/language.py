@@ -7,7 +7,7 @@ untranslated chrome from its data. Templates use the `ja` filter (hellowork_tags
 builds a message or a choice label uses these.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.html import conditional_escape, format_html
@@ -28,7 +28,16 @@ def with_japanese(message: str, **values: Any) -> SafeString:
     return mark_safe(conditional_escape(message) % marked)  # noqa: S308 - every part escaped
 
 
-class JapaneseModelChoiceField(forms.ModelChoiceField):
+if TYPE_CHECKING:
+    # Generic in django-stubs only: Django's form field takes no [...] at runtime.
+    from django.db.models import Model
+
+    ModelChoiceFieldBase = forms.ModelChoiceField[Model]
+else:
+    ModelChoiceFieldBase = forms.ModelChoiceField
+
+
+class JapaneseModelChoiceField(ModelChoiceFieldBase):
     """Choices named by data (a desk's name, 第1窓口): each label marked lang="ja" (radio
     labels can hold markup; a select's options cannot, see JapaneseOptionsSelect)."""
 

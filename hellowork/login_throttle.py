@@ -42,6 +42,7 @@ class LoginThrottleHandler(AxesDatabaseHandler):
         """A right password clears that username's failures from that address only: a
         sprayer with one valid account cannot wipe the address's count, and a colleague's
         login does not wipe anybody else's."""
+        deleted: int
         deleted, _ = AccessAttempt.objects.filter(
             username=get_client_username(request, credentials),
             ip_address=request.axes_ip_address,  # type: ignore[attr-defined]

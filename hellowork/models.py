@@ -26,7 +26,9 @@ def kana_constraint(model: str, field: str = "kana") -> models.CheckConstraint:
     )
 
 
-def choices_constraint(model: str, field: str, choices: type[models.TextChoices]):
+def choices_constraint(
+    model: str, field: str, choices: type[models.TextChoices]
+) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=models.Q(**{f"{field}__in": choices.values}), name=f"{model}_{field}_valid"
     )

@@ -44,6 +44,15 @@ def confirmed_totp(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+def pending_totp(user: User) -> TOTPDevice:
+    """The unconfirmed authenticator device an enrolment shows and checks, made on first use
+    (the same one on every visit until confirmed, so the QR code stays valid)."""
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "authenticator"}
+    )
+    return device
+
+
 def email_device(user: User) -> EmailDevice:
     device, _ = EmailDevice.objects.get_or_create(
         user=user, name="login", defaults={"confirmed": True}

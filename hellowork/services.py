@@ -725,7 +725,7 @@ def staff_totp_reset(*, user: User, by: User) -> int:
     if locked.kind != User.Kind.STAFF:
         raise ValidationError(_("認証アプリを使うのは職員のログインだけです。"))
     devices = TOTPDevice.objects.filter(user=locked)
-    count = devices.count()
+    count: int = devices.count()
     if not count:
         raise ValidationError(_("このログインには認証アプリが登録されていません。"))
     devices.delete()
@@ -964,7 +964,8 @@ def _registry_import_create(kind: str, by: User, values: dict[str, Any]) -> int:
     Returns the id of the record the line is (the staff member for staff)."""
     if kind != "staff":
         model = registry_import_module.SPECS[kind].model
-        return registry_create(model=model, by=by, values=values).pk
+        record_id: int = registry_create(model=model, by=by, values=values).pk
+        return record_id
     user = User(username=values["username"])
     user.set_unusable_password()
     login = registry_create(

@@ -184,9 +184,11 @@ OTP_EMAIL_TOKEN_VALIDITY = 300
 # elsewhere locks only themselves out of that account, never the person at the office.
 # Per address across usernames: spraying many usernames from one address stops. Per
 # username from every address together: guessing from many machines stops too.
-AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
-LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("DJANGO_LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
-LOGIN_FAILURE_LIMIT_PER_USERNAME = env.int("DJANGO_LOGIN_FAILURE_LIMIT_PER_USERNAME", default=50)
+AXES_FAILURE_LIMIT: int = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS: int = env.int("DJANGO_LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
+LOGIN_FAILURE_LIMIT_PER_USERNAME: int = env.int(
+    "DJANGO_LOGIN_FAILURE_LIMIT_PER_USERNAME", default=50
+)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_HANDLER = "hellowork.login_throttle.LoginThrottleHandler"
 AXES_COOLOFF_TIME = env.float("DJANGO_LOGIN_COOLOFF_HOURS", default=0.25)
@@ -316,7 +318,7 @@ CONSULTATION_IDLE_MINUTES = env.int("CONSULTATION_IDLE_MINUTES", default=30)
 DISPLAY_PAIRING_CODE_MINUTES = env.int("DISPLAY_PAIRING_CODE_MINUTES", default=30)
 
 # The address of this site as employers reach it, for links in e-mails (no trailing slash).
-SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL: str = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Referral code checks on the my page (DESIGN.md rule 9): at most this many per member and
 # per establishment within the window, counted in the database.
@@ -375,7 +377,7 @@ AUDIT_CHECKPOINT_EMAIL = env.str("AUDIT_CHECKPOINT_EMAIL", default="")
 # The sealer (hellowork.audit_sealer, `manage.py audit_seal`): past this many seconds of lag
 # (the oldest unsealed event's age) the dashboard shows it in red to managers and the
 # `escalate_overdue` worker logs an error, the operators' alarm.
-AUDIT_SEAL_ALARM_SECONDS = env.int("AUDIT_SEAL_ALARM_SECONDS", default=60)
+AUDIT_SEAL_ALARM_SECONDS: int = env.int("AUDIT_SEAL_ALARM_SECONDS", default=60)
 if not DEBUG and (
     AUDIT_CHECKPOINT_KEY in ("", DEVELOPMENT_AUDIT_CHECKPOINT_KEY, SECRET_KEY)
     or len(AUDIT_CHECKPOINT_KEY) < 32

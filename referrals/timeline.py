@@ -163,19 +163,28 @@ def _display(d: dict[str, Any], displays: dict[int, str]) -> str:
 
 
 def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
+    """The event's one-line detail: each describer below answers for its own actions and
+    returns None for the others; "" for an action none of them knows."""
     d = event.detail or {}
-    match event.action:
-        case "referral.drafted":
-            return _("求人 %(posting)s（事業所番号 %(establishment)s）") % {
-                "posting": d.get("posting_number", ""),
-                "establishment": d.get("establishment_number", ""),
-            }
-        case "referral.submitted":
-            return _("承認が必要な理由: %(reasons)s") % {
-                "reasons": _("、").join(
-                    _label(ApprovalReason, r) for r in d.get("approval_reasons", [])
-                )
-            }
+    confirmation = _confirmation_detail(event.action, d, displays)
+    if confirmation is not None:
+        return confirmation
+    for describe in (
+        _referral_detail,
+        _disclosure_detail,
+        _result_detail,
+        _alert_detail,
+        _incident_detail,
+    ):
+        text = describe(event.action, d)
+        if text is not None:
+            return text
+    return ""
+
+
+def _confirmation_detail(action: str, d: dict[str, Any], displays: dict[int, str]) -> str | None:
+    """How the seeker and the clerk confirmed (rule 3), or None if not such a step."""
+    match action:
         case "display.readback_sent" | "display.readback_shown" | "referral.seeker_confirmed":
             return with_japanese(_("求職者用画面: %(label)s"), label=_display(d, displays))
         case "referral.display_refused":
@@ -203,6 +212,23 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
                 ),
                 label=_display(d, displays),
             )
+    return None
+
+
+def _referral_detail(action: str, d: dict[str, Any]) -> str | None:
+    """The referral's own steps: drafted, submitted, approved, issued, voided."""
+    match action:
+        case "referral.drafted":
+            return _("求人 %(posting)s（事業所番号 %(establishment)s）") % {
+                "posting": d.get("posting_number", ""),
+                "establishment": d.get("establishment_number", ""),
+            }
+        case "referral.submitted":
+            return _("承認が必要な理由: %(reasons)s") % {
+                "reasons": _("、").join(
+                    _label(ApprovalReason, r) for r in d.get("approval_reasons", [])
+                )
+            }
         case "referral.approved":
             if "source" not in d:
                 return _("統括官が求人番号を述べて照合（聴取の方法の記録なし、旧方式）")
@@ -218,6 +244,12 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
             if not d.get("code"):  # a draft or a letter waiting for approval: never issued
                 return _("発行前の取消（紹介コードなし、求人者には何も送られていない）")
             return _("紹介コード %(code)s は無効として残る") % {"code": d["code"]}
+    return None
+
+
+def _disclosure_detail(action: str, d: dict[str, Any]) -> str | None:
+    """What the employer's my page showed or sent."""
+    match action:
         case "disclosure.created" | "disclosure.hold_changed":
             return _("表示開始 %(at)s") % {"at": _when(d.get("visible_at"))}
         case "disclosure.notified" | "disclosure.restore_notified":
@@ -232,6 +264,12 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
             return _(
                 "氏名・カナ・年齢と、求人者が書いた文章を消去（求人・紹介日・紹介コードは保持）"
             )
+    return None
+
+
+def _result_detail(action: str, d: dict[str, Any]) -> str | None:
+    """Selection results and code checks."""
+    match action:
         case "selection_result.recorded":
             return _label(SelectionOutcome, d.get("result"))
         case "selection_result.received":
@@ -241,6 +279,12 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
             }
         case "code_check.performed":
             return _label(CodeCheckReason, d.get("reason"))
+    return None
+
+
+def _alert_detail(action: str, d: dict[str, Any]) -> str | None:
+    """Alerts raised, escalated, settled or sent to supervisors."""
+    match action:
         case "alert.raised" | "alert.escalated":
             text = _label(AlertKind, d.get("kind"))
             if d.get("reason"):
@@ -252,6 +296,12 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
             return _("%(count)d名に送信（個人情報なし）") % {
                 "count": len(d.get("recipient_ids", []))
             }
+    return None
+
+
+def _incident_detail(action: str, d: dict[str, Any]) -> str | None:
+    """The incident's opening and its tasks."""
+    match action:
         case "incident.opened":
             return (
                 _("求人者の閲覧: あり（%(count)d回）") % {"count": d.get("employer_view_count", 0)}
@@ -266,7 +316,7 @@ def _detail(event: AuditEvent, displays: dict[int, str]) -> str:
             }
         case "incident.task_escalated":
             return _label(IncidentTaskKind, d.get("kind"))
-    return ""
+    return None
 
 
 def _actor(user: User | None) -> tuple[str, str, str]:
@@ -364,7 +414,9 @@ def referral_timeline(*, referral: ReferralLetter, incident: Incident | None = N
     ):
         # With no hold the applicant is visible from the moment of issue, a few microseconds
         # before the events of that transaction are written: list it after them.
-        created = [at for at, _i, entry in keyed if entry.label == LABELS["disclosure.created"]]
+        created = [
+            at for at, _i, entry in keyed if entry.label == str(LABELS["disclosure.created"])
+        ]
         position = max([disclosure.visible_at, *created])
         keyed.append(
             (

@@ -19,7 +19,7 @@ def supervisor_required[**P](
     """For screens only supervisors and managers use (under staff_required)."""
 
     @wraps(view)
-    def wrapper(request: StaffRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: StaffRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         if not request.staff.can_approve:
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -50,7 +50,7 @@ def may_have_to_state(staff: StaffMember, referral: ReferralLetter) -> bool:
 
 def record_opened(request: StaffRequest, kind: str, pk: int) -> bool:
     """The supervisor chose, on the guard page and within the last minutes, to open it."""
-    opened = request.session.get(RECORD_SESSION_KEY, {}).get(f"{kind}:{pk}", 0)
+    opened: float = request.session.get(RECORD_SESSION_KEY, {}).get(f"{kind}:{pk}", 0)
     return time.time() - opened < RECORD_OPEN_SECONDS
 
 

@@ -56,7 +56,7 @@ def display_required[**P](
     that polls reloads into the pairing page (HX-Refresh)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         display = _display_of(request)
         if display is None:
             response = HttpResponse(status=403)

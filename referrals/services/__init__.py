@@ -28,7 +28,7 @@ from referrals.services import (
     retention,
     retraction,
 )
-from referrals.services._shared import checker_refusal
+from referrals.services._shared import ERASED_SNAPSHOT_FIELDS, checker_refusal
 from referrals.services.counter import (
     ACTIVE_STATUSES,
     CLERK_MISMATCH_WARNING,
@@ -93,7 +93,6 @@ from referrals.services.results import (
 )
 from referrals.services.retention import personal_data_erase, retention_cutoff
 from referrals.services.retraction import (
-    ERASED_SNAPSHOT_FIELDS,
     RETRACTION_REASON_MAX_LENGTH,
     default_data_items,
     referral_retract,

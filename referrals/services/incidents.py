@@ -47,7 +47,7 @@ from referrals.models import (
 )
 from referrals.services import containment
 from referrals.services._shared import _require_active_staff, _require_office, _require_own
-from referrals.services.employer import NOTE_MAX_LENGTH
+from referrals.services.results import NOTE_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
 

@@ -56,6 +56,27 @@ def result_values(
     says how (at most NOTE_MAX_LENGTH characters)."""
     reason = (not_hired_reason or "").strip()
     difference = (conditions_difference or "").strip()
+    errors = {
+        **_outcome_errors(
+            referral_date=referral_date, result=result, start_date=start_date, reason=reason
+        ),
+        **_conditions_errors(conditions_differ=conditions_differ, difference=difference),
+    }
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "result": result,
+        "start_date": start_date,
+        "not_hired_reason": reason,
+        "conditions_differ": bool(conditions_differ),
+        "conditions_difference": difference,
+    }
+
+
+def _outcome_errors(
+    *, referral_date: datetime.date, result: str, start_date: datetime.date | None, reason: str
+) -> dict[str, str]:
+    """`result_values`' errors on the outcome: 採用 with its start date, 不採用 with its reason."""
     errors: dict[str, str] = {}
     if result not in SelectionOutcome.values:
         errors["result"] = _("選考結果を「採用」か「不採用」から選んでください。")
@@ -75,6 +96,12 @@ def result_values(
             errors["start_date"] = _("入社予定日は、採用の場合だけ入力してください。")
         if reason and reason not in NotHiredReason.values:
             errors["not_hired_reason"] = _("不採用の理由は一覧から選んでください。")
+    return errors
+
+
+def _conditions_errors(*, conditions_differ: bool | None, difference: str) -> dict[str, str]:
+    """`result_values`' errors on whether, and how, the conditions differ from the posting."""
+    errors: dict[str, str] = {}
     if conditions_differ is None:
         errors["conditions_differ"] = _("求人票と採用条件の相違の有無を選んでください。")
     elif conditions_differ and not difference:
@@ -87,15 +114,7 @@ def result_values(
         errors["conditions_difference"] = _("相違の内容は%(max)d文字以内で入力してください。") % {
             "max": NOTE_MAX_LENGTH
         }
-    if errors:
-        raise ValidationError(errors)
-    return {
-        "result": result,
-        "start_date": start_date,
-        "not_hired_reason": reason,
-        "conditions_differ": bool(conditions_differ),
-        "conditions_difference": difference,
-    }
+    return errors
 
 
 def current_result(referral_id: int) -> SelectionResult | None:
@@ -181,25 +200,9 @@ def selection_result_receive(
         # still be recalled unseen (rule 7): a result then would outlive the recall.
         raise ValidationError(_("求人者に公開される前（保留中）は、選考結果を記録できません。"))
     giver = (given_by or "").strip()
-    errors: dict[str, str] = {}
-    if route not in STAFF_ROUTES:
-        errors["route"] = _("受付の方法を一覧から選んでください。")
-    elif route in ROUTES_WITH_GIVER:
-        if not giver:
-            errors["given_by"] = _("連絡してきた事業所の担当者の名前を入力してください。")
-        elif len(giver) > GIVEN_BY_MAX_LENGTH:
-            errors["given_by"] = _("担当者の名前は%(max)d文字以内で入力してください。") % {
-                "max": GIVEN_BY_MAX_LENGTH
-            }
-    elif giver:
-        errors["given_by"] = _("求職者本人からの申し出では、事業所の担当者は入力しません。")
-    if route == ResultRoute.SEEKER and not (
-        result == SelectionOutcome.NOT_HIRED
-        and (not_hired_reason or "").strip() == NotHiredReason.APPLICANT_WITHDREW
-    ):
-        errors["result"] = _(
-            "求職者本人からの申し出で記録できるのは辞退（不採用・応募者が辞退した）だけです。"
-        )
+    errors = _route_errors(
+        route=route, giver=giver, result=result, not_hired_reason=not_hired_reason
+    )
     try:
         values = result_values(
             referral_date=timezone.localdate(locked.issued_at),
@@ -234,3 +237,28 @@ def selection_result_receive(
         },
     )
     return recorded
+
+
+def _route_errors(*, route: str, giver: str, result: str, not_hired_reason: str) -> dict[str, str]:
+    """`selection_result_receive`'s errors on the route: a known one, a giver named exactly
+    when the route has one, and only a withdrawal from the seeker."""
+    errors: dict[str, str] = {}
+    if route not in STAFF_ROUTES:
+        errors["route"] = _("受付の方法を一覧から選んでください。")
+    elif route in ROUTES_WITH_GIVER:
+        if not giver:
+            errors["given_by"] = _("連絡してきた事業所の担当者の名前を入力してください。")
+        elif len(giver) > GIVEN_BY_MAX_LENGTH:
+            errors["given_by"] = _("担当者の名前は%(max)d文字以内で入力してください。") % {
+                "max": GIVEN_BY_MAX_LENGTH
+            }
+    elif giver:
+        errors["given_by"] = _("求職者本人からの申し出では、事業所の担当者は入力しません。")
+    if route == ResultRoute.SEEKER and not (
+        result == SelectionOutcome.NOT_HIRED
+        and (not_hired_reason or "").strip() == NotHiredReason.APPLICANT_WITHDREW
+    ):
+        errors["result"] = _(
+            "求職者本人からの申し出で記録できるのは辞退（不採用・応募者が辞退した）だけです。"
+        )
+    return errors
