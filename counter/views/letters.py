@@ -43,7 +43,9 @@ from referrals.models import (
 )
 
 
-def seeker_check(referral: ReferralLetter, now: datetime.datetime) -> dict[str, Any]:
+def seeker_check(
+    referral: ReferralLetter, now: datetime.datetime, *, mismatches: int
+) -> dict[str, Any]:
     """Where rule 3's first half stands for the issuance screen: `state` is "not_sent",
     "waiting" (on the display), "confirmed", "stale" (confirmed too long ago), "mismatch",
     "declined", "expired" (no answer in time) or "cleared" (replaced by another read-back);
@@ -69,29 +71,40 @@ def seeker_check(referral: ReferralLetter, now: datetime.datetime) -> dict[str, 
     return {
         "state": state,
         "readback": readback,
-        "mismatches": services.caught_mismatches_today(
-            seeker_id=referral.consultation.seeker_id, now=now
-        ),
+        "mismatches": mismatches,
         "mismatch_limit": services.MISMATCH_LIMIT,
         "answer_minutes": DisplayReadback.SEEKER_ANSWER_MINUTES,
         "readback_seconds": DisplayReadback.READBACK_SECONDS,
     }
 
 
+# What the letter's page shows of the referral besides the access helper's own joins.
+PAGE_RELATED = ("confirmation__confirmer_staff__user", "disclosure", "voided_by__user")
+
+
 def _page(
-    request: StaffRequest, pk: int, *, status: int = 200, **forms_: forms.Form
+    request: StaffRequest,
+    pk: int,
+    *,
+    status: int = 200,
+    referral: ReferralLetter | None = None,
+    **forms_: forms.Form,
 ) -> HttpResponse:
-    referral = access_referral_for_staff(
-        request.staff,
-        pk,
-        related=("confirmation__confirmer_staff__user", "disclosure", "voided_by__user"),
-    )
+    """The letter's page; `referral`, when the view already read it with PAGE_RELATED."""
+    if referral is None:
+        referral = access_referral_for_staff(request.staff, pk, related=PAGE_RELATED)
     seeker_id = referral.consultation.seeker_id
     disclosure = getattr(referral, "disclosure", None)
     now = timezone.now()
-    reasons = services.approval_reasons(referral, now=now)
+    # Counted once for the approval reasons and the seeker check (only a draft uses them).
+    mismatches = (
+        services.caught_mismatches_today(seeker_id=seeker_id, now=now)
+        if referral.status == ReferralStatus.DRAFT
+        else 0
+    )
+    reasons = services.approval_reasons(referral, now=now, mismatches=mismatches)
     call = selectors.latest_call(referral=referral)
-    refusal = services.call_refusal(referral) if referral.status == "draft" else None
+    refusal = services.refusal_of_call(referral, call) if referral.status == "draft" else None
     collapsed = call is not None and (refusal is None or refusal.code == "posting_closed")
     # Rule 13 before any call: no phone call about this seeker to an excluded establishment.
     blocked = (
@@ -131,7 +144,11 @@ def _page(
         "retract_form": forms_.get("retract_form") or RetractForm(seeker_id=seeker_id),
         "retraction_requests": list(selectors.retraction_requests_of(referral=referral)),
         "incident": selectors.incident_of(referral=referral),
-        "check": seeker_check(referral, now) if referral.status == "draft" and not reasons else {},
+        "check": (
+            seeker_check(referral, now, mismatches=mismatches)
+            if referral.status == "draft" and not reasons
+            else {}
+        ),
         "show_form": forms_.get("show_form") or ActionForm(seeker_id=seeker_id),
     }
     services.staff_view_record(
@@ -163,7 +180,7 @@ def referral_detail(request: StaffRequest, pk: int) -> HttpResponse:
     """The letter's own page. A supervisor who could approve a letter waiting for approval
     goes to the approval screen instead: this page shows the clerk's choice, and reading it
     would bar them from stating it (rule 4)."""
-    referral = access_referral_for_staff(request.staff, pk)
+    referral = access_referral_for_staff(request.staff, pk, related=PAGE_RELATED)
     if not record_opened(request, "referral", pk) and may_have_to_state(request.staff, referral):
         if referral.status == ReferralStatus.PENDING_APPROVAL:
             messages.info(
@@ -172,7 +189,7 @@ def referral_detail(request: StaffRequest, pk: int) -> HttpResponse:
             )
             return redirect("approval_detail", pk=pk)
         return record_guard(request, "referral", pk, referral)
-    return _page(request, pk)
+    return _page(request, pk, referral=referral)
 
 
 @staff_required
@@ -257,7 +274,10 @@ def referral_display_status(request: StaffRequest, pk: int) -> HttpResponse:
         response = HttpResponse()
         response["HX-Refresh"] = "true"
         return response
-    check = seeker_check(referral, now)
+    mismatches = services.caught_mismatches_today(
+        seeker_id=referral.consultation.seeker_id, now=now
+    )
+    check = seeker_check(referral, now, mismatches=mismatches)
     showing = request.GET.get("showing", "")
     if check["state"] == "waiting" and showing == str(check["readback"].pk):
         return HttpResponse(status=204)

@@ -766,11 +766,16 @@ def caught_mismatches_today(*, seeker_id: int, now: datetime.datetime) -> int:
 
 
 def approval_reasons(
-    referral: ReferralLetter, *, now: datetime.datetime | None = None
+    referral: ReferralLetter,
+    *,
+    now: datetime.datetime | None = None,
+    mismatches: int | None = None,
 ) -> list[str]:
     """Why this referral cannot be confirmed at the counter, now: its reasons at drafting,
     plus a consultation not in person, closed by the clerk or by itself (rule 3b), and a
-    lock (rule 3b) on the letter or on the seeker's day. ApprovalReason values."""
+    lock (rule 3b) on the letter or on the seeker's day. ApprovalReason values.
+    `mismatches`: the seeker's caught mismatches today, when the caller has counted them
+    (`caught_mismatches_today`) for its own page: not counted twice."""
     now = now or timezone.now()
     reasons = list(referral.approval_reasons)
     consultation = referral.consultation
@@ -785,7 +790,12 @@ def approval_reasons(
         add(ApprovalReason.CONSULTATION_CLOSED)
     if referral.status == ReferralStatus.DRAFT and (
         referral.locked_at is not None
-        or caught_mismatches_today(seeker_id=consultation.seeker_id, now=now) >= MISMATCH_LIMIT
+        or (
+            mismatches
+            if mismatches is not None
+            else caught_mismatches_today(seeker_id=consultation.seeker_id, now=now)
+        )
+        >= MISMATCH_LIMIT
     ):
         add(ApprovalReason.MISMATCH_LOCK)
     return [str(reason) for reason in reasons]
