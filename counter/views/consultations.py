@@ -28,7 +28,7 @@ from hellowork.language import with_japanese
 from hellowork.models import JobPosting
 from referrals import selectors, services
 from referrals.access import access_consultation_for_staff, access_consultation_page_for_staff
-from referrals.models import Decision, ReferralStatus
+from referrals.models import Consultation, Decision, ReferralStatus
 
 ACTIVE = {ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, ReferralStatus.ISSUED}
 
@@ -39,9 +39,13 @@ def _page(
     *,
     status: int = 200,
     found: tuple[list[JobPosting], bool] | None = None,
+    consultation: Consultation | None = None,
     **forms_: forms.Form,
 ) -> HttpResponse:
-    consultation = access_consultation_page_for_staff(request.staff, pk)
+    """The consultation's page; `consultation`, when the view already read it with the
+    page's data (access_consultation_page_for_staff)."""
+    if consultation is None:
+        consultation = access_consultation_page_for_staff(request.staff, pk)
     seeker_id = consultation.seeker_id
     referrals = list(consultation.referrals.all())
     referred = {r.posting_id for r in referrals if r.status in ACTIVE}
@@ -92,7 +96,8 @@ def consultation_detail(request: StaffRequest, pk: int) -> HttpResponse:
     """The consultation, the clerk's record of it. A supervisor who may have to state one of
     its letters (waiting for approval, or a draft that will need it) is asked first, and
     opens it with a POST from that page: reading it bars them from stating (rule 4)."""
-    consultation = access_consultation_for_staff(request.staff, pk)
+    # With the page's data at once: the page below shows this very row (issue 18).
+    consultation = access_consultation_page_for_staff(request.staff, pk)
     if consultation.merged_into_id is not None:
         messages.info(request, _("この相談は統合されました。統合先の相談を表示しています。"))
         return redirect("consultation_detail", pk=consultation.merged_into_id)
@@ -104,7 +109,7 @@ def consultation_detail(request: StaffRequest, pk: int) -> HttpResponse:
         ]
         if to_state:
             return record_guard(request, "consultation", pk, to_state[0])
-    return _page(request, pk)
+    return _page(request, pk, consultation=consultation)
 
 
 @staff_required
