@@ -5,11 +5,12 @@ check someone's work, and when a new draft is a void-then-re-enter (rule 5).
 The services enforce these; this module only says them. It reads the models and nothing
 above them, so the services and the selectors both build on it.
 
-    draft ──confirm (in person, rule 3)────────────────────┐
-      │  └─submit (rule 4)──► pending_approval ──approve───┤
-      │                          │     └──reject──► draft  ▼
-      │                          │                       issued ──retract_approve──► retracted
-      └──void──► voided ◄──void──┘◄───────────void────────┘  (void only within the hold)
+    draft             ── confirm (in person, rule 3) ──────────►  issued
+    draft             ── submit (rule 4) ──────────────────────►  pending_approval
+    pending_approval  ── approve (rule 4) ─────────────────────►  issued
+    pending_approval  ── reject ───────────────────────────────►  draft
+    draft, pending_approval, issued (within the hold) ── void ─►  voided
+    issued (after the hold) ── retract, retract_approve (rule 8) ►  retracted
 """
 
 import datetime
