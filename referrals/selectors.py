@@ -44,7 +44,7 @@ from hellowork.models import (
 )
 from hellowork.name_keys import kana_key, name_key
 from hellowork.wareki import parse_date
-from referrals import display_credentials
+from referrals import display_credentials, lifecycle
 from referrals.models import (
     Alert,
     AlertSeverity,
@@ -71,11 +71,12 @@ from referrals.results import window_closes_before
 
 
 def visible_now(now: datetime.datetime | None = None) -> Q:
-    """What makes a disclosure visible to its establishment: past the hold, neither
-    recalled nor retracted, not hidden on its own report (quarantined, rule 11), not yet
-    past its retention period (erased), and not to an establishment an active protection
-    of the seeker excludes (rule 13: a letter issued before the protection was set is
-    hidden from that moment, whether or not anyone acts on the alert).
+    """What makes a disclosure visible to its establishment: its phase is VISIBLE
+    (`lifecycle.visible_q`: past the hold, neither recalled nor retracted, not hidden on
+    its own report (quarantined, rule 11), not yet past its retention period (erased)),
+    and not to an establishment an active protection of the seeker excludes (rule 13: a
+    letter issued before the protection was set is hidden from that moment, whether or
+    not anyone acts on the alert).
 
     Conditions on the disclosure's own row only, so the list's count and filter stay index
     scans of the establishment's disclosures (issue 18: joining every letter for its status
@@ -84,13 +85,7 @@ def visible_now(now: datetime.datetime | None = None) -> Q:
     "issued" recalls (a void in the hold) or retracts it in the same transaction (the state
     machine's `a_disclosure_outlives_its_letter_only_recalled_or_retracted`). The
     protection's seeker is reached inside the subquery, from the few active protections."""
-    return Q(
-        visible_at__lte=now or timezone.now(),
-        recalled_at__isnull=True,
-        retracted_at__isnull=True,
-        quarantined_at__isnull=True,
-        erased_at__isnull=True,
-    ) & ~Q(
+    return lifecycle.visible_q(now or timezone.now()) & ~Q(
         Exists(
             SeekerProtection.objects.filter(
                 lifted_at__isnull=True,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from hellowork.language import with_japanese
 from hellowork.models import AuditEvent, User
-from referrals import selectors
+from referrals import lifecycle, selectors
 from referrals.models import (
     Alert,
     AlertKind,
@@ -407,11 +407,7 @@ def referral_timeline(*, referral: ReferralLetter, incident: Incident | None = N
     keyed = [
         (event.at, index, _entry(event, displays, sent_from)) for index, event in enumerate(ordered)
     ]
-    if (
-        disclosure is not None
-        and disclosure.recalled_at is None
-        and disclosure.visible_at <= timezone.now()
-    ):
+    if disclosure is not None and lifecycle.disclosure_phase(disclosure, timezone.now()).was_shown:
         # With no hold the applicant is visible from the moment of issue, a few microseconds
         # before the events of that transaction are written: list it after them.
         created = [

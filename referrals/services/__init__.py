@@ -18,6 +18,7 @@ survives the refusal. The contract's names are importable from here:
 `from referrals import services; services.referral_draft(...)`.
 """
 
+from referrals.lifecycle import ACTIVE_STATUSES, RETRACT_REORDER_WINDOW
 from referrals.services import (
     counter,
     displays,
@@ -30,10 +31,8 @@ from referrals.services import (
 )
 from referrals.services._shared import ERASED_SNAPSHOT_FIELDS, checker_refusal
 from referrals.services.counter import (
-    ACTIVE_STATUSES,
     CLERK_MISMATCH_WARNING,
     MISMATCH_LIMIT,
-    RETRACT_REORDER_WINDOW,
     approval_reasons,
     approval_statement_check,
     call_refusal,

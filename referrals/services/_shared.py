@@ -17,7 +17,7 @@ from hellowork.models import (
     StaffMember,
     User,
 )
-from referrals import selectors
+from referrals import lifecycle, selectors
 from referrals.models import (
     ALERT_SEVERITY,
     Alert,
@@ -59,18 +59,10 @@ def _require_checker(
     wrong. Sending a letter back (`stating` False) needs
     no statement, so reading the record does not bar it."""
     _require_office(supervisor, referral.consultation.office_id)
-    if not supervisor.can_approve:
+    why_not = lifecycle.why_not_checker(supervisor, lambda: _record_makers(referral))
+    if why_not is lifecycle.NotChecker.NOT_SUPERVISOR:
         raise PermissionDenied(_("承認できるのは統括官または所長です。"))
-    consultation = referral.consultation
-    recorders = PostingInterest.objects.filter(
-        consultation_id=referral.consultation_id, posting_id=referral.posting_id
-    ).values_list("recorded_by_id", flat=True)
-    if supervisor.pk in (
-        referral.drafted_by_id,
-        referral.submitted_by_id,
-        consultation.staff_id,
-        *recorders,
-    ):
+    if why_not is lifecycle.NotChecker.OWN_WORK:
         raise PermissionDenied(
             _("自分が作成・記録した紹介は承認できません。別の統括官に依頼してください。")
         )
@@ -97,6 +89,22 @@ def _require_checker(
                 "別の統括官に依頼してください。"
             )
         )
+
+
+def _record_makers(referral: ReferralLetter) -> list[int | None]:
+    """Who made the record a statement is checked against (rule 4): drafted or submitted
+    the letter, held its consultation, recorded the seeker's "apply". Narrower than
+    `containment.referral_makers`, which adds who confirmed or stated it: the approving
+    supervisor's own matching statement must not bar the approval."""
+    recorders = PostingInterest.objects.filter(
+        consultation_id=referral.consultation_id, posting_id=referral.posting_id
+    ).values_list("recorded_by_id", flat=True)
+    return [
+        referral.drafted_by_id,
+        referral.submitted_by_id,
+        referral.consultation.staff_id,
+        *recorders,
+    ]
 
 
 def checker_refusal(

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from hellowork import audit
 from hellowork.models import AuditEvent, StaffMember, StaffRole
+from referrals import lifecycle
+from referrals.lifecycle import Phase
 from referrals.models import (
     Alert,
     AlertKind,
@@ -253,9 +255,10 @@ def restore_refusal(supervisor: StaffMember, report: MisdeliveryReport) -> str |
     referral (`referral_makers`); and not while a retraction of it waits for its second
     supervisor: that two-person decision comes first (rejecting it leaves the restore)."""
     referral = report.disclosure.referral
-    if not supervisor.can_approve:
+    why_not = lifecycle.why_not_checker(supervisor, lambda: referral_makers(referral))
+    if why_not is lifecycle.NotChecker.NOT_SUPERVISOR:
         return _("判断できるのは統括官または所長です。")
-    if supervisor.pk in referral_makers(referral):
+    if why_not is lifecycle.NotChecker.OWN_WORK:
         return _("自分が作成・確認した紹介の申告は判断できません。別の統括官に依頼してください。")
     if RetractionRequest.objects.filter(
         referral_id=referral.pk, status=RetractionStatus.PENDING
@@ -308,9 +311,7 @@ def misdelivery_restore(
             % {"decision": report.get_decision_display()}
         )
     if (
-        disclosure.quarantined_at is None
-        or disclosure.retracted_at is not None
-        or disclosure.erased_at is not None
+        lifecycle.disclosure_phase(disclosure, timezone.now()) is not Phase.QUARANTINED
         or referral.status != ReferralStatus.ISSUED
     ):
         raise ValidationError(_("この応募者は撤回または消去されているため、再表示できません。"))

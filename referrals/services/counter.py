@@ -18,7 +18,8 @@ from hellowork.models import (
     JobSeeker,
     StaffMember,
 )
-from referrals import codes
+from referrals import codes, lifecycle
+from referrals.lifecycle import ACTIVE_STATUSES, Action
 from referrals.models import (
     Alert,
     AlertKind,
@@ -52,13 +53,11 @@ from referrals.services._shared import (
     _require_office,
 )
 
-RETRACT_REORDER_WINDOW = datetime.timedelta(minutes=30)
 # Rule 3b: the seeker's caught mismatches in one day that lock the referral.
 MISMATCH_LIMIT = 3
 # Rule 12: caught mismatches on one clerk's letters in a day (over two seekers or more)
 # that make a warning for a supervisor.
 CLERK_MISMATCH_WARNING = 5
-ACTIVE_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL, ReferralStatus.ISSUED)
 
 
 # -- views of personal data -----------------------------------------------------------
@@ -591,11 +590,7 @@ def employer_call_record(
         referral = _locked_referral_and_consultation(referral)
         consultation = referral.consultation
         _require_office(staff, consultation.office)
-        if referral.status not in (ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL):
-            raise ValidationError(
-                _("この紹介状は「%(status)s」のため、求人者への連絡を記録できません。")
-                % {"status": referral.get_status_display()}
-            )
+        lifecycle.require_transition(referral, Action.RECORD_CALL)
         # Rule 13: the call itself names the seeker to the employer; none to an excluded one.
         registry.require_rule13(referral)
         now = timezone.now()
@@ -704,16 +699,7 @@ def _draft(consultation: Consultation, posting: JobPosting, staff: StaffMember) 
         reasons.append(ApprovalReason.CONSULTATION_CLOSED)
     if caught_mismatches_today(seeker_id=consultation.seeker_id, now=now) >= MISMATCH_LIMIT:
         reasons.append(ApprovalReason.MISMATCH_LOCK)
-    previous = (
-        ReferralLetter.objects.filter(
-            consultation__seeker=consultation.seeker,
-            consultation__office_id=consultation.office_id,
-            voided_at__gte=now - RETRACT_REORDER_WINDOW,
-        )
-        .exclude(posting__establishment=posting.establishment)
-        .order_by("-voided_at")
-        .first()
-    )
+    previous = lifecycle.void_then_reenter(consultation, posting, now)
     if previous is not None:
         reasons.append(ApprovalReason.RETRACT_REORDER)
 
@@ -1026,11 +1012,7 @@ def referral_confirm_in_session(
         referral = _locked_referral_and_consultation(referral)
         consultation = referral.consultation
         _require_office(staff, consultation.office)
-        if referral.status != ReferralStatus.DRAFT:
-            raise ValidationError(
-                _("この紹介状は「%(status)s」のため確認できません。")
-                % {"status": referral.get_status_display()}
-            )
+        lifecycle.require_transition(referral, Action.CONFIRM)
         now = timezone.now()
         _expire_if_due(consultation, now)
         refusal = _counter_refusal(referral, now)
@@ -1102,15 +1084,11 @@ def referral_submit(*, referral: ReferralLetter, staff: StaffMember) -> Referral
     """Rule 4: into the supervisor queue."""
     referral = _locked_referral(referral)
     _require_office(staff, referral.consultation.office)
-    if referral.status != ReferralStatus.DRAFT:
-        raise ValidationError(
-            _("この紹介状は「%(status)s」のため承認に回せません。")
-            % {"status": referral.get_status_display()}
-        )
+    to = lifecycle.require_transition(referral, Action.SUBMIT)
     registry.require_rule13(referral)
     require_call(referral)  # issue 20: the employer first, then the supervisor
     referral.approval_reasons = approval_reasons(referral)
-    referral.status = ReferralStatus.PENDING_APPROVAL
+    referral.status = to
     referral.submitted_by = staff
     referral.submitted_at = timezone.now()
     referral.save(update_fields=["approval_reasons", "status", "submitted_by", "submitted_at"])
@@ -1142,11 +1120,7 @@ def _check_statement(
     the referral's posting). A mismatch is recorded as a caught mismatch; a malformed
     number is a ValidationError."""
     _require_checker(supervisor, referral)
-    if referral.status != ReferralStatus.PENDING_APPROVAL:
-        raise ValidationError(
-            _("この紹介状は「%(status)s」のため承認できません。")
-            % {"status": referral.get_status_display()}
-        )
+    lifecycle.require_transition(referral, Action.APPROVE)
     # Before the supervisor calls the seeker back: nothing to state if it cannot be issued.
     registry.require_rule13(referral)
     require_call(referral)
@@ -1267,12 +1241,7 @@ def referral_reject(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("差し戻しの理由を入力してください。")})
-    if referral.status != ReferralStatus.PENDING_APPROVAL:
-        raise ValidationError(
-            _("この紹介状は「%(status)s」のため差し戻せません。")
-            % {"status": referral.get_status_display()}
-        )
-    referral.status = ReferralStatus.DRAFT
+    referral.status = lifecycle.require_transition(referral, Action.REJECT)
     referral.rejected_by = supervisor
     referral.rejected_at = timezone.now()
     referral.rejection_reason = reason
@@ -1302,21 +1271,17 @@ def referral_void(*, referral: ReferralLetter, staff: StaffMember, reason: str) 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("取消の理由を入力してください。")})
-    if referral.status not in ACTIVE_STATUSES:
-        raise ValidationError(
-            _("この紹介状は「%(status)s」のため取り消せません。")
-            % {"status": referral.get_status_display()}
-        )
+    to = lifecycle.require_transition(referral, Action.VOID)
     now = timezone.now()
     disclosure = Disclosure.objects.select_for_update().filter(referral=referral).first()
-    if disclosure is not None and disclosure.visible_at <= now:
+    if disclosure is not None and lifecycle.disclosure_phase(disclosure, now).was_shown:
         raise ValidationError(
             _(
                 "求人者マイページに既に表示されています。取消ではなく「撤回」の手続き"
                 "（統括官の承認が必要）を行ってください。"
             )
         )
-    referral.status = ReferralStatus.VOIDED
+    referral.status = to
     referral.voided_by = staff
     referral.voided_at = now
     referral.void_reason = reason
@@ -1324,7 +1289,7 @@ def referral_void(*, referral: ReferralLetter, staff: StaffMember, reason: str) 
     audit.record(
         "referral.voided", actor=staff.user, target=referral, detail={"code": referral.code}
     )
-    if staff.can_approve and staff.pk not in containment.referral_makers(referral):
+    if lifecycle.why_not_checker(staff, lambda: containment.referral_makers(referral)) is None:
         # A void settles a lock or a re-entry only in a supervisor's hands who had none in
         # it: the clerk whose letter was stopped must not close the alert about it.
         containment.alerts_settle(referral=referral, how=AlertSettlement.VOIDED, by=staff)

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from hellowork import audit
 from hellowork.models import AuditEvent, StaffMember
-from referrals import display_credentials
+from referrals import display_credentials, lifecycle
+from referrals.lifecycle import Action
 from referrals.models import (
     CounterDisplay,
     DisplayPairingAttempt,
@@ -321,11 +322,7 @@ def display_show(*, referral: ReferralLetter, staff: StaffMember) -> DisplayRead
         referral = _locked_referral_and_consultation(referral)
         consultation = referral.consultation
         _require_office(staff, consultation.office)
-        if referral.status != ReferralStatus.DRAFT:
-            raise ValidationError(
-                _("この紹介状は「%(status)s」のため、求職者用画面に表示できません。")
-                % {"status": referral.get_status_display()}
-            )
+        lifecycle.require_transition(referral, Action.SHOW)
         now = timezone.now()
         _expire_if_due(consultation, now)
         refusal = _counter_refusal(referral, now)

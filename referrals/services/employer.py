@@ -24,7 +24,8 @@ from hellowork.models import (
     JobPosting,
 )
 from hellowork.worker import drain
-from referrals import codes, selectors
+from referrals import codes, lifecycle, selectors
+from referrals.lifecycle import PHASE_FIELDS, Phase
 from referrals.models import (
     AlertKind,
     CodeCheck,
@@ -256,15 +257,14 @@ def _mismatch_reason(
     disclosure = Disclosure.objects.filter(referral=referral).first()
     if referral.posting.establishment_id != establishment.pk:
         return CodeCheckReason.OTHER_ESTABLISHMENT
-    if referral.status == ReferralStatus.RETRACTED or (
-        disclosure is not None and disclosure.retracted_at is not None
-    ):
+    phase = lifecycle.disclosure_phase(disclosure, now) if disclosure is not None else None
+    if referral.status == ReferralStatus.RETRACTED or phase is Phase.RETRACTED:
         return CodeCheckReason.RETRACTED
-    if disclosure is not None and disclosure.recalled_at is not None:
+    if phase is Phase.RECALLED:
         return CodeCheckReason.RECALLED
     if referral.status == ReferralStatus.VOIDED:
         return CodeCheckReason.VOIDED
-    if disclosure is not None and disclosure.visible_at > now:
+    if phase is Phase.IN_HOLD:
         return CodeCheckReason.HELD
     return CodeCheckReason.NOT_DISCLOSED
 
@@ -351,13 +351,14 @@ def code_check(*, member: EmployerMember, code: str) -> CodeCheckAnswer:
             retracted_at__isnull=True,
             erased_at__isnull=True,
         )
-        .only("pk", "visible_at", "quarantined_at")
+        .only("pk", *PHASE_FIELDS)
         .first()
     )
-    if own is not None and (own.quarantined_at is not None or own.visible_at > now):
+    own_phase = lifecycle.disclosure_phase(own, now) if own is not None else None
+    if own is not None and own_phase in (Phase.QUARANTINED, Phase.IN_HOLD):
         # Its own applicant, not shown yet (the hold, rule 5) or hidden on its own report
         # (rule 11): the truth about its own code, no alert, not counted.
-        hidden = own.quarantined_at is not None
+        hidden = own_phase is Phase.QUARANTINED
         audit.record(
             "code_check.not_shown_own",
             actor=member.user,

@@ -28,7 +28,7 @@ from hellowork import audit
 from hellowork import services as registry_services
 from hellowork.models import EmployerMember, Office, StaffMember, StaffRole, User
 from hellowork.worker import drain
-from referrals import selectors
+from referrals import lifecycle, selectors
 from referrals.models import (
     Alert,
     AlertKind,
@@ -83,7 +83,13 @@ def alert_handle_refusal(staff: StaffMember, alert: Alert) -> str:
     (`containment.referral_makers`), or it names them (a clerk's repeated mismatches)."""
     if alert.staff_id is not None and alert.staff_id == staff.pk:
         return _("自分についてのアラートは確認・解決できません。別の統括官に依頼してください。")
-    if alert.referral is not None and staff.pk in containment.referral_makers(alert.referral):
+    referral = alert.referral
+    why_not = lifecycle.why_not_checker(
+        staff, lambda: containment.referral_makers(referral) if referral is not None else ()
+    )
+    if why_not is lifecycle.NotChecker.NOT_SUPERVISOR:
+        return _("この操作は統括官または所長だけが行えます。")
+    if why_not is lifecycle.NotChecker.OWN_WORK:
         return _(
             "自分が作成・確認した紹介のアラートは確認・解決できません。別の統括官に依頼してください。"
         )

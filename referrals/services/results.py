@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from hellowork import audit
 from hellowork.models import EmployerMember, StaffMember
+from referrals import lifecycle
+from referrals.lifecycle import Phase
 from referrals.models import (
     ROUTES_WITH_GIVER,
     Disclosure,
@@ -193,9 +195,12 @@ def selection_result_receive(
     # disclosure's lock: taking both in the same order makes the two wait for each other
     # instead of both correcting the same row (or deadlocking).
     disclosure = Disclosure.objects.select_for_update().filter(referral_id=locked.pk).first()
-    if disclosure is not None and (disclosure.erased_at or disclosure.retracted_at):
+    phase = (
+        lifecycle.disclosure_phase(disclosure, timezone.now()) if disclosure is not None else None
+    )
+    if phase in (Phase.ERASED, Phase.RETRACTED):
         raise ValidationError(_("この紹介の個人情報は消去済みのため、選考結果を記録できません。"))
-    if disclosure is not None and disclosure.visible_at > timezone.now():
+    if phase is Phase.IN_HOLD:
         # Within the hold nobody at the employer has seen the applicant, and the letter can
         # still be recalled unseen (rule 7): a result then would outlive the recall.
         raise ValidationError(_("求人者に公開される前（保留中）は、選考結果を記録できません。"))

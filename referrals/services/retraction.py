@@ -14,7 +14,8 @@ from hellowork import audit
 from hellowork.models import (
     StaffMember,
 )
-from referrals import selectors
+from referrals import lifecycle, selectors
+from referrals.lifecycle import Action, Phase
 from referrals.models import (
     Disclosure,
     Incident,
@@ -22,7 +23,6 @@ from referrals.models import (
     IncidentTaskKind,
     MisdeliveryReport,
     ReferralLetter,
-    ReferralStatus,
     RetractionRequest,
     RetractionStatus,
 )
@@ -47,13 +47,14 @@ def _require_retraction_checker(
     submitted, held the consultation, recorded the "apply", worked the desk, stated or
     approved it): nobody checks their own work, either way."""
     _require_office(supervisor, referral.consultation.office_id)
-    if not supervisor.can_approve:
+    why_not = lifecycle.why_not_checker(supervisor, lambda: containment.referral_makers(referral))
+    if why_not is lifecycle.NotChecker.NOT_SUPERVISOR:
         raise PermissionDenied(_("撤回を承認できるのは統括官または所長です。"))
     if supervisor.pk == request.requested_by_id:
         raise PermissionDenied(
             _("自分が依頼した撤回は承認できません。別の統括官に依頼してください。")
         )
-    if supervisor.pk in containment.referral_makers(referral):
+    if why_not is lifecycle.NotChecker.OWN_WORK:
         raise PermissionDenied(
             _("自分が作成・確認した紹介の撤回は判断できません。別の統括官に依頼してください。")
         )
@@ -100,11 +101,7 @@ def referral_retract(
                 % {"max": RETRACTION_REASON_MAX_LENGTH}
             }
         )
-    if referral.status != ReferralStatus.ISSUED:
-        raise ValidationError(
-            _("この紹介状は「%(status)s」のため撤回できません。")
-            % {"status": referral.get_status_display()}
-        )
+    lifecycle.require_transition(referral, Action.RETRACT)
     disclosure = Disclosure.objects.select_for_update().filter(referral=referral).first()
     if disclosure is None:
         raise ValidationError(
@@ -113,7 +110,7 @@ def referral_retract(
                 "行ってください。"
             )
         )
-    if disclosure.visible_at > timezone.now():
+    if lifecycle.disclosure_phase(disclosure, timezone.now()) is Phase.IN_HOLD:
         raise ValidationError(
             _(
                 "求人者マイページにはまだ表示されていません。撤回ではなく「紹介状を取り消す」で"
@@ -216,18 +213,14 @@ def retraction_approve(*, referral: ReferralLetter, supervisor: StaffMember) -> 
     referral = _locked_referral(referral)
     request = _pending_retraction(referral)
     _require_retraction_checker(supervisor, referral, request)
-    if referral.status != ReferralStatus.ISSUED:
-        raise ValidationError(
-            _("この紹介状は「%(status)s」のため撤回できません。")
-            % {"status": referral.get_status_display()}
-        )
+    to = lifecycle.require_transition(referral, Action.RETRACT_APPROVE)
     disclosure = Disclosure.objects.select_for_update().get(referral=referral)
     now = timezone.now()
     request.status = RetractionStatus.APPROVED
     request.decided_by = supervisor
     request.decided_at = now
     request.save(update_fields=["status", "decided_by", "decided_at"])
-    referral.status = ReferralStatus.RETRACTED
+    referral.status = to
     referral.save(update_fields=["status"])
     audit.record(
         "referral.retracted",

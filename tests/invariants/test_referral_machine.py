@@ -40,7 +40,7 @@ from hellowork import audit, audit_sealer, db_roles
 from hellowork import services as registry
 from hellowork.identifiers import normalize
 from hellowork.models import AuditEvent, JobPosting, Office, SeekerProtection, StaffRole
-from referrals import codes, selectors, services
+from referrals import codes, lifecycle, selectors, services
 from referrals.models import (
     Alert,
     Consultation,
@@ -202,6 +202,8 @@ class ReferralMachine(RuleBasedStateMachine):
                 except REFUSED:
                     pass  # a closed posting, a second letter for one posting: fine
         self.audit_length = AuditEvent.objects.count()
+        # The machine's model of each letter's status, to check every change it sees.
+        self.statuses = dict(ReferralLetter.objects.values_list("pk", "status"))
 
     def teardown(self):
         if hasattr(self, "atomic"):
@@ -1047,6 +1049,24 @@ class ReferralMachine(RuleBasedStateMachine):
         for referral_id, code in self.codes_seen.items():
             assert current.get(referral_id) == code, "a code changed or disappeared"
         self.codes_seen.update(current)
+
+    @invariant()
+    def every_status_change_is_a_transition_in_the_table(self):
+        """lifecycle.TRANSITIONS is the whole life cycle: a new letter is a draft, and each
+        step changes a letter's status only along a (from, to) pair of the table."""
+        if not hasattr(self, "statuses"):
+            return  # before the world is built
+        steps = lifecycle.status_steps()
+        now = dict(ReferralLetter.objects.values_list("pk", "status"))
+        for pk, status in now.items():
+            before = self.statuses.get(pk)
+            if before is None:
+                assert status == "draft", f"letter {pk} began as {status}"
+            elif before != status:
+                assert (before, status) in steps, f"letter {pk}: {before} → {status}"
+                event(f"status: {before} → {status}")
+        assert set(self.statuses) <= set(now), "a letter disappeared"
+        self.statuses = now
 
     @invariant()
     def retracted_disclosures_hold_no_personal_data_and_have_an_incident(self):
