@@ -62,6 +62,10 @@ def _locked_establishment_of_primary(by: EmployerMember) -> Establishment:
 
 
 def active_member_count(*, establishment: Establishment) -> int:
+    """How many of the establishment's members can log in (an open invitation is not one).
+
+    Refuses: nothing.
+    """
     return EmployerMember.objects.filter(establishment=establishment, user__is_active=True).count()
 
 
@@ -97,7 +101,23 @@ def employer_member_add(*, by: EmployerMember, email: str, name: str) -> Employe
       login here, only a mail saying someone tried to add it.
 
     Each makes an open invitation that the members page shows alike until the colleague
-    sets a password or the primary member cancels it. Mail goes through the outbox."""
+    sets a password or the primary member cancels it. Mail goes through the outbox.
+
+    Refuses:
+        non-field:
+            - "An establishment can have up to %(max)d users. To add another, first remove a user
+              who no longer needs access."
+        `email`:
+            - "Enter an email address of %(max)d characters or fewer."
+            - "Enter the email address in the form name@example.jp."
+            - "This email address is already a user of this establishment."
+            - "This email address cannot be used as a sign-in ID. Enter a different address."
+        `name`:
+            - "Enter the name."
+            - "Enter a name of %(max)d characters or fewer."
+        PermissionDenied:
+            - "Only the establishment’s administrator can add and remove users."
+    """
     establishment = _locked_establishment_of_primary(by)
     email = normalize(email or "").strip().lower()
     name = " ".join((name or "").split())
@@ -206,7 +226,10 @@ def _new_login(*, email: str, name: str, establishment: Establishment) -> Employ
 
 def open_invitations(*, establishment: Establishment) -> QuerySet[EmployerInvitation]:
     """Invitations still waiting: not cancelled, and the colleague has not set a password
-    (an invitation to an address registered elsewhere waits until it is cancelled)."""
+    (an invitation to an address registered elsewhere waits until it is cancelled).
+
+    Refuses: nothing.
+    """
     return (
         EmployerInvitation.objects.filter(establishment=establishment, cancelled_at__isnull=True)
         .filter(
@@ -222,7 +245,10 @@ def open_invitations(*, establishment: Establishment) -> QuerySet[EmployerInvita
 
 
 def seats_taken(*, establishment: Establishment) -> int:
-    """Active logins, and open invitations that made none: each takes a seat."""
+    """Active logins, and open invitations that made none: each takes a seat.
+
+    Refuses: nothing.
+    """
     return (
         active_member_count(establishment=establishment)
         + open_invitations(establishment=establishment).filter(member__isnull=True).count()
@@ -234,7 +260,15 @@ def employer_invitation_cancel(
     *, invitation: EmployerInvitation, by: EmployerMember
 ) -> EmployerInvitation:
     """The primary member takes back an invitation nobody has used: its login, if it made
-    one, is deactivated as a removal would; the seat is free again."""
+    one, is deactivated as a removal would; the seat is free again.
+
+    Refuses:
+        non-field:
+            - "This invitation has already been used or cancelled."
+        PermissionDenied:
+            - "You cannot remove a user of another establishment."
+            - "Only the establishment’s administrator can add and remove users."
+    """
     establishment = _locked_establishment_of_primary(by)
     invitation = EmployerInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.establishment_id != establishment.pk:
@@ -258,7 +292,16 @@ def employer_invitation_cancel(
 def employer_member_remove(*, member: EmployerMember, by: EmployerMember) -> EmployerMember:
     """The primary member removes a colleague's login: the user is deactivated (never
     deleted: the audit trail points at it), which ends its sessions and frees the slot.
-    The primary member cannot remove themselves."""
+    The primary member cannot remove themselves.
+
+    Refuses:
+        non-field:
+            - "As the administrator, you cannot remove yourself."
+            - "This user has already been removed."
+        PermissionDenied:
+            - "You cannot remove a user of another establishment."
+            - "Only the establishment’s administrator can add and remove users."
+    """
     establishment = _locked_establishment_of_primary(by)
     member = EmployerMember.objects.select_related("user").get(pk=member.pk)
     if member.establishment_id != establishment.pk:
@@ -282,7 +325,12 @@ def employer_member_remove(*, member: EmployerMember, by: EmployerMember) -> Emp
 @transaction.atomic
 def employer_password_set(*, user: User, password: str) -> User:
     """A member sets their password from the link in the invitation. The password has
-    been validated by the form (AUTH_PASSWORD_VALIDATORS); the link's token by the view."""
+    been validated by the form (AUTH_PASSWORD_VALIDATORS); the link's token by the view.
+
+    Refuses:
+        PermissionDenied:
+            - "This link cannot be used."
+    """
     user = User.objects.select_for_update().get(pk=user.pk)
     if (
         not user.is_active
@@ -305,7 +353,10 @@ def employer_password_reset_request(*, email: str) -> None:
     """A member who forgot their password asks for a link to set a new one. The request
     only writes an outbox row, for every address alike, so that its answer and its time
     tell nobody which addresses are registered and a mail server down changes nothing;
-    the worker decides (`_deliver_password_reset`)."""
+    the worker decides (`_deliver_password_reset`).
+
+    Refuses: nothing.
+    """
     email = normalize(email or "").strip().lower()
     if email:
         OutboxMail.objects.create(kind=OutboxMail.Kind.PASSWORD_RESET, to=email)
@@ -396,7 +447,10 @@ def outbox_send(*, limit: int = 100) -> int:
     workers skip, in its own transaction. Sent, it is stamped; not to be sent (an address
     that is no login), it is deleted, keeping no address typed by a stranger; refused by
     the mail server, it waits 2, 4, 8... minutes and is tried again, up to
-    OutboxMail.MAX_ATTEMPTS times. Returns how many were handled."""
+    OutboxMail.MAX_ATTEMPTS times. Returns how many were handled.
+
+    Refuses: nothing.
+    """
     handled = 0
     while handled < limit:
         with transaction.atomic():
@@ -542,7 +596,15 @@ def registry_create[M: Model](
     (full_clean: shapes, uniqueness, constraints, the model's own clean) and traced as
     `registry.created` with the names of the fields given, never their values.
     `allowed` is CREATE_FIELDS[model] unless the caller's app keeps its own list (the
-    check sheet's items, in referrals)."""
+    check sheet's items, in referrals).
+
+    Refuses:
+        non-field:
+            - "This record cannot be created here."
+            - "These fields cannot be changed: %(fields)s"
+        PermissionDenied:
+            - "You are not allowed to change the registry."
+    """
     _require_registry_perm(by, model, "add")
     fields = allowed if allowed is not None else CREATE_FIELDS.get(model)
     if fields is None:
@@ -569,7 +631,15 @@ def registry_change[M: Model](
     what `posting_update`, `seeker_update` and `establishment_update` do, for every model
     the admin edits. A change that touches a live referral (a posting's establishment or
     status, a seeker's name, kana, birth date or registration, an establishment's
-    `has_mypage` or retirement) raises the warning alert through signals.registry_changed."""
+    `has_mypage` or retirement) raises the warning alert through signals.registry_changed.
+
+    Refuses:
+        non-field:
+            - "This record cannot be changed here."
+            - "These fields cannot be changed: %(fields)s"
+        PermissionDenied:
+            - "You are not allowed to change the registry."
+    """
     model = type(record)
     fields = allowed if allowed is not None else CHANGE_FIELDS.get(model)
     if fields is None:
@@ -581,14 +651,28 @@ def registry_change[M: Model](
 def posting_update(*, posting: JobPosting, by: User, changes: dict[str, Any]) -> JobPosting:
     """Changes a posting's fields (POSTING_FIELDS; `establishment` an Establishment).
     Moving it to another establishment or changing its status while a referral of it waits
-    for approval or its disclosure is held raises a warning alert (the referral side)."""
+    for approval or its disclosure is held raises a warning alert (the referral side).
+
+    Refuses:
+        non-field:
+            - "These fields cannot be changed: %(fields)s"
+        PermissionDenied:
+            - "You are not allowed to change the registry."
+    """
     return _registry_update(JobPosting, posting.pk, by, changes, POSTING_FIELDS)
 
 
 @transaction.atomic
 def seeker_update(*, seeker: JobSeeker, by: User, changes: dict[str, Any]) -> JobSeeker:
     """Changes a seeker's fields (SEEKER_FIELDS); the name, kana or birth date of a seeker
-    with a referral waiting for approval or a disclosure held raises a warning alert."""
+    with a referral waiting for approval or a disclosure held raises a warning alert.
+
+    Refuses:
+        non-field:
+            - "These fields cannot be changed: %(fields)s"
+        PermissionDenied:
+            - "You are not allowed to change the registry."
+    """
     return _registry_update(JobSeeker, seeker.pk, by, changes, SEEKER_FIELDS)
 
 
@@ -598,7 +682,14 @@ def establishment_update(
 ) -> Establishment:
     """Changes an establishment's fields (ESTABLISHMENT_FIELDS); `has_mypage` changed
     while a referral to it waits for approval or a disclosure is held raises a warning
-    alert."""
+    alert.
+
+    Refuses:
+        non-field:
+            - "These fields cannot be changed: %(fields)s"
+        PermissionDenied:
+            - "You are not allowed to change the registry."
+    """
     return _registry_update(Establishment, establishment.pk, by, changes, ESTABLISHMENT_FIELDS)
 
 
@@ -622,7 +713,19 @@ def registry_retire(*, record: Model, by: User) -> Model:
     open postings closed (each traced); a posting is closed; a login (a user, or the user
     of a staff or employer member) is deactivated. Refuses what is retired already,
     an office (offices are never retired here), and a user deactivating their own login.
-    Live referrals touched get their warning alert as for any change (rule 13)."""
+    Live referrals touched get their warning alert as for any change (rule 13).
+
+    Refuses:
+        non-field:
+            - "This record cannot be retired."
+            - "Already retired (registration ended)."
+            - "You cannot deactivate your own login."
+            - "This login is already deactivated."
+            - "This posting is already closed."
+            - "These fields cannot be changed: %(fields)s"
+        PermissionDenied:
+            - "You are not allowed to change the registry."
+    """
     model = type(record)
     how = RETIRE_HOW.get(model)
     if how is None:
@@ -664,7 +767,16 @@ def registry_restore(*, record: JobSeeker | Establishment, by: User) -> Model:
     """Undoes a retirement made by mistake: a seeker's registration or an establishment is
     current again (`retired_at` cleared, traced as `registry.changed`). An establishment's
     postings stay closed: each is reopened by changing its status, deliberately. (A posting
-    or a login is restored by changing its status or `is_active` in its form.)"""
+    or a login is restored by changing its status or `is_active` in its form.)
+
+    Refuses:
+        non-field:
+            - "This record cannot be restored."
+            - "This record is not retired."
+            - "These fields cannot be changed: %(fields)s"
+        PermissionDenied:
+            - "You are not allowed to change the registry."
+    """
     model = type(record)
     if model not in (JobSeeker, Establishment):
         raise ValidationError(_("この登録情報は元に戻せません。"))
@@ -676,7 +788,14 @@ def registry_restore(*, record: JobSeeker | Establishment, by: User) -> Model:
 @transaction.atomic
 def user_password_set_by_admin(*, user: User, by: User, password: str | None) -> User:
     """The administrator sets a login's password (validated by Django's admin form), or
-    makes it unusable (`password` None). Traced as `registry.changed` with the field name."""
+    makes it unusable (`password` None). Traced as `registry.changed` with the field name.
+
+    Refuses:
+        non-field:
+            - "These fields cannot be changed: %(fields)s"
+        PermissionDenied:
+            - "You are not allowed to change the registry."
+    """
     if password is None:
         user.set_unusable_password()
     else:
@@ -690,7 +809,15 @@ def staff_totp_enroll(*, user: User, device: TOTPDevice) -> TOTPDevice:
     the view checked one code from it: the device is confirmed and `auth.otp_enrolled`
     traced in one transaction. Refuses a device of another user, one already confirmed,
     and a user who already has a confirmed one (two tabs enrolling at once) or who is no
-    active staff login."""
+    active staff login.
+
+    Refuses:
+        non-field:
+            - "An authenticator is already registered."
+        PermissionDenied:
+            - "Only staff can do this."
+            - "This authenticator cannot be registered."
+    """
     locked_user = User.objects.select_for_update().get(pk=user.pk)
     if not locked_user.is_active or locked_user.kind != User.Kind.STAFF:
         raise PermissionDenied(_("この操作は職員だけが行えます。"))
@@ -714,7 +841,16 @@ def staff_totp_reset(*, user: User, by: User) -> int:
     verified (django-otp checks the device on every request). Returns how many devices
     went. Refuses someone without the right to change logins, your own login (a second
     administrator does it, so one person cannot swap their own second factor unseen), an
-    employer login (their code comes by e-mail) and a login with no authenticator."""
+    employer login (their code comes by e-mail) and a login with no authenticator.
+
+    Refuses:
+        non-field:
+            - "You cannot reset your own authenticator app. Ask another administrator."
+            - "Only staff logins use an authenticator app."
+            - "This login has no authenticator app registered."
+        PermissionDenied:
+            - "You are not allowed to change logins."
+    """
     if not by.is_active or not by.has_perm("hellowork.change_user"):
         raise PermissionDenied(_("ログインを変更する権限がありません。"))
     locked = User.objects.select_for_update().get(pk=user.pk)
@@ -737,7 +873,10 @@ def staff_totp_reset(*, user: User, by: User) -> int:
 
 
 def admin_seeker_view_record(*, by: User, seeker: JobSeeker) -> None:
-    """Rule 10: an administrator saw this seeker's record in the admin."""
+    """Rule 10: an administrator saw this seeker's record in the admin.
+
+    Refuses: nothing.
+    """
     audit.record_read(
         "seeker.viewed",
         actor=by,
@@ -748,7 +887,10 @@ def admin_seeker_view_record(*, by: User, seeker: JobSeeker) -> None:
 
 def admin_seeker_list_record(*, by: User, seeker_ids: list[int], by_kind: str = "") -> None:
     """Rule 10: the seekers an admin list (or a posted search, `by_kind` its kind of term:
-    "number" or "name", never what was typed) showed, by id. Nobody shown, nothing written."""
+    "number" or "name", never what was typed) showed, by id. Nobody shown, nothing written.
+
+    Refuses: nothing.
+    """
     if not seeker_ids:
         return
     detail: dict[str, Any] = {"screen": ADMIN_SCREEN, "seeker_ids": sorted(set(seeker_ids))}
@@ -817,7 +959,20 @@ def seeker_protection_set(
     excluded establishment can be drafted, shown, confirmed, approved or issued; disclosures
     that already exist to them are hidden from them (selectors.visible_now) and raise a
     critical alert (the referral side). Nothing is ever removed here: lifting takes two
-    people, and extending withdraws a lift asked for earlier."""
+    people, and extending withdraws a lift asked for earlier.
+
+    Refuses:
+        `establishments`:
+            - "Enter an establishment that is not yet excluded."
+        `reason`:
+            - "Enter the reason."
+            - "Enter the reason in %(max)d characters or fewer."
+        PermissionDenied:
+            - "Only staff can do this."
+            - "Only staff of the office where the job seeker is registered handle their protection."
+            - "Only a manager can approve lifting a protection."
+            - "Only a supervisor or a manager can handle a job seeker’s protection."
+    """
     seeker, protection = _locked_protection(seeker)
     _require_protection_staff(supervisor, seeker, manager=False)
     reason = _clean_reason(reason, "reason")
@@ -865,7 +1020,21 @@ def seeker_protection_lift_request(
 ) -> SeekerProtection:
     """The first of two people to lift a protection: a supervisor or manager of the
     seeker's office asks, with a reason. Nothing changes until a manager who did not ask
-    approves (`seeker_protection_lift_approve`)."""
+    approves (`seeker_protection_lift_approve`).
+
+    Refuses:
+        non-field:
+            - "This job seeker is not protected."
+            - "Lifting this protection has already been requested."
+        `reason`:
+            - "Enter the reason."
+            - "Enter the reason in %(max)d characters or fewer."
+        PermissionDenied:
+            - "Only staff can do this."
+            - "Only staff of the office where the job seeker is registered handle their protection."
+            - "Only a manager can approve lifting a protection."
+            - "Only a supervisor or a manager can handle a job seeker’s protection."
+    """
     seeker, protection = _locked_protection(seeker)
     _require_protection_staff(supervisor, seeker, manager=False)
     if protection is None:
@@ -900,7 +1069,18 @@ def _pending_lift(seeker: JobSeeker, manager: StaffMember) -> SeekerProtection:
 @transaction.atomic
 def seeker_protection_lift_approve(*, seeker: JobSeeker, manager: StaffMember) -> SeekerProtection:
     """The second person: a manager of the seeker's office who did not ask lifts the
-    protection (a database constraint holds the two apart). The row stays, lifted."""
+    protection (a database constraint holds the two apart). The row stays, lifted.
+
+    Refuses:
+        non-field:
+            - "Nobody has requested lifting this protection."
+        PermissionDenied:
+            - "You cannot decide on lifting you requested yourself. Another manager decides."
+            - "Only staff can do this."
+            - "Only staff of the office where the job seeker is registered handle their protection."
+            - "Only a manager can approve lifting a protection."
+            - "Only a supervisor or a manager can handle a job seeker’s protection."
+    """
     protection = _pending_lift(seeker, manager)
     protection.lifted_by = manager
     protection.lifted_at = timezone.now()
@@ -917,7 +1097,18 @@ def seeker_protection_lift_approve(*, seeker: JobSeeker, manager: StaffMember) -
 @transaction.atomic
 def seeker_protection_lift_reject(*, seeker: JobSeeker, manager: StaffMember) -> SeekerProtection:
     """A manager who did not ask turns the lift request down: the protection stays in
-    force as it was, and a new request can be made."""
+    force as it was, and a new request can be made.
+
+    Refuses:
+        non-field:
+            - "Nobody has requested lifting this protection."
+        PermissionDenied:
+            - "You cannot decide on lifting you requested yourself. Another manager decides."
+            - "Only staff can do this."
+            - "Only staff of the office where the job seeker is registered handle their protection."
+            - "Only a manager can approve lifting a protection."
+            - "Only a supervisor or a manager can handle a job seeker’s protection."
+    """
     protection = _pending_lift(seeker, manager)
     requested_by = protection.lift_requested_by_id
     protection.lift_requested_by = None
@@ -1034,7 +1225,18 @@ def registry_import(
     lines' numbers, how many records the file lacks). Needs `hellowork.import_<model>`
     (and add/change of the model). A file that cannot be read at all (encoding, header)
     is a ValidationError saying what to do. `progress(phase, done, total)` is called
-    every `progress_every` lines (phase "check" then "write")."""
+    every `progress_every` lines (phase "check" then "write").
+
+    Refuses:
+        non-field:
+            - "What to import is one of: %(kinds)s"
+            - the import file cannot be read (the reader's message)
+            - "These fields cannot be changed: %(fields)s"
+            - "This record cannot be created here."
+        PermissionDenied:
+            - "You are not allowed to import registry records."
+            - "You are not allowed to change the registry."
+    """
     if kind not in registry_import_module.KINDS:
         raise ValidationError(
             _("取り込む種類は次のどれかです: %(kinds)s")

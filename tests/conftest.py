@@ -1,6 +1,13 @@
-"""Shared fixtures. The personas: alice is a clerk and bob a supervisor at Koriyama; carol
-is a supervisor at Fukushima (another office); dave is an employer member at Koriyama's
-establishment C, erin one at establishment D."""
+"""Shared fixtures, and the one home of the personas:
+
+- alice is a clerk, bob a supervisor, frank a second supervisor and `manager` the 所長
+  (manager, with an address for the mails managers get) at Koriyama;
+- carol is a supervisor at Fukushima (another office);
+- dave is the primary member of Koriyama's establishment C, `colleague` another member of
+  C; erin is the primary member of establishment D; grace the primary member of
+  establishment E, under Fukushima;
+- root is the system administrator (a superuser);
+- `counter` is alice's logged-in client, `dave_client` dave's."""
 
 import datetime
 
@@ -78,6 +85,34 @@ def bob(koriyama):
 
 
 @pytest.fixture
+def frank(koriyama):
+    """A second supervisor of Koriyama (rules that want two: a maker and a checker)."""
+    return factories.StaffMemberFactory(
+        user__username="frank", user__name="統括 二人目", office=koriyama, role=StaffRole.SUPERVISOR
+    )
+
+
+@pytest.fixture
+def manager(koriyama):
+    """Koriyama's 所長, with the address escalations and incident mails go to."""
+    return factories.StaffMemberFactory(
+        user__username="mgr",
+        user__name="所長 マネ",
+        user__email="shocho@koriyama.example.jp",
+        office=koriyama,
+        role=StaffRole.MANAGER,
+    )
+
+
+@pytest.fixture
+def root(db):
+    """The system administrator (the admin site)."""
+    return factories.UserFactory(
+        username="root", name="管理 太郎", kind="staff", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
 def carol(fukushima):
     return factories.StaffMemberFactory(
         user__username="carol",
@@ -113,6 +148,35 @@ def erin(establishment_d):
     return factories.EmployerMemberFactory(
         user__username="erin@asahi-logi.example.jp", establishment=establishment_d, is_primary=True
     )
+
+
+@pytest.fixture
+def colleague(establishment_c):
+    """A member of establishment C who is not its primary member."""
+    return factories.EmployerMemberFactory(establishment=establishment_c)
+
+
+@pytest.fixture
+def establishment_e(fukushima):
+    """An establishment under Fukushima, whose member checks codes Koriyama issued."""
+    return factories.EstablishmentFactory(
+        number="0701-200003-5", name="福島精工株式会社", kana="フクシマセイコウ", office=fukushima
+    )
+
+
+@pytest.fixture
+def grace(establishment_e):
+    return factories.EmployerMemberFactory(establishment=establishment_e, is_primary=True)
+
+
+@pytest.fixture
+def counter(alice):
+    return client_for(alice.user)
+
+
+@pytest.fixture
+def dave_client(dave):
+    return client_for(dave.user)
 
 
 def client_for(user, *, verified: bool = True) -> Client:

@@ -68,7 +68,10 @@ SETTLES = {
 def alerts_settle(*, referral: ReferralLetter, how: AlertSettlement, by: StaffMember) -> list[int]:
     """Rule 12: closes the referral's open alerts that `how` settles (SETTLES), as resolved
     by `by`, with what settled them (`settled_by`); the alert page links to it. Call inside
-    the transaction of what settled them. Returns the ids closed."""
+    the transaction of what settled them. Returns the ids closed.
+
+    Refuses: nothing.
+    """
     now = timezone.now()
     closed = []
     with translation.override(settings.LANGUAGE_CODE):
@@ -105,7 +108,10 @@ def alerts_settle(*, referral: ReferralLetter, how: AlertSettlement, by: StaffMe
 
 
 def supervisors_of(office_id: int) -> list[StaffMember]:
-    """Every active supervisor and manager of the office with an address."""
+    """Every active supervisor and manager of the office with an address.
+
+    Refuses: nothing.
+    """
     return list(
         StaffMember.objects.filter(
             office_id=office_id,
@@ -124,7 +130,10 @@ def alert_notify_supervisors(*, alert_id: int) -> bool:
     critical alert waits (its kind and a link, never a person or an establishment), then
     `notified_at`, in one transaction. Called on the commit of the transaction that raised
     the alert, and by the worker for any still unsent (a mail server that was down); a
-    failure is logged and left for the worker. True when it was sent now."""
+    failure is logged and left for the worker. True when it was sent now.
+
+    Refuses: nothing.
+    """
     try:
         with transaction.atomic():
             alert = (
@@ -181,7 +190,10 @@ def alert_notify_supervisors(*, alert_id: int) -> bool:
 
 def alerts_notify_unsent(*, older_than_seconds: int = 60) -> int:
     """The worker's retry (escalate_overdue): critical alerts whose supervisors' e-mail has
-    not gone out a minute after they were raised. Returns how many were sent."""
+    not gone out a minute after they were raised. Returns how many were sent.
+
+    Refuses: nothing.
+    """
     since = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
     ids = Alert.objects.filter(
         severity=AlertSeverity.CRITICAL,
@@ -211,7 +223,10 @@ def referral_makers(referral: ReferralLetter) -> set[int]:
     submitted it, held its consultation, recorded the seeker's "apply", worked the desk at
     its confirmation, stated or approved it. Read from the rows and from the audit trail,
     so a merge (which moves a referral to another consultation and folds twin interests)
-    or a send-back (which clears `submitted_by`) forgets nobody."""
+    or a send-back (which clears `submitted_by`) forgets nobody.
+
+    Refuses: nothing.
+    """
     chain, frontier = [referral.consultation_id], [referral.consultation_id]
     while frontier:  # the consultations merged into this one, however deep
         frontier = list(
@@ -253,7 +268,10 @@ def restore_refusal(supervisor: StaffMember, report: MisdeliveryReport) -> str |
     """Why this person may not restore the reported applicant now, said on the alert's page
     before anything is typed, or None. Only a supervisor or manager who had no hand in the
     referral (`referral_makers`); and not while a retraction of it waits for its second
-    supervisor: that two-person decision comes first (rejecting it leaves the restore)."""
+    supervisor: that two-person decision comes first (rejecting it leaves the restore).
+
+    Refuses: nothing.
+    """
     referral = report.disclosure.referral
     why_not = lifecycle.why_not_checker(supervisor, lambda: referral_makers(referral))
     if why_not is lifecycle.NotChecker.NOT_SUPERVISOR:
@@ -281,7 +299,23 @@ def misdelivery_restore(
     disclosure and the report (the order `retraction_approve` takes). Refused: not a
     supervisor or manager of the issuing office, anyone who had a hand in the referral, or
     a retraction waiting for approval (PermissionDenied); no undecided report, or an
-    applicant no longer hidden on it (retracted, erased) (ValidationError)."""
+    applicant no longer hidden on it (retracted, erased) (ValidationError).
+
+    Refuses:
+        non-field:
+            - "The employer has not reported this applicant."
+            - "This report has already been decided (%(decision)s)."
+            - "This applicant has been retracted or erased and cannot be shown again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+        `note`:
+            - "Enter why the applicant may be shown again."
+            - "Enter the reason in %(max)d characters or fewer."
+        PermissionDenied:
+            - who may not handle it (the maker of the referral, a clerk: see the `*_refusal` helper)
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     referral_id = Disclosure.objects.filter(pk=disclosure.pk).values_list("referral_id", flat=True)
     referral = _locked_referral(ReferralLetter(pk=referral_id.get()))
     disclosure = Disclosure.objects.select_for_update(of=("self",)).get(pk=disclosure.pk)
@@ -339,7 +373,10 @@ def misdelivery_retracted(
     *, disclosure: Disclosure, supervisor: StaffMember, reports: Iterable[MisdeliveryReport]
 ) -> None:
     """The retraction path (rule 8) decided the reports on this disclosure: "retracted", and
-    their alerts close themselves. Called inside `retraction_approve`."""
+    their alerts close themselves. Called inside `retraction_approve`.
+
+    Refuses: nothing.
+    """
     now = timezone.now()
     for report in reports:
         if report.decision:

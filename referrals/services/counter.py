@@ -66,7 +66,12 @@ CLERK_MISMATCH_WARNING = 5
 def staff_view_record(
     *, staff: StaffMember, seeker: JobSeeker, screen: str, target: Any = None
 ) -> None:
-    """Rule 10: a staff member saw this seeker's personal data on this screen."""
+    """Rule 10: a staff member saw this seeker's personal data on this screen.
+
+    Refuses:
+        PermissionDenied:
+            - "Only staff can do this."
+    """
     _require_active_staff(staff)
     audit.record_read(
         "seeker.viewed",
@@ -77,7 +82,12 @@ def staff_view_record(
 
 
 def staff_search_record(*, staff: StaffMember, query_kind: str, seeker_ids: list[int]) -> None:
-    """Rule 10: the seekers a search showed (their ids, not what was typed)."""
+    """Rule 10: the seekers a search showed (their ids, not what was typed).
+
+    Refuses:
+        PermissionDenied:
+            - "Only staff can do this."
+    """
     _require_active_staff(staff)
     audit.record_read(
         "seeker.searched",
@@ -88,7 +98,12 @@ def staff_search_record(*, staff: StaffMember, query_kind: str, seeker_ids: list
 
 def staff_list_record(*, staff: StaffMember, screen: str, seeker_ids: list[int]) -> None:
     """Rule 10 for a list screen: the seekers whose names it showed (their ids). An empty
-    list showed nobody and writes nothing."""
+    list showed nobody and writes nothing.
+
+    Refuses:
+        PermissionDenied:
+            - "Only staff can do this."
+    """
     _require_active_staff(staff)
     if not seeker_ids:
         return
@@ -143,7 +158,10 @@ def _touch(consultation: Consultation, now: datetime.datetime) -> None:
 def consultations_close_expired(*, now: datetime.datetime | None = None) -> int:
     """The worker's sweep (escalate_overdue): closes every in-person consultation whose
     time has passed, so lists and figures match what the services already enforce.
-    Returns how many it closed."""
+    Returns how many it closed.
+
+    Refuses: nothing.
+    """
     now = now or timezone.now()
     idle_since = now - datetime.timedelta(minutes=settings.CONSULTATION_IDLE_MINUTES)
     today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -195,7 +213,21 @@ def consultation_open(
     the same display and only while it has not closed by itself (rule 3b). Not in person,
     no display is taken. Refuses (ValidationError) a missing, retired or unpaired display,
     and (PermissionDenied) another office's, and a seeker whose registration ended
-    (`JobSeeker.retired_at`, issue 16)."""
+    (`JobSeeker.retired_at`, issue 16).
+
+    Refuses:
+        non-field:
+            - "This seeker's registration has ended. Check the registration before starting a
+              consultation."
+        `display`:
+            - "A consultation that is not in person does not use a seeker’s display."
+            - "Open an in-person consultation at a seeker’s display. At a desk without a seeker’s
+              display, open it as “Not in person”: its referral letters go for supervisor approval."
+            - "This seeker’s display is retired or has not been paired yet."
+        PermissionDenied:
+            - "You cannot use another office’s seeker’s display."
+            - "Only staff can do this."
+    """
     _require_active_staff(staff)
     if in_person:
         display = _require_active_display(display, staff)
@@ -251,7 +283,15 @@ def consultation_open(
 
 @transaction.atomic
 def consultation_close(*, consultation: Consultation, staff: StaffMember) -> Consultation:
-    """The seeker has left: drafts of this consultation can only go on through approval."""
+    """The seeker has left: drafts of this consultation can only go on through approval.
+
+    Refuses:
+        non-field:
+            - "This consultation has already ended."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     consultation = _locked_consultation(consultation)
     _require_office(staff, consultation.office)
     now = timezone.now()
@@ -270,7 +310,15 @@ def consultation_close(*, consultation: Consultation, staff: StaffMember) -> Con
 def consultation_note_update(
     *, consultation: Consultation, staff: StaffMember, note: str
 ) -> Consultation:
-    """The consultation record's text (相談内容), e.g. a phone note of what the seeker asked."""
+    """The consultation record's text (相談内容), e.g. a phone note of what the seeker asked.
+
+    Refuses:
+        non-field:
+            - "A merged consultation cannot be changed. Open the consultation it was merged into."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     consultation = _locked_consultation(consultation)
     _require_office(staff, consultation.office)
     if consultation.merged_into_id is not None:
@@ -286,7 +334,17 @@ def consultation_merge(
     *, source: Consultation, target: Consultation, staff: StaffMember
 ) -> Consultation:
     """Moves the source's referrals and interests to the target (rule 1). No referral's
-    status or code changes; the source stays, closed, pointing at the target."""
+    status or code changes; the source stays, closed, pointing at the target.
+
+    Refuses:
+        non-field:
+            - "A consultation cannot be merged with itself."
+            - "Consultations of different job seekers cannot be merged."
+            - "A consultation that has already been merged cannot be merged again."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     if source.pk == target.pk:
         raise ValidationError(_("同じ相談どうしは統合できません。"))
     first, second = sorted([source.pk, target.pk])  # lock in one order: no deadlock
@@ -373,7 +431,20 @@ def interest_record(
 ) -> PostingInterest:
     """The seeker's decision on a posting discussed: apply, declined or considering.
     Refused in a consultation that is closed, merged away or (rule 3b) has closed by
-    itself; an `apply` on a closed posting is refused."""
+    itself; an `apply` on a closed posting is refused.
+
+    Refuses:
+        non-field:
+            - "Choose “Apply”, “Not applying” or “Considering” as the decision."
+            - "Nothing can be recorded in a merged consultation. Open the consultation it was merged
+              into."
+            - the posting's own refusal, `JobPosting.refusal_on` (closed, or past its validity)
+            - "The consultation has ended. " (or "This consultation closed at %(at)s (%(why)s). ")
+            - with what cannot be done now
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     if decision not in Decision.values:
         raise ValidationError(_("意向は「応募する」「応募しない」「検討中」から選んでください。"))
     refusal = None
@@ -464,7 +535,10 @@ def _require_still_wanted(referral: ReferralLetter) -> None:
 
 
 def latest_call(referral: ReferralLetter) -> EmployerCall | None:
-    """The call issuance rests on and the letter prints: the referral's latest."""
+    """The call issuance rests on and the letter prints: the referral's latest.
+
+    Refuses: nothing.
+    """
     return (
         EmployerCall.objects.filter(referral_id=referral.pk).order_by("-called_at", "-pk").first()
     )
@@ -476,12 +550,36 @@ def call_refusal(referral: ReferralLetter) -> ValidationError | None:
     before it issues). Refused: no call recorded (`code` "call_missing"); the employer
     said the posting takes no more applicants ("posting_closed"); the employer was not
     reached and the office does not issue without the call ("call_unreached",
-    Office.issues_without_call). The latest call counts."""
+    Office.issues_without_call). The latest call counts.
+
+    Refuses:
+        non-field:
+            - "The employer has not been called yet. Phone the employer, check that the posting
+              still takes applicants and ask for the interview's date and time, and record it under
+              "Call to the employer"."
+            - "The employer said this posting no longer takes applicants. The letter cannot be
+              issued. Tell the seeker, void the draft, and tell the postings desk that the posting
+              has closed."
+            - "The employer was not reached. This office does not issue a letter without reaching
+              the employer. Call again."
+    """
     return refusal_of_call(referral, latest_call(referral))
 
 
 def refusal_of_call(referral: ReferralLetter, call: EmployerCall | None) -> ValidationError | None:
-    """`call_refusal` for a call already read (the referral's latest)."""
+    """`call_refusal` for a call already read (the referral's latest).
+
+    Refuses:
+        non-field:
+            - "The employer has not been called yet. Phone the employer, check that the posting
+              still takes applicants and ask for the interview's date and time, and record it under
+              "Call to the employer"."
+            - "The employer said this posting no longer takes applicants. The letter cannot be
+              issued. Tell the seeker, void the draft, and tell the postings desk that the posting
+              has closed."
+            - "The employer was not reached. This office does not issue a letter without reaching
+              the employer. Call again."
+    """
     if call is None:
         return ValidationError(
             _(
@@ -510,7 +608,19 @@ def refusal_of_call(referral: ReferralLetter, call: EmployerCall | None) -> Vali
 
 
 def require_call(referral: ReferralLetter) -> None:
-    """Raises `call_refusal`'s refusal, if any."""
+    """Raises `call_refusal`'s refusal, if any.
+
+    Refuses:
+        non-field:
+            - "The employer has not been called yet. Phone the employer, check that the posting
+              still takes applicants and ask for the interview's date and time, and record it under
+              "Call to the employer"."
+            - "The employer said this posting no longer takes applicants. The letter cannot be
+              issued. Tell the seeker, void the draft, and tell the postings desk that the posting
+              has closed."
+            - "The employer was not reached. This office does not issue a letter without reaching
+              the employer. Call again."
+    """
     refusal = call_refusal(referral)
     if refusal is not None:
         raise refusal
@@ -548,7 +658,30 @@ def employer_call_record(
     is closed or for an employer not reached; a time without a date; a date before today;
     a text too long. A letter waiting for approval takes a call too (the employer phones
     back to say the posting closed, or to move the interview); an issued one does not. Each call is a new row (the latest counts); traced with the field
-    names filled, never their values."""
+    names filled, never their values.
+
+    Refuses:
+        non-field:
+            - "This letter is "%(status)s": no call to the employer can be recorded on it."
+            - "This posting was moved to another establishment after the referral letter was
+              drafted. Void this letter, check with the job seeker, and draft it again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+        `accepting`:
+            - "Choose whether the employer still takes applicants."
+        `interview_date`:
+            - "Without reaching the employer there is no interview to record."
+            - "Enter the interview time together with its date."
+            - "The interview date is in the past."
+            - "A posting that no longer takes applicants has no interview to record."
+        `unreached_note`:
+            - "Type the "other" reason."
+        `unreached_reason`:
+            - "Choose why the employer was not reached (evening, Saturday, other)."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     reasons = UnreachedReason.values
     errors: dict[str, str] = {}
     texts = {
@@ -645,7 +778,24 @@ def referral_draft(
     clerk, but a colleague's login would then dodge it), or on a day the seeker's
     confirmations were locked (rule 3b), it can only be issued by a supervisor's approval.
     A protected seeker's excluded establishment is refused, whoever asks, and the attempt
-    is traced (committed first, `referral.draft_refused_protected`; rule 13)."""
+    is traced (committed first, `referral.draft_refused_protected`; rule 13).
+
+    Refuses:
+        non-field:
+            - "A referral letter cannot be drafted in a merged consultation. Open the consultation
+              it was merged into."
+            - "No “Apply” decision is recorded for this posting. Record the job seeker’s decision
+              first."
+            - the posting's own refusal, `JobPosting.refusal_on` (closed, or past its validity)
+            - "This job seeker already has a referral letter for this posting."
+            - "The job seeker answered “Not applying” for this posting. A referral letter cannot be
+              drafted."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     with transaction.atomic():
         try:
             return _draft(consultation, posting, staff)
@@ -742,7 +892,10 @@ def _draft(consultation: Consultation, posting: JobPosting, staff: StaffMember) 
 def caught_mismatches_today(*, seeker_id: int, now: datetime.datetime) -> int:
     """Rule 3b's count: the caught mismatches on any referral of this seeker since the start
     of today (display, digits and statements added up). Counted per seeker and day, not per
-    letter, so voiding a locked draft and drafting it again starts no fresh count."""
+    letter, so voiding a locked draft and drafting it again starts no fresh count.
+
+    Refuses: nothing.
+    """
     today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     return Alert.objects.filter(
         kind=AlertKind.CAUGHT_MISMATCH,
@@ -761,7 +914,10 @@ def approval_reasons(
     plus a consultation not in person, closed by the clerk or by itself (rule 3b), and a
     lock (rule 3b) on the letter or on the seeker's day. ApprovalReason values.
     `mismatches`: the seeker's caught mismatches today, when the caller has counted them
-    (`caught_mismatches_today`) for its own page: not counted twice."""
+    (`caught_mismatches_today`) for its own page: not counted twice.
+
+    Refuses: nothing.
+    """
     now = now or timezone.now()
     reasons = list(referral.approval_reasons)
     consultation = referral.consultation
@@ -957,7 +1113,10 @@ def seeker_answer_refusal(
     the confirmed read-back the issuance may rest on, or None and why not (a message for
     the clerk): no answer yet, the last answer was not a confirmation, it is older than
     DisplayReadback.SEEKER_ANSWER_MINUTES, it came from another display than the
-    consultation's, or the display has been retired since."""
+    consultation's, or the display has been retired since.
+
+    Refuses: nothing.
+    """
     consultation = referral.consultation
     latest = (
         DisplayReadback.objects.filter(referral=referral, answered_at__isnull=False)
@@ -1003,7 +1162,37 @@ def referral_confirm_in_session(
     Refused without a record: a malformed entry, a referral not in draft, one that needs
     approval (not in person, the consultation closed by the clerk or by itself, a void and
     re-entry, a lock: rules 3b, 4, 5), no valid answer of the seeker. Refused and recorded
-    as a caught mismatch (committed first): digits that do not match."""
+    as a caught mismatch (committed first): digits that do not match.
+
+    Refuses:
+        non-field:
+            - "This referral letter is “%(status)s”, so it cannot be confirmed."
+            - the seeker has not confirmed this letter on the display within the last minutes
+              (`seeker_answer_refusal`)
+            - "The employer has not been called yet. Phone the employer, check that the posting
+              still takes applicants and ask for the interview's date and time, and record it under
+              "Call to the employer"."
+            - "The employer said this posting no longer takes applicants. The letter cannot be
+              issued. Tell the seeker, void the draft, and tell the postings desk that the posting
+              has closed."
+            - "The employer was not reached. This office does not issue a letter without reaching
+              the employer. Call again."
+            - "This posting was moved to another establishment after the referral letter was
+              drafted. Void this letter, check with the job seeker, and draft it again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+            - "The job seeker’s decision on this posting is not “Apply”. Check the decision again."
+            - the posting's own refusal, `JobPosting.refusal_on` (closed, or past its validity)
+            - "This referral cannot be confirmed at the counter (%(reasons)s). Send it for
+              supervisor approval."
+        `posting_digits`:
+            - "Enter the last 4 digits of the posting number as 4 digits."
+            - "The last 4 digits of the posting number do not match. Check the job posting with the
+              job seeker."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     typed = normalize(posting_digits or "")
     if len(typed) != 4 or not typed.isascii() or not typed.isdigit():
         raise ValidationError({"posting_digits": _("求人番号の下4桁を数字4つで入力してください。")})
@@ -1081,7 +1270,27 @@ def _counter_refusal(referral: ReferralLetter, now: datetime.datetime) -> Valida
 
 @transaction.atomic
 def referral_submit(*, referral: ReferralLetter, staff: StaffMember) -> ReferralLetter:
-    """Rule 4: into the supervisor queue."""
+    """Rule 4: into the supervisor queue.
+
+    Refuses:
+        non-field:
+            - "This referral letter is “%(status)s”, so it cannot be sent for approval."
+            - "The employer has not been called yet. Phone the employer, check that the posting
+              still takes applicants and ask for the interview's date and time, and record it under
+              "Call to the employer"."
+            - "The employer said this posting no longer takes applicants. The letter cannot be
+              issued. Tell the seeker, void the draft, and tell the postings desk that the posting
+              has closed."
+            - "The employer was not reached. This office does not issue a letter without reaching
+              the employer. Call again."
+            - "This posting was moved to another establishment after the referral letter was
+              drafted. Void this letter, check with the job seeker, and draft it again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     referral = _locked_referral(referral)
     _require_office(staff, referral.consultation.office)
     to = lifecycle.require_transition(referral, Action.SUBMIT)
@@ -1162,7 +1371,41 @@ def approval_statement_check(
     it was heard (`source`: "callback", "seeker_present" or "written"), compared with the
     draft. Kept as an ApprovalStatement either way; the approve step needs a matching one
     by the same supervisor within ApprovalStatement.STATEMENT_MINUTES. A mismatch is a
-    caught mismatch, committed, then refused."""
+    caught mismatch, committed, then refused.
+
+    Refuses:
+        non-field:
+            - "This referral letter is “%(status)s”, so it cannot be approved."
+            - "The employer has not been called yet. Phone the employer, check that the posting
+              still takes applicants and ask for the interview's date and time, and record it under
+              "Call to the employer"."
+            - "The employer said this posting no longer takes applicants. The letter cannot be
+              issued. Tell the seeker, void the draft, and tell the postings desk that the posting
+              has closed."
+            - "The employer was not reached. This office does not issue a letter without reaching
+              the employer. Call again."
+            - "This posting was moved to another establishment after the referral letter was
+              drafted. Void this letter, check with the job seeker, and draft it again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+        `source`:
+            - "Choose where you heard the job seeker’s choice (call back, at the counter or in
+              writing)."
+        `stated_posting_number`:
+            - "The posting heard from the job seeker does not match the posting of the drafted
+              referral letter. The letter is still awaiting approval. Check with the clerk who
+              drafted it and send it back if needed."
+            - the stated number's shape (the posting number field's message)
+        PermissionDenied:
+            - "Only a supervisor or a manager can approve."
+            - "You cannot approve a referral you drafted or recorded. Ask another supervisor."
+            - "Your comparison for this referral did not match once already. Check with the job
+              seeker and ask another supervisor, or send it back."
+            - "You opened this referral’s consultation or letter page (the clerk’s record), so you
+              cannot compare it. Ask another supervisor."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     source = _clean_source(source)
     with transaction.atomic():
         referral = _locked_referral(referral)
@@ -1199,7 +1442,43 @@ def referral_approve(
     the seeker asked for (`stated_posting_number`); the number is compared here too, and
     on a match the referral is issued with a Confirmation that keeps the source. A mismatch
     is a caught mismatch, committed, then refused. The approval screen calls this only
-    after a matching `approval_statement_check` by the same supervisor."""
+    after a matching `approval_statement_check` by the same supervisor.
+
+    Refuses:
+        non-field:
+            - "The employer has not been called yet. Phone the employer, check that the posting
+              still takes applicants and ask for the interview's date and time, and record it under
+              "Call to the employer"."
+            - "The employer said this posting no longer takes applicants. The letter cannot be
+              issued. Tell the seeker, void the draft, and tell the postings desk that the posting
+              has closed."
+            - "The employer was not reached. This office does not issue a letter without reaching
+              the employer. Call again."
+            - "This posting was moved to another establishment after the referral letter was
+              drafted. Void this letter, check with the job seeker, and draft it again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+            - "The job seeker’s decision on this posting is not “Apply”. Check the decision again."
+            - the posting's own refusal, `JobPosting.refusal_on` (closed, or past its validity)
+            - "This referral letter is “%(status)s”, so it cannot be approved."
+        `source`:
+            - "Choose where you heard the job seeker’s choice (call back, at the counter or in
+              writing)."
+        `stated_posting_number`:
+            - the stated number's shape (the posting number field's message)
+            - "The posting heard from the job seeker does not match the posting of the drafted
+              referral letter. The letter is still awaiting approval. Check with the clerk who
+              drafted it and send it back if needed."
+        PermissionDenied:
+            - "Only a supervisor or a manager can approve."
+            - "You cannot approve a referral you drafted or recorded. Ask another supervisor."
+            - "Your comparison for this referral did not match once already. Check with the job
+              seeker and ask another supervisor, or send it back."
+            - "You opened this referral’s consultation or letter page (the clerk’s record), so you
+              cannot compare it. Ask another supervisor."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     source = _clean_source(source)
     with transaction.atomic():
         referral = _locked_referral(referral)
@@ -1235,7 +1514,23 @@ def referral_approve(
 def referral_reject(
     *, referral: ReferralLetter, supervisor: StaffMember, reason: str
 ) -> ReferralLetter:
-    """Back to the clerk, as a draft, with the reason."""
+    """Back to the clerk, as a draft, with the reason.
+
+    Refuses:
+        non-field:
+            - "This referral letter is “%(status)s”, so it cannot be sent back."
+        `reason`:
+            - "Enter the reason for sending it back."
+        PermissionDenied:
+            - "Only a supervisor or a manager can approve."
+            - "You cannot approve a referral you drafted or recorded. Ask another supervisor."
+            - "Your comparison for this referral did not match once already. Check with the job
+              seeker and ask another supervisor, or send it back."
+            - "You opened this referral’s consultation or letter page (the clerk’s record), so you
+              cannot compare it. Ask another supervisor."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     referral = _locked_referral(referral)
     _require_checker(supervisor, referral, stating=False)
     reason = (reason or "").strip()
@@ -1265,7 +1560,19 @@ def referral_reject(
 def referral_void(*, referral: ReferralLetter, staff: StaffMember, reason: str) -> ReferralLetter:
     """Cancels a draft, or voids an issued letter (its code stays, answering "voided").
     Within the hold the disclosure is recalled: the employer never saw it. Once the
-    employer could see it, only a retraction (rule 8) takes it back."""
+    employer could see it, only a retraction (rule 8) takes it back.
+
+    Refuses:
+        non-field:
+            - "This referral letter is “%(status)s”, so it cannot be voided."
+            - "This is already shown on the employer my page. Instead of voiding it, start a
+              retraction (supervisor approval required)."
+        `reason`:
+            - "Enter the reason for voiding."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     referral = _locked_referral(referral)
     _require_office(staff, referral.consultation.office)
     reason = (reason or "").strip()

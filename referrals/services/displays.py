@@ -68,7 +68,10 @@ class Pairing:
 
 def guessing_source(ip: str) -> str:
     """Where guesses are counted from: an IPv4 address as it is, an IPv6 address by its /64
-    (one subscriber's prefix hands out as many addresses as it likes)."""
+    (one subscriber's prefix hands out as many addresses as it likes).
+
+    Refuses: nothing.
+    """
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
@@ -111,7 +114,18 @@ def display_pair(*, supervisor: StaffMember, label: str) -> CounterDisplay:
     set on the instance: the one-time code to type into the display's browser at /display/
     within DISPLAY_PAIRING_CODE_MINUTES, which gives that browser the credential. Only the
     code's digest is stored. Refused: a clerk (PermissionDenied); an empty or too long label,
-    or one already used by an active display of the office (ValidationError)."""
+    or one already used by an active display of the office (ValidationError).
+
+    Refuses:
+        `label`:
+            - "Enter the desk name (e.g. Desk 1)."
+            - "Enter a desk name of %(max)d characters or fewer."
+            - "A seeker’s display with this name already exists. Choose another name."
+        PermissionDenied:
+            - "Only a supervisor or a manager can register and retire seeker’s displays."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     _require_office(supervisor, supervisor.office_id)
     _require_supervisor(supervisor)
     label = (label or "").strip()
@@ -152,7 +166,16 @@ def display_pairing_renew(*, display: CounterDisplay, supervisor: StaffMember) -
     """A new one-time pairing code for a display of the supervisor's office, e.g. for a
     replaced tablet. The browser paired now keeps working until the new code is typed
     somewhere; then only that browser works. Returns the display with `pairing_code`.
-    Refused for a retired display."""
+    Refused for a retired display.
+
+    Refuses:
+        non-field:
+            - "A retired seeker’s display cannot be paired."
+        PermissionDenied:
+            - "Only a supervisor or a manager can register and retire seeker’s displays."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     display = CounterDisplay.objects.select_for_update().get(pk=display.pk)
     _require_office(supervisor, display.office_id)
     _require_supervisor(supervisor)
@@ -173,7 +196,16 @@ def display_pairing_redeem(*, code: str, ip: str) -> Pairing:
     Refused with ValidationError, and counted (committed first): a wrong, used or expired
     code. Refused before looking: PAIRING_FAILURES_PER_ADDRESS failures from this address
     within PAIRING_WINDOW. The PAIRING_FAILURES_ALARM-th failure from everywhere within the
-    window is logged as a warning and traced (`display.pairing_guessing`)."""
+    window is logged as a warning and traced (`display.pairing_guessing`).
+
+    Refuses:
+        non-field:
+            - "Too many wrong pairing codes in a row, so none are accepted for a while. Wait about
+              15 minutes, or ask a supervisor to issue a new code."
+        `code`:
+            - "The pairing code is wrong or has expired. Enter the 10-digit number shown on the
+              supervisor’s screen."
+    """
     now = timezone.now()
     since = now - PAIRING_WINDOW
     source = guessing_source(ip)
@@ -254,7 +286,16 @@ def display_retire(*, display: CounterDisplay, supervisor: StaffMember) -> Count
     """Takes a display out of use (lost, stolen, replaced): its credential opens nothing
     from now on, a read-back waiting on it is taken off, and no consultation can be opened
     at it or issue through it. Kept, never deleted: consultations and confirmations point
-    at it."""
+    at it.
+
+    Refuses:
+        non-field:
+            - "This seeker’s display has already been retired."
+        PermissionDenied:
+            - "Only a supervisor or a manager can register and retire seeker’s displays."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     display = CounterDisplay.objects.select_for_update().get(pk=display.pk)
     _require_office(supervisor, display.office_id)
     _require_supervisor(supervisor)
@@ -280,7 +321,10 @@ def display_seen(*, display: CounterDisplay, ip: str) -> None:
     for the supervisors' list of displays, written at most once a minute. An address it has
     not been seen from today is traced once (`display.address_changed`): a copied credential
     used elsewhere shows there, and a tablet that switches between two addresses does not
-    write a row per request."""
+    write a row per request.
+
+    Refuses: nothing.
+    """
     now = timezone.now()
     if display.last_seen_ip and display.last_seen_ip != ip:
         today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -317,7 +361,33 @@ def display_show(*, referral: ReferralLetter, staff: StaffMember) -> DisplayRead
     at most. Refused: another office's referral (PermissionDenied); a referral not in draft,
     one that needs approval (rules 3b, 4, 5), a seeker who no longer wants the posting, a
     retired display (ValidationError). A consultation past its time closes now and stays
-    closed although the call is refused."""
+    closed although the call is refused.
+
+    Refuses:
+        non-field:
+            - "This referral letter is “%(status)s”, so it cannot be shown on the seeker’s display."
+            - "This consultation’s seeker’s display has been retired. Send the referral for
+              supervisor approval."
+            - "The job seeker’s decision on this posting is not “Apply”. Check the decision again."
+            - the posting's own refusal, `JobPosting.refusal_on` (closed, or past its validity)
+            - "The employer has not been called yet. Phone the employer, check that the posting
+              still takes applicants and ask for the interview's date and time, and record it under
+              "Call to the employer"."
+            - "The employer said this posting no longer takes applicants. The letter cannot be
+              issued. Tell the seeker, void the draft, and tell the postings desk that the posting
+              has closed."
+            - "The employer was not reached. This office does not issue a letter without reaching
+              the employer. Call again."
+            - "This posting was moved to another establishment after the referral letter was
+              drafted. Void this letter, check with the job seeker, and draft it again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+            - "This referral cannot be confirmed at the counter (%(reasons)s). Send it for
+              supervisor approval."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     with transaction.atomic():
         referral = _locked_referral_and_consultation(referral)
         consultation = referral.consultation
@@ -363,7 +433,10 @@ def display_show(*, referral: ReferralLetter, staff: StaffMember) -> DisplayRead
 @transaction.atomic
 def display_readback_shown(*, readback: DisplayReadback) -> None:
     """Rule 10: the display drew the read-back, with the seeker's name, for the first
-    time. Later redraws (the display asks every few seconds) add nothing."""
+    time. Later redraws (the display asks every few seconds) add nothing.
+
+    Refuses: nothing.
+    """
     updated = DisplayReadback.objects.filter(pk=readback.pk, shown_at__isnull=True).update(
         shown_at=timezone.now()
     )
@@ -466,7 +539,25 @@ def display_seeker_confirm(
     the clerk may then issue with the posting digits. A mismatch is a caught mismatch
     (committed, then refused). Refused: a display that is not active (PermissionDenied);
     no read-back of this referral waiting on this display, or one past READBACK_SECONDS,
-    or a referral that can no longer be confirmed at the counter (ValidationError)."""
+    or a referral that can no longer be confirmed at the counter (ValidationError).
+
+    Refuses:
+        non-field:
+            - "This check has ended. Please speak to a member of staff at the desk."
+            - "This posting was moved to another establishment after the referral letter was
+              drafted. Void this letter, check with the job seeker, and draft it again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+            - "This referral cannot be confirmed at the counter (%(reasons)s). Send it for
+              supervisor approval."
+        `seeker_birth_date`:
+            - "Enter the date of birth."
+            - "The date of birth does not match our records. Please speak to a member of staff at
+              the desk." (a mismatch, recorded first); "We have noted “Not this job”. Please speak
+              to a member of staff at the desk." (the seeker said it is not their job)
+        PermissionDenied:
+            - "This screen cannot be used."
+    """
     if not isinstance(seeker_birth_date, datetime.date):
         raise ValidationError({"seeker_birth_date": _("生年月日を入力してください。")})
     registered = (
@@ -487,7 +578,24 @@ def display_seeker_confirm(
 def display_seeker_decline(*, display: CounterDisplay, referral: ReferralLetter) -> None:
     """The seeker, on the display, said this is not the job they want: the read-back is
     answered as declined, and it is a caught mismatch like a wrong birth date (rule 3):
-    always refused, after the record is committed."""
+    always refused, after the record is committed.
+
+    Refuses:
+        non-field:
+            - "This check has ended. Please speak to a member of staff at the desk."
+            - "This posting was moved to another establishment after the referral letter was
+              drafted. Void this letter, check with the job seeker, and draft it again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+            - "This referral cannot be confirmed at the counter (%(reasons)s). Send it for
+              supervisor approval."
+        `seeker_declined`:
+            - "The date of birth does not match our records. Please speak to a member of staff at
+              the desk." (a mismatch, recorded first); "We have noted “Not this job”. Please speak
+              to a member of staff at the desk." (the seeker said it is not their job)
+        PermissionDenied:
+            - "This screen cannot be used."
+    """
     _answer(
         display=display,
         referral=referral,

@@ -58,7 +58,13 @@ def disclosure_view_record(
     *, disclosure: Disclosure, member: EmployerMember, page: str = "detail"
 ) -> None:
     """Rule 10: an employer saw one applicant's personal data (the detail, the letter, a
-    form that names the applicant). Who, when and from where are in the event itself."""
+    form that names the applicant). Who, when and from where are in the event itself.
+
+    Refuses:
+        PermissionDenied:
+            - "This is not an applicant of your establishment."
+            - "Only employer my page users can do this."
+    """
     _require_own(member, disclosure)
     audit.record_read(
         "disclosure.viewed",
@@ -71,7 +77,13 @@ def disclosure_view_record(
 def disclosures_list_view_record(
     *, member: EmployerMember, disclosures: Iterable[Disclosure]
 ) -> None:
-    """Rule 10 for a page of the applicant list: one event naming the rows shown."""
+    """Rule 10 for a page of the applicant list: one event naming the rows shown.
+
+    Refuses:
+        PermissionDenied:
+            - "This is not an applicant of your establishment."
+            - "Only employer my page users can do this."
+    """
     shown = list(disclosures)
     for disclosure in shown:
         _require_own(member, disclosure)
@@ -91,7 +103,10 @@ def _format_date(day: datetime.date) -> str:
 
 def result_window_closed_message(*, last_day: datetime.date) -> str:
     """What the my page says once its result window has passed (the page and the refusal
-    say the same; the page adds the referring office's name beside it, marked as data)."""
+    say the same; the page adds the referring office's name beside it, marked as data).
+
+    Refuses: nothing.
+    """
     return _(
         "選考結果の受付期限（%(last)s）を過ぎたため、マイページでは登録できません。"
         "紹介したハローワークに電話でお知らせください。"
@@ -118,7 +133,34 @@ def selection_result_record(
     after the end of the third month following the month of the posting's `valid_until`
     (翌々々月末; referrals.results), the employer is told to phone the referring office,
     whose clerk records it (`results.selection_result_receive`). A posting without a
-    recorded validity has no cut-off."""
+    recorded validity has no cut-off.
+
+    Refuses:
+        non-field:
+            - "The deadline for selection results (%(last)s) has passed, so the my page no longer
+              takes them. Please phone the Hello Work office that made the referral."
+            - "This is the same as the current record. To correct it, change the details."
+            - "This applicant is not currently shown. Open it again from the list."
+        `conditions_differ`:
+            - "Choose whether the hiring conditions differ from the posting."
+        `conditions_difference`:
+            - "Enter the details of the difference in %(max)d characters or fewer."
+            - "If there is a difference, describe how the conditions differ from the posting."
+            - "If there is no difference, leave the details of the difference empty."
+        `not_hired_reason`:
+            - "Choose a reason for not hiring only when the result is “Not hired”."
+            - "Choose the reason for not hiring from the list."
+        `result`:
+            - "Choose “Hired” or “Not hired” as the selection result."
+        `start_date`:
+            - "If the result is “Hired”, enter the planned start date."
+            - "Enter a planned start date only when the result is “Hired”."
+            - "Enter the planned start date as a date."
+            - "Enter a planned start date within one year of the referral date (%(first)s)."
+        PermissionDenied:
+            - "This is not an applicant of your establishment."
+            - "Only employer my page users can do this."
+    """
     # The referral first, then the disclosure: the order the counter's
     # `results.selection_result_receive` and the retraction take them, so that an employer
     # and a clerk recording at once wait for each other and never deadlock (the new row's
@@ -200,7 +242,10 @@ class CodeChecksLeft:
 def code_checks_left(*, member: EmployerMember) -> CodeChecksLeft:
     """How many failed checks (codes that are not the establishment's own visible
     applicant) the member and its establishment may still make in the window, counted in
-    the database in one query. Matches never count; malformed input is never recorded."""
+    the database in one query. Matches never count; malformed input is never recorded.
+
+    Refuses: nothing.
+    """
     window = settings.CODE_CHECK_WINDOW_MINUTES
     since = timezone.now() - datetime.timedelta(minutes=window)
     used = (
@@ -221,7 +266,10 @@ def code_checks_left(*, member: EmployerMember) -> CodeChecksLeft:
 
 def code_not_registered_message() -> str:
     """The one answer to every well-formed code that is not the employer's own visible
-    applicant. It names no establishment or person and does not say why."""
+    applicant. It names no establishment or person and does not say why.
+
+    Refuses: nothing.
+    """
     return _(
         "この紹介コードは、貴事業所に紹介された応募者の紹介コードとして登録されていません。"
         "確認のため、ハローワークに連絡済みです。"
@@ -230,7 +278,10 @@ def code_not_registered_message() -> str:
 
 def code_mistyped_message() -> str:
     """The answer to input that cannot be a referral code (wrong length, a symbol outside
-    the alphabet, a check symbol that does not fit): a typo, so nobody is told."""
+    the alphabet, a check symbol that does not fit): a typo, so nobody is told.
+
+    Refuses: nothing.
+    """
     return _(
         "この紹介コードは入力の誤りのようです。紹介状に印刷されたコードと見比べて、"
         "もう一度入力してください。"
@@ -238,6 +289,11 @@ def code_mistyped_message() -> str:
 
 
 def code_check_limited_message() -> str:
+    """What the code check answers once its limits for codes of other establishments are
+    reached (rule 9), with the limits in the text.
+
+    Refuses: nothing.
+    """
     return _(
         "貴事業所の応募者ではない紹介コードの照会は、1人あたり%(member)d回、"
         "1事業所あたり%(establishment)d回（%(minutes)d分間）までです。"
@@ -285,7 +341,12 @@ def code_check(*, member: EmployerMember, code: str) -> CodeCheckAnswer:
       the issuing office (the establishment's own office when no letter has that code).
       These failed checks are limited per member and per establishment, counted in the
       database under a lock on the establishment; over the limit nothing more is looked up
-      or alerted."""
+      or alerted.
+
+    Refuses:
+        PermissionDenied:
+            - "Only employer my page users can do this."
+    """
     _require_active_member(member)
     try:
         parsed = codes.parse(code)
@@ -464,7 +525,18 @@ def misdelivery_report(
     and a critical `misdelivery_report` alert is raised at the office that issued the
     referral; every supervisor of that office is e-mailed when it commits. One report per
     applicant; a supervisor then retracts it (rule 8) or restores it
-    (`misdelivery_restore`)."""
+    (`misdelivery_restore`).
+
+    Refuses:
+        non-field:
+            - "You have already reported this applicant. Please wait for Hello Work to contact you."
+            - "This applicant is not currently shown. Open it again from the list."
+        `note`:
+            - "Enter the details in %(max)d characters or fewer."
+        PermissionDenied:
+            - "Only employer my page users can do this."
+            - "This is not an applicant of your establishment."
+    """
     _require_own(member, disclosure)
     if MisdeliveryReport.objects.filter(disclosure_id=disclosure.pk).exists():
         # Said before "not shown": a reported applicant is hidden, and the employer who
@@ -520,7 +592,12 @@ def checked_members(
 ) -> list[EmployerMember]:
     """Every message about an applicant goes only to members of the establishment it was
     disclosed to: checked against each recipient right before it leaves (DESIGN.md
-    section 1, the attachment built for one employer and sent to six others)."""
+    section 1, the attachment built for one employer and sent to six others).
+
+    Refuses:
+        PermissionDenied:
+            - a member of another establishment
+    """
     chosen = list(members)
     for member in chosen:
         if member.establishment_id != disclosure.establishment_id:
@@ -574,7 +651,12 @@ def employer_notifications_send(*, limit: int = 100) -> int:
     another worker holds it, on PostgreSQL), its mail sent and `notified_at` set in one
     transaction, so nothing goes out twice; a recalled disclosure never becomes visible
     and so never sends anything. A failing mail server rolls the disclosure back for the
-    next run. Returns how many disclosures were notified."""
+    next run. Returns how many disclosures were notified.
+
+    Refuses:
+        PermissionDenied:
+            - a member of another establishment
+    """
     return drain(
         selectors.disclosures_due_for_notification,
         lambda disclosure: _send_notice(
@@ -592,7 +674,12 @@ def employer_restore_notices_send(*, limit: int = 100) -> int:
     """Tells each active member of an establishment, by one e-mail each, that Hello Work
     checked an applicant it reported as unexpected and shows it again (rule 11). Once per
     disclosure, like the other notices; nothing about the applicant. Returns how many
-    disclosures were notified."""
+    disclosures were notified.
+
+    Refuses:
+        PermissionDenied:
+            - a member of another establishment
+    """
     return drain(
         selectors.disclosures_due_for_restore_notice,
         lambda disclosure: _send_notice(
@@ -613,7 +700,12 @@ def employer_withdrawal_notices_send(*, limit: int = 100) -> int:
     sent in error was withdrawn (rule 8), so that someone logs in, reads the notice and
     confirms that no copy was kept. Once per retracted disclosure, under the same lock and
     transaction as the arrival notice; the mail says nothing about the applicant. Returns
-    how many disclosures were notified."""
+    how many disclosures were notified.
+
+    Refuses:
+        PermissionDenied:
+            - a member of another establishment
+    """
     return drain(
         selectors.disclosures_due_for_withdrawal_notice,
         lambda disclosure: _send_notice(

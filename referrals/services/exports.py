@@ -40,7 +40,10 @@ class _ForeignRow(Exception):
 
 
 def applicant_export_header() -> list[str]:
-    """The columns, in the reader's language: what the applicant list shows."""
+    """The columns, in the reader's language: what the applicant list shows.
+
+    Refuses: nothing.
+    """
     return [
         _("紹介日"),
         _("氏名"),
@@ -82,7 +85,12 @@ def applicants_export(
     (`posting_number`, `result`: "", "none", "hired" or "not_hired"). One query for the
     rows however many there are, then one audit event. Raises ExportRefused (nothing
     handed out, the refusal traced) when a row's establishment is not the member's;
-    ValueError for an unknown encoding."""
+    ValueError for an unknown encoding.
+
+    Refuses:
+        PermissionDenied:
+            - "Only employer my page users can do this."
+    """
     _require_active_member(member)
     with transaction.atomic():
         try:

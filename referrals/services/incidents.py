@@ -80,7 +80,10 @@ def alert_handle_refusal(staff: StaffMember, alert: Alert) -> str:
     """Why this supervisor may not acknowledge or resolve this alert, for the alert's page
     to say before anything is pressed; "" when they may. Nobody closes an alert about
     their own work (rules 4 and 12): the referral it points at was in their hands
-    (`containment.referral_makers`), or it names them (a clerk's repeated mismatches)."""
+    (`containment.referral_makers`), or it names them (a clerk's repeated mismatches).
+
+    Refuses: nothing.
+    """
     if alert.staff_id is not None and alert.staff_id == staff.pk:
         return _("自分についてのアラートは確認・解決できません。別の統括官に依頼してください。")
     referral = alert.referral
@@ -113,7 +116,16 @@ def _format_date(day: datetime.date) -> str:
 @transaction.atomic
 def retraction_acknowledge(*, disclosure: Disclosure, member: EmployerMember) -> Incident:
     """A member of the establishment confirms, on the my page's notice, that no copy of the
-    withdrawn applicant's data was kept. Recorded once (who, when) on the incident."""
+    withdrawn applicant's data was kept. Recorded once (who, when) on the incident.
+
+    Refuses:
+        non-field:
+            - "This applicant has not been withdrawn."
+            - "You have already confirmed this notice."
+        PermissionDenied:
+            - "This is not an applicant of your establishment."
+            - "Only employer my page users can do this."
+    """
     locked = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     _require_own(member, locked)
     if locked.retracted_at is None:
@@ -150,7 +162,26 @@ def incident_task_complete(
     note: str = "",
 ) -> IncidentTask:
     """Records how, on which day and by whom a task was done (e.g. the seeker was told by
-    phone on 4月11日 by the supervisor). Done once; a closed incident takes nothing."""
+    phone on 4月11日 by the supervisor). Done once; a closed incident takes nothing.
+
+    Refuses:
+        non-field:
+            - "This incident is closed."
+            - "This task has already been recorded."
+        `done_on`:
+            - "Enter the date it was carried out."
+            - "Enter the date it was carried out as a date."
+            - "Enter a date between the day the incident was opened (%(first)s) and today."
+        `method`:
+            - "Choose one of these methods: “%(choices)s”."
+            - "Record the preliminary report to the labour bureau before the final report."
+        `note`:
+            - "Enter notes of %(max)d characters or fewer."
+        PermissionDenied:
+            - "Only a supervisor or a manager can do this."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     locked = IncidentTask.objects.select_for_update().get(pk=task.pk)
     incident = _locked_incident(locked.incident)
     _require_handler(supervisor, incident.office_id)
@@ -223,7 +254,32 @@ def incident_report_update(
     prevention: str,
 ) -> Incident:
     """The items of the leak report, as the supervisor writes them. Blank items may be
-    saved while the facts come in; closing needs every one of them."""
+    saved while the facts come in; closing needs every one of them.
+
+    Refuses:
+        non-field:
+            - "The report of a closed incident cannot be changed."
+        `cause`:
+            - "Enter %(max)d characters or fewer."
+        `data_items`:
+            - "Enter %(max)d characters or fewer."
+        `people_count`:
+            - "Enter the number of people affected as a whole number of 1 or more."
+        `prevention`:
+            - "Enter %(max)d characters or fewer."
+        `publication`:
+            - "Enter %(max)d characters or fewer."
+        `response_to_people`:
+            - "Enter %(max)d characters or fewer."
+        `secondary_harm`:
+            - "Enter %(max)d characters or fewer."
+        `summary`:
+            - "Enter %(max)d characters or fewer."
+        PermissionDenied:
+            - "Only a supervisor or a manager can do this."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     incident = _locked_incident(incident)
     _require_handler(supervisor, incident.office_id)
     if incident.closed_at is not None:
@@ -265,13 +321,23 @@ def incident_report_update(
 
 
 def incident_report_view_record(*, incident: Incident, staff: StaffMember) -> None:
-    """Rule 10: the printable report was shown (its free text may name people)."""
+    """Rule 10: the printable report was shown (its free text may name people).
+
+    Refuses:
+        PermissionDenied:
+            - "Only a supervisor or a manager can do this."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     _require_handler(staff, incident.office_id)
     audit.record_read("incident.report_viewed", actor=staff.user, target=incident)
 
 
 def missing_report_items(incident: Incident) -> list[str]:
-    """The report items still blank, by their labels."""
+    """The report items still blank, by their labels.
+
+    Refuses: nothing.
+    """
     return [
         str(getattr(Incident._meta.get_field(field), "verbose_name", field))
         for field in Incident.REPORT_FIELDS
@@ -281,7 +347,17 @@ def missing_report_items(incident: Incident) -> list[str]:
 
 @transaction.atomic
 def incident_close(*, incident: Incident, supervisor: StaffMember) -> Incident:
-    """Closes an incident whose every task is done and whose report is complete."""
+    """Closes an incident whose every task is done and whose report is complete.
+
+    Refuses:
+        non-field:
+            - "This incident has already been closed."
+            - "Tasks not yet done: %(tasks)s"; "Report items not yet filled in: %(items)s"
+        PermissionDenied:
+            - "Only a supervisor or a manager can do this."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     incident = _locked_incident(incident)
     _require_handler(supervisor, incident.office_id)
     if incident.closed_at is not None:
@@ -318,7 +394,18 @@ def _locked_alert(alert: Alert) -> Alert:
 @transaction.atomic
 def alert_acknowledge(*, alert: Alert, supervisor: StaffMember) -> Alert:
     """A supervisor has seen the alert and is looking into it. Refused to anyone the
-    alert is about (`alert_handle_refusal`)."""
+    alert is about (`alert_handle_refusal`).
+
+    Refuses:
+        non-field:
+            - "This alert has already been resolved."
+            - "This alert has already been acknowledged."
+        PermissionDenied:
+            - who may not handle it (the maker of the referral, a clerk: see the `*_refusal` helper)
+            - "Only a supervisor or a manager can do this."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     alert = _locked_alert(alert)
     _require_alert_handler(supervisor, alert)
     if alert.resolved_at is not None:
@@ -336,7 +423,22 @@ def alert_acknowledge(*, alert: Alert, supervisor: StaffMember) -> Alert:
 def alert_resolve(*, alert: Alert, supervisor: StaffMember, note: str) -> Alert:
     """Closes the alert with what was done (acknowledging it too, if nobody had). Refused
     to anyone the alert is about (`alert_handle_refusal`), and for an employer's report
-    whose applicant is hidden: that closes only by its decision (rule 11)."""
+    whose applicant is hidden: that closes only by its decision (rule 11).
+
+    Refuses:
+        non-field:
+            - "This alert has already been resolved."
+            - "An employer’s report closes itself when you decide: show the applicant again, or
+              retract the referral letter."
+        `note`:
+            - "Enter what you checked and what you did."
+            - "Enter the action taken in %(max)d characters or fewer."
+        PermissionDenied:
+            - who may not handle it (the maker of the referral, a clerk: see the `*_refusal` helper)
+            - "Only a supervisor or a manager can do this."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     alert = _locked_alert(alert)
     _require_alert_handler(supervisor, alert)
     note = (note or "").strip()
@@ -388,7 +490,12 @@ def alert_resolve(*, alert: Alert, supervisor: StaffMember, note: str) -> Alert:
 def checked_recipients(*, office: Office, staff: Iterable[StaffMember]) -> list[StaffMember]:
     """Every message about an office goes only to staff of that office: checked against
     each recipient right before it leaves (DESIGN.md section 1, the attachment sent to six
-    other employers). Refuses the whole message rather than drop someone silently."""
+    other employers). Refuses the whole message rather than drop someone silently.
+
+    Refuses:
+        PermissionDenied:
+            - a recipient who is not staff of the office
+    """
     chosen = list(staff)
     for person in chosen:
         if person.office_id != office.pk:
@@ -398,7 +505,12 @@ def checked_recipients(*, office: Office, staff: Iterable[StaffMember]) -> list[
 
 def escalation_recipients(*, office: Office) -> list[StaffMember]:
     """The office's managers with an address; an office without one falls back to its
-    supervisors, so that an escalation always reaches someone who can act."""
+    supervisors, so that an escalation always reaches someone who can act.
+
+    Refuses:
+        PermissionDenied:
+            - a recipient who is not staff of the office
+    """
     people = StaffMember.objects.filter(
         office=office, user__is_active=True, user__kind="staff"
     ).exclude(user__email="")
@@ -536,7 +648,10 @@ def escalate_overdue(*, limit: int = 100) -> Escalated:
     when another worker holds it, on PostgreSQL), its e-mails sent and `escalated_at` set
     and audited in one transaction, so nothing is escalated twice; a failing mail server
     rolls the item back for the next run. The e-mails name the office, the kind of item and
-    a link, never a person."""
+    a link, never a person.
+
+    Refuses: nothing.
+    """
     tasks = drain(
         lambda: (
             IncidentTask.objects.filter(
@@ -581,6 +696,10 @@ def escalate_overdue(*, limit: int = 100) -> Escalated:
 
 
 def inspection_month(day: datetime.date | None = None) -> datetime.date:
+    """The month of the self-inspection sheet `day` (default today) falls in: its first day.
+
+    Refuses: nothing.
+    """
     return (day or timezone.localdate()).replace(day=1)
 
 
@@ -592,7 +711,15 @@ SELF_INSPECTION_ITEM_FIELDS = frozenset({"text", "text_en", "order", "active"})
 
 @transaction.atomic
 def self_inspection_item_create(*, by: User, values: dict[str, Any]) -> SelfInspectionItem:
-    """A new check-sheet question, traced as `registry.created` (field names)."""
+    """A new check-sheet question, traced as `registry.created` (field names).
+
+    Refuses:
+        non-field:
+            - "This record cannot be created here."
+            - "These fields cannot be changed: %(fields)s"
+        PermissionDenied:
+            - "You are not allowed to change the registry."
+    """
     return registry_services.registry_create(
         model=SelfInspectionItem, by=by, values=values, allowed=SELF_INSPECTION_ITEM_FIELDS
     )
@@ -602,7 +729,15 @@ def self_inspection_item_create(*, by: User, values: dict[str, Any]) -> SelfInsp
 def self_inspection_item_change(
     *, item: SelfInspectionItem, by: User, changes: dict[str, Any]
 ) -> SelfInspectionItem:
-    """A check-sheet question's wording, order or use, traced as `registry.changed`."""
+    """A check-sheet question's wording, order or use, traced as `registry.changed`.
+
+    Refuses:
+        non-field:
+            - "This record cannot be changed here."
+            - "These fields cannot be changed: %(fields)s"
+        PermissionDenied:
+            - "You are not allowed to change the registry."
+    """
     return registry_services.registry_change(
         record=item, by=by, changes=changes, allowed=SELF_INSPECTION_ITEM_FIELDS
     )
@@ -613,7 +748,21 @@ def self_inspection_submit(
     *, staff: StaffMember, answers: Mapping[int, bool], note: str = ""
 ) -> SelfInspection:
     """This month's check sheet of one staff member, answered whole: every active item
-    はい or いいえ, and a note saying what was done about each いいえ. Once a month."""
+    はい or いいえ, and a note saying what was done about each いいえ. Once a month.
+
+    Refuses:
+        non-field:
+            - "You have already submitted this month’s check sheet."
+            - "No check items have been set up. Ask the system administrator to add them."
+            - "The check items have changed. Reopen the page and answer again."
+        `item_*`:
+            - "Choose “Yes” or “No”."
+        `note`:
+            - "For the items answered “No”, describe the situation and what was done."
+            - "Enter the findings and action in %(max)d characters or fewer."
+        PermissionDenied:
+            - "Only staff can do this."
+    """
     _require_active_staff(staff)
     staff = StaffMember.objects.select_for_update().get(pk=staff.pk)
     month = inspection_month()

@@ -33,6 +33,13 @@ WATCHED_FIELDS: dict[type[Model], frozenset[str]] = {
 
 
 def excluded_refusal() -> ValidationError:
+    """Rule 13's refusal, the same for every reason and every caller.
+
+    Refuses:
+        non-field:
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+    """
     # Says no more than needed: the clerk at the counter learns that this establishment is
     # out, not why.
     return ValidationError(
@@ -46,7 +53,13 @@ def excluded_refusal() -> ValidationError:
 
 def require_not_excluded(*, seeker_id: int, establishment_id: int) -> None:
     """Rule 13: no referral of a protected seeker to an excluded establishment, whoever
-    asks (no role, setting or super-user passes)."""
+    asks (no role, setting or super-user passes).
+
+    Refuses:
+        non-field:
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+    """
     if registry_selectors.is_excluded(seeker_id=seeker_id, establishment_id=establishment_id):
         raise excluded_refusal()
 
@@ -54,7 +67,15 @@ def require_not_excluded(*, seeker_id: int, establishment_id: int) -> None:
 def rule13_refusal(referral: ReferralLetter) -> ValidationError | None:
     """Why this referral cannot go on towards its establishment now (rule 13), or None:
     the seeker is protected against it, or its posting was re-filed under another
-    establishment since the draft (the clerk drafts again)."""
+    establishment since the draft (the clerk drafts again).
+
+    Refuses:
+        non-field:
+            - "This posting was moved to another establishment after the referral letter was
+              drafted. Void this letter, check with the job seeker, and draft it again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+    """
     posting = referral.posting
     if posting.establishment_id != referral.drafted_establishment_id:
         return ValidationError(
@@ -72,6 +93,15 @@ def rule13_refusal(referral: ReferralLetter) -> ValidationError | None:
 
 
 def require_rule13(referral: ReferralLetter) -> None:
+    """Raises `rule13_refusal(referral)` when there is one (rule 13).
+
+    Refuses:
+        non-field:
+            - "This posting was moved to another establishment after the referral letter was
+              drafted. Void this letter, check with the job seeker, and draft it again."
+            - "This job seeker is protected and cannot be referred to this establishment, whoever
+              tries. Ask a supervisor for details."
+    """
     refusal = rule13_refusal(referral)
     if refusal is not None:
         raise refusal
@@ -91,7 +121,10 @@ def on_registry_changed(
     sender: type[Model], instance: Any, fields: list[str], actor: User | None, **kwargs: Any
 ) -> None:
     """A warning alert for each live referral the change touches, at the referral's
-    office, naming the record and the fields changed (not their values)."""
+    office, naming the record and the fields changed (not their values).
+
+    Refuses: nothing.
+    """
     changed = sorted(set(fields) & WATCHED_FIELDS.get(sender, frozenset()))
     if not changed:
         return
@@ -131,7 +164,10 @@ def on_seeker_protected(
 ) -> None:
     """A critical alert for each disclosure of the seeker that an excluded establishment
     holds or will see (not recalled, retracted or erased): someone decides at once whether
-    to recall or retract it. It closes itself when the letter is voided or retracted."""
+    to recall or retract it. It closes itself when the letter is voided or retracted.
+
+    Refuses: nothing.
+    """
     disclosures = (
         Disclosure.objects.filter(
             referral__consultation__seeker_id=protection.seeker_id,

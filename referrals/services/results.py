@@ -55,7 +55,26 @@ def result_values(
     採用 needs the planned start date (from `referral_date` to a year after it); 不採用 may
     say why, from the list (辞退 is 不採用 with the reason 応募者が辞退した); whether the
     hiring conditions differ from the posting (相違の有無) is always answered, and a yes
-    says how (at most NOTE_MAX_LENGTH characters)."""
+    says how (at most NOTE_MAX_LENGTH characters).
+
+    Refuses:
+        `conditions_differ`:
+            - "Choose whether the hiring conditions differ from the posting."
+        `conditions_difference`:
+            - "Enter the details of the difference in %(max)d characters or fewer."
+            - "If there is a difference, describe how the conditions differ from the posting."
+            - "If there is no difference, leave the details of the difference empty."
+        `not_hired_reason`:
+            - "Choose a reason for not hiring only when the result is “Not hired”."
+            - "Choose the reason for not hiring from the list."
+        `result`:
+            - "Choose “Hired” or “Not hired” as the selection result."
+        `start_date`:
+            - "If the result is “Hired”, enter the planned start date."
+            - "Enter a planned start date only when the result is “Hired”."
+            - "Enter the planned start date as a date."
+            - "Enter a planned start date within one year of the referral date (%(first)s)."
+    """
     reason = (not_hired_reason or "").strip()
     difference = (conditions_difference or "").strip()
     errors = {
@@ -120,7 +139,10 @@ def _conditions_errors(*, conditions_differ: bool | None, difference: str) -> di
 
 
 def current_result(referral_id: int) -> SelectionResult | None:
-    """The row no later row corrects. Call with the referral (or its disclosure) locked."""
+    """The row no later row corrects. Call with the referral (or its disclosure) locked.
+
+    Refuses: nothing.
+    """
     return SelectionResult.objects.filter(
         referral_id=referral_id, corrected_by__isnull=True
     ).first()
@@ -137,7 +159,12 @@ def append_result(
 ) -> tuple[SelectionResult, SelectionResult | None]:
     """Adds a row to the referral's one line of history, correcting the current row
     whoever recorded it; refuses a row that says the same as the current one. Returns the
-    new row and the one it corrects. The caller holds the lock and writes the audit."""
+    new row and the one it corrects. The caller holds the lock and writes the audit.
+
+    Refuses:
+        non-field:
+            - "This is the same as the current record. To correct it, change the details."
+    """
     current = current_result(referral_id)
     if current is not None and all(getattr(current, k) == v for k, v in values.items()):
         raise ValidationError(_("記録済みの内容と同じです。訂正する場合は内容を変更してください。"))
@@ -181,7 +208,44 @@ def selection_result_receive(
     by the employer, still recallable), an unknown route, a missing or
     superfluous giver, a seeker's report that is not a withdrawal, and a row that says the
     same as the current one. Audited as `selection_result.received` (ids, route, result;
-    never the giver's name or the difference's text)."""
+    never the giver's name or the difference's text).
+
+    Refuses:
+        non-field:
+            - "A selection result can only be recorded for an issued referral letter."
+            - "This referral's personal data has been erased, so no selection result can be
+              recorded."
+            - "No selection result can be recorded before the employer can see the applicant (during
+              the hold)."
+            - "This is the same as the current record. To correct it, change the details."
+        `conditions_differ`:
+            - "Choose whether the hiring conditions differ from the posting."
+        `conditions_difference`:
+            - "Enter the details of the difference in %(max)d characters or fewer."
+            - "If there is a difference, describe how the conditions differ from the posting."
+            - "If there is no difference, leave the details of the difference empty."
+        `given_by`:
+            - "Enter the name of the establishment's person who gave the result."
+            - "A report by the seeker in person names no one at the establishment."
+            - "The person's name can be at most %(max)d characters."
+        `not_hired_reason`:
+            - "Choose a reason for not hiring only when the result is “Not hired”."
+            - "Choose the reason for not hiring from the list."
+        `result`:
+            - "A report by the seeker in person can only be a withdrawal (not hired, the applicant
+              withdrew)."
+            - "Choose “Hired” or “Not hired” as the selection result."
+        `route`:
+            - "Choose how the result was received from the list."
+        `start_date`:
+            - "If the result is “Hired”, enter the planned start date."
+            - "Enter a planned start date only when the result is “Hired”."
+            - "Enter the planned start date as a date."
+            - "Enter a planned start date within one year of the referral date (%(first)s)."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     _require_office(staff, referral.consultation.office_id)
     locked = (
         ReferralLetter.objects.select_for_update(of=("self",))

@@ -32,12 +32,20 @@ class Erased:
 
 
 def retention_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    """The moment before which personal data is past its retention period
+    (RETENTION_DAYS before `now`).
+
+    Refuses: nothing.
+    """
     return (now or timezone.now()) - datetime.timedelta(days=settings.RETENTION_DAYS)
 
 
 def personal_data_erase(*, before: datetime.datetime) -> Erased:
     """Erases the personal data of disclosures created and consultations closed before
-    `before`. A system action (no actor): one audit event per batch, naming the rows."""
+    `before`. A system action (no actor): one audit event per batch, naming the rows.
+
+    Refuses: nothing.
+    """
     disclosures = notes = 0
     while True:
         with transaction.atomic():

@@ -62,7 +62,17 @@ def _require_retraction_checker(
 
 def retraction_checker_refusal(supervisor: StaffMember, request: RetractionRequest) -> str:
     """Why this supervisor may not decide this retraction request, for the screens to say
-    before anything is pressed; "" when they may."""
+    before anything is pressed; "" when they may.
+
+    Refuses:
+        PermissionDenied:
+            - "Only a supervisor or a manager can approve a retraction."
+            - "You cannot approve a retraction you requested. Ask another supervisor."
+            - "You cannot decide on the retraction of a referral you made or checked. Ask another
+              supervisor."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     try:
         _require_retraction_checker(supervisor, request.referral, request)
     except PermissionDenied as refusal:
@@ -88,7 +98,24 @@ def referral_retract(
     """Rule 8, first half: anyone of the office asks to retract an issued referral whose
     applicant an employer could already see. Nothing changes for the employer until a
     supervisor approves (`retraction_approve`); within the hold, `referral_void` recalls
-    the disclosure instead and no incident arises."""
+    the disclosure instead and no incident arises.
+
+    Refuses:
+        non-field:
+            - "This referral letter is “%(status)s”, so it cannot be retracted."
+            - "This referral has not been sent to the employer my page. Void the referral letter
+              instead of retracting it."
+            - "It is not shown on the employer my page yet. Use “Void the referral letter” instead
+              of a retraction, and it never reaches the employer."
+            - "A retraction of this referral has already been requested. Wait for supervisor
+              approval."
+        `reason`:
+            - "Enter the reason for the retraction."
+            - "Enter the reason for the retraction in %(max)d characters or fewer."
+        PermissionDenied:
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     referral = _locked_referral(referral)
     _require_office(staff, referral.consultation.office)
     reason = (reason or "").strip()
@@ -196,7 +223,10 @@ def _incident_open(
 
 def default_data_items() -> str:
     """What a disclosure showed the employer: the report's 漏えいした個人データの項目. Written
-    in Japanese whoever approves: the report is the office's record, filed in Japanese."""
+    in Japanese whoever approves: the report is the office's record, filed in Japanese.
+
+    Refuses: nothing.
+    """
     with translation.override(settings.LANGUAGE_CODE):
         return _(
             "求職者の氏名、氏名（カナ）、年齢（紹介日現在）。あわせて、求人番号、職種、紹介日、"
@@ -209,7 +239,20 @@ def retraction_approve(*, referral: ReferralLetter, supervisor: StaffMember) -> 
     """Rule 8, second half, in one transaction: the disclosure's personal data is erased
     (and what the employer wrote about the applicant), the employer's my page shows a
     notice without personal data instead, the referral becomes `retracted` (its code stays
-    reserved), and the incident opens with its tasks."""
+    reserved), and the incident opens with its tasks.
+
+    Refuses:
+        non-field:
+            - "This referral letter is “%(status)s”, so it cannot be retracted."
+            - "This referral has no retraction request awaiting approval."
+        PermissionDenied:
+            - "Only a supervisor or a manager can approve a retraction."
+            - "You cannot approve a retraction you requested. Ask another supervisor."
+            - "You cannot decide on the retraction of a referral you made or checked. Ask another
+              supervisor."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     referral = _locked_referral(referral)
     request = _pending_retraction(referral)
     _require_retraction_checker(supervisor, referral, request)
@@ -244,7 +287,22 @@ def retraction_approve(*, referral: ReferralLetter, supervisor: StaffMember) -> 
 def retraction_reject(
     *, referral: ReferralLetter, supervisor: StaffMember, reason: str
 ) -> RetractionRequest:
-    """The supervisor finds the referral right after all: it stays visible, with the reason."""
+    """The supervisor finds the referral right after all: it stays visible, with the reason.
+
+    Refuses:
+        non-field:
+            - "This referral has no retraction request awaiting approval."
+        `reason`:
+            - "Enter the reason for rejecting."
+            - "Enter the reason for rejecting in %(max)d characters or fewer."
+        PermissionDenied:
+            - "Only a supervisor or a manager can approve a retraction."
+            - "You cannot approve a retraction you requested. Ask another supervisor."
+            - "You cannot decide on the retraction of a referral you made or checked. Ask another
+              supervisor."
+            - "You cannot change another office’s records."
+            - "Only staff can do this."
+    """
     referral = _locked_referral(referral)
     request = _pending_retraction(referral)
     _require_retraction_checker(supervisor, referral, request)

@@ -3,10 +3,8 @@ wrong methods the same way, and no response may be stored by a browser or proxy.
 
 import uuid
 
-import pytest
 from django.urls import reverse
 
-from tests import factories
 from tests.conftest import client_for
 
 APPLICANT_VIEWS = [  # (url name, allowed methods)
@@ -21,11 +19,6 @@ PLAIN_VIEWS = [
     ("mypage_members", {"get", "post"}),
 ]
 METHODS = ["get", "post", "put", "delete"]
-
-
-@pytest.fixture
-def colleague(establishment_c):
-    return factories.EmployerMemberFactory(establishment=establishment_c)
 
 
 def all_urls(applicant, colleague):

@@ -22,11 +22,6 @@ from tests.referrals.helpers import issue_in_person, retract
 EXPORT = "/mypage/applicants.csv"
 
 
-@pytest.fixture
-def dave_client(dave):
-    return client_for(dave.user)
-
-
 def rows_of(response, encoding="utf-8-sig"):
     """The CSV's rows, decoded as the file says it is encoded (BOM checked for UTF-8)."""
     content = response.content

@@ -21,11 +21,6 @@ from tests.factories import TEST_PASSWORD
 from tests.referrals.helpers import issue_in_person
 
 
-@pytest.fixture
-def dave_client(dave):
-    return client_for(dave.user)
-
-
 def detail_url(disclosure, name="mypage_applicant"):
     return reverse(name, kwargs={"public_id": disclosure.public_id})
 

@@ -41,13 +41,6 @@ PASSWORD = "Kx9!vQ2#mZ7p-long"
 
 
 @pytest.fixture
-def root(db):
-    return factories.UserFactory(
-        username="root", name="管理 太郎", kind="staff", is_staff=True, is_superuser=True
-    )
-
-
-@pytest.fixture
 def client(root):
     return client_for(root)
 

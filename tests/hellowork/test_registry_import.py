@@ -35,11 +35,6 @@ ORDER = ["offices", "staff", "establishments", "postings", "seekers"]
 SEEKERS_HEADER = "求職番号,氏名,氏名（カナ）,生年月日,登録安定所番号\n"
 
 
-@pytest.fixture
-def root(db):
-    return factories.UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
 def run(kind, data, by, **kwargs):
     kwargs.setdefault("dry_run", False)
     return services.registry_import(kind=kind, data=data, by=by, **kwargs)

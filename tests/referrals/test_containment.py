@@ -38,13 +38,6 @@ def later():
     return timezone.now().replace(microsecond=0) + 10 * MINUTE
 
 
-@pytest.fixture
-def manager(koriyama):
-    return factories.StaffMemberFactory(
-        office=koriyama, role=StaffRole.MANAGER, user__email="shocho@koriyama.example.jp"
-    )
-
-
 def with_address(staff):
     staff.user.email = f"{staff.user.username}@koriyama.example.jp"
     staff.user.save(update_fields=["email"])
@@ -377,12 +370,6 @@ def test_a_clerk_cannot_restore(reported, alice):
 
 
 # -- what a review found (one person alone, the order of decisions, the deploy) -------------
-
-
-@pytest.fixture
-def frank(koriyama):
-    """A second supervisor of Koriyama."""
-    return factories.StaffMemberFactory(office=koriyama, role=StaffRole.SUPERVISOR)
 
 
 def test_no_restore_while_a_retraction_waits_for_its_second_supervisor(reported, alice, bob, frank):

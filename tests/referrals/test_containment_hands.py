@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from hellowork.models import StaffRole
 from referrals import services
 from referrals.models import Alert, Disclosure, MisdeliveryReport
 from referrals.services import containment, incidents
@@ -33,12 +32,6 @@ from tests.referrals.helpers import (
 backfill = import_module(
     "referrals.migrations.0014_clerk_mismatches_and_open_reports"
 ).decide_reports_made_before_containment
-
-
-@pytest.fixture
-def frank(koriyama):
-    """A supervisor of Koriyama who drafts letters himself."""
-    return factories.StaffMemberFactory(office=koriyama, role=StaffRole.SUPERVISOR)
 
 
 def locked_draft(seeker, staff, posting):

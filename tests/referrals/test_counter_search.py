@@ -14,13 +14,7 @@ from hellowork.models import AuditEvent, JobPosting
 from referrals import selectors, services
 from referrals.models import PostingInterest, ReferralLetter
 from tests import factories
-from tests.conftest import client_for
 from tests.referrals.helpers import consult
-
-
-@pytest.fixture
-def counter(alice):
-    return client_for(alice.user)
 
 
 @pytest.fixture

@@ -46,13 +46,6 @@ NOW = at(15, 16)
 
 
 @pytest.fixture
-def manager(koriyama):
-    return factories.StaffMemberFactory(
-        office=koriyama, role=StaffRole.MANAGER, user__email="shocho@koriyama.example.jp"
-    )
-
-
-@pytest.fixture
 def history(no_hold, alice, bob, carol, erin, koriyama, fukushima, posting_c, posting_d):
     """Referrals, near misses, a recall and retractions at Koriyama over May and June, and
     some at Fukushima that Koriyama's figures must not count."""

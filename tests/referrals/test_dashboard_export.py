@@ -18,7 +18,7 @@ from referrals.exports import neutralise, write_csv
 from tests import factories
 from tests.conftest import client_for
 from tests.employer_portal.helpers import applicants
-from tests.referrals.test_dashboard import NOW, expected, history, manager  # noqa: F401
+from tests.referrals.test_dashboard import NOW, expected, history  # noqa: F401
 
 SERIES_KEYS = [key for key, _label in dashboard.SERIES]
 
@@ -135,7 +135,7 @@ def test_the_figures_csv_are_for_the_pages_roles(history, alice, bob, dave):  # 
         ("dashboard_bureau_csv", {"encoding": ""}, "dashboard_bureau"),
     ],
 )
-def test_a_bad_choice_goes_back_to_the_page_with_the_reason(manager, name, data, page):  # noqa: F811
+def test_a_bad_choice_goes_back_to_the_page_with_the_reason(manager, name, data, page):
     with time_machine.travel(NOW, tick=False):
         response = client_for(manager.user).get(reverse(name), data, follow=True)
     assert response.redirect_chain == [(reverse(page), 302)]

@@ -26,11 +26,6 @@ GET, POST = "get", "post"
 
 
 @pytest.fixture
-def manager(koriyama):
-    return factories.StaffMemberFactory(office=koriyama, role=StaffRole.MANAGER)
-
-
-@pytest.fixture
 def world(no_hold, alice, bob, erin, seeker_a, posting_c, posting_d, koriyama):
     """A retraction waiting (seeker_a at D), an incident (another seeker at D), an alert."""
     waiting = issue_in_person(seeker_a, alice, posting_d)

@@ -40,13 +40,6 @@ def incident(no_hold, alice, bob, seeker_a, posting_d):
         return retract(referral, requester=alice, supervisor=bob)
 
 
-@pytest.fixture
-def manager(koriyama):
-    return factories.StaffMemberFactory(
-        office=koriyama, role=StaffRole.MANAGER, user__email="shocho@koriyama.example.jp"
-    )
-
-
 def task(incident, kind):
     return IncidentTask.objects.get(incident=incident, kind=kind)
 

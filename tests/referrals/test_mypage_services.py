@@ -287,19 +287,6 @@ def test_no_result_during_the_hold(alice, dave, seeker_a, posting_c):
 # -- code check -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def establishment_e(fukushima):
-    """An establishment under Fukushima, whose member checks codes Koriyama issued."""
-    return factories.EstablishmentFactory(
-        number="0701-200003-5", name="福島精工株式会社", kana="フクシマセイコウ", office=fukushima
-    )
-
-
-@pytest.fixture
-def frank(establishment_e):
-    return factories.EmployerMemberFactory(establishment=establishment_e, is_primary=True)
-
-
 NEUTRAL = services.code_not_registered_message
 
 
@@ -342,19 +329,19 @@ def test_own_code_is_found_however_it_is_typed(applicant_c, dave, typed):
 
 
 def test_another_establishments_code_is_neutral_and_alerts_the_issuing_office(
-    applicant_c, frank, koriyama, fukushima, seeker_a, establishment_c
+    applicant_c, grace, koriyama, fukushima, seeker_a, establishment_c
 ):
-    answer = services.code_check(member=frank, code=applicant_c.referral_code)
+    answer = services.code_check(member=grace, code=applicant_c.referral_code)
     assert not answer.ok and answer.disclosure is None
     assert answer.message == NEUTRAL()
     assert names_in(answer.message, seeker_a, applicant_c, establishment_c, koriyama) == []
     alert = Alert.objects.get()
     assert alert.kind == "code_mismatch"
-    assert alert.office == koriyama  # where the letter was issued, not frank's office
+    assert alert.office == koriyama  # where the letter was issued, not grace's office
     assert alert.referral == applicant_c.referral
     assert alert.detail["reason"] == "other_establishment"
-    assert alert.detail["establishment_id"] == frank.establishment_id
-    assert names_in(str(alert.detail), seeker_a, establishment_c, frank.establishment) == []
+    assert alert.detail["establishment_id"] == grace.establishment_id
+    assert names_in(str(alert.detail), seeker_a, establishment_c, grace.establishment) == []
     assert CodeCheck.objects.get().alert == alert
 
 
@@ -413,9 +400,9 @@ def unknown_code():
     return codes.generate()
 
 
-def test_an_unknown_code_alerts_the_establishments_own_office(frank, fukushima):
+def test_an_unknown_code_alerts_the_establishments_own_office(grace, fukushima):
     typed = unknown_code()
-    answer = services.code_check(member=frank, code=typed)
+    answer = services.code_check(member=grace, code=typed)
     assert not answer.ok and not answer.mistyped and answer.message == NEUTRAL()
     alert = Alert.objects.get()
     assert (alert.office, alert.referral, alert.detail["reason"]) == (fukushima, None, "unknown")
@@ -442,8 +429,8 @@ MISTYPED = [
 
 
 @pytest.mark.parametrize("typed", MISTYPED)
-def test_a_mistyped_code_says_so_and_raises_nothing(frank, typed):
-    answer = services.code_check(member=frank, code=typed)
+def test_a_mistyped_code_says_so_and_raises_nothing(grace, typed):
+    answer = services.code_check(member=grace, code=typed)
     assert answer.mistyped and not answer.ok and not answer.limited
     assert answer.disclosure is None
     assert answer.message == services.employer.code_mistyped_message()
@@ -451,7 +438,7 @@ def test_a_mistyped_code_says_so_and_raises_nothing(frank, typed):
     assert not Alert.objects.exists()
     assert not CodeCheck.objects.exists()  # not counted against the limit
     event = AuditEvent.objects.get(action="code_check.mistyped")
-    assert event.actor == frank.user and event.detail == {"member_id": frank.pk}
+    assert event.actor == grace.user and event.detail == {"member_id": grace.pk}
     assert (answer.remaining_member, answer.remaining_establishment) == (10, 10)
 
 
@@ -462,35 +449,35 @@ def test_a_one_symbol_typo_of_an_own_code_is_mistyped_not_a_mismatch(applicant_c
     assert answer.mistyped and not Alert.objects.exists()
 
 
-def test_what_was_typed_is_not_kept_when_mistyped(frank):
-    services.code_check(member=frank, code="山田花子 090-1234-5678")
+def test_what_was_typed_is_not_kept_when_mistyped(grace):
+    services.code_check(member=grace, code="山田花子 090-1234-5678")
     assert "山田" not in str(AuditEvent.objects.values_list("detail", flat=True))
 
 
 def test_every_mismatch_gets_the_same_answer_and_exactly_one_alert(
-    applicant_c, alice, frank, seeker_a, posting_c, koriyama
+    applicant_c, alice, grace, seeker_a, posting_c, koriyama
 ):
     other = issue_in_person(factories.JobSeekerFactory(office=koriyama), alice, posting_c)
     typed = [applicant_c.referral_code, other.code, unknown_code(), unknown_code()]
-    answers = [services.code_check(member=frank, code=code) for code in typed]
+    answers = [services.code_check(member=grace, code=code) for code in typed]
     assert {answer.message for answer in answers} == {NEUTRAL()}
     assert Alert.objects.filter(kind="code_mismatch").count() == len(typed)
     assert CodeCheck.objects.filter(alert__isnull=False).count() == len(typed)
     assert AuditEvent.objects.filter(action="alert.raised").count() == len(typed)
 
 
-def test_the_database_ties_each_mismatch_to_one_alert(applicant_c, frank, dave):
-    services.code_check(member=frank, code=unknown_code())
+def test_the_database_ties_each_mismatch_to_one_alert(applicant_c, grace, dave):
+    services.code_check(member=grace, code=unknown_code())
     alert = Alert.objects.get()
     now = timezone.now()
     with pytest.raises(IntegrityError), transaction.atomic():  # a mismatch without an alert
         CodeCheck.objects.create(
-            member=frank, establishment=frank.establishment, checked_at=now, reason="unknown"
+            member=grace, establishment=grace.establishment, checked_at=now, reason="unknown"
         )
     with pytest.raises(IntegrityError), transaction.atomic():  # one alert for two checks
         CodeCheck.objects.create(
-            member=frank,
-            establishment=frank.establishment,
+            member=grace,
+            establishment=grace.establishment,
             checked_at=now,
             reason="unknown",
             alert=alert,
@@ -507,13 +494,13 @@ def test_own_codes_never_count_against_the_limit(applicant_c, dave, establishmen
     assert not AuditEvent.objects.filter(action="code_check.rate_limited").exists()
 
 
-def test_the_eleventh_failed_check_is_refused(applicant_c, frank):
+def test_the_eleventh_failed_check_is_refused(applicant_c, grace):
     """The default limits: 10 failed checks an hour per member and per establishment."""
     for done in range(1, 11):
-        answer = services.code_check(member=frank, code=unknown_code())
+        answer = services.code_check(member=grace, code=unknown_code())
         assert not answer.limited
         assert (answer.remaining_member, answer.remaining_establishment) == (10 - done,) * 2
-    answer = services.code_check(member=frank, code=unknown_code())
+    answer = services.code_check(member=grace, code=unknown_code())
     assert answer.limited and not answer.ok and answer.disclosure is None
     assert answer.message == services.employer.code_check_limited_message()
     assert "10回" in answer.message and "60分" in answer.message
@@ -521,8 +508,8 @@ def test_the_eleventh_failed_check_is_refused(applicant_c, frank):
     assert CodeCheck.objects.count() == Alert.objects.count() == 10  # no lookup, no alert
     assert AuditEvent.objects.filter(action="code_check.rate_limited").count() == 1
     # Neither a mistyped code nor another establishment's real one gets past the limit.
-    assert services.code_check(member=frank, code="nonsense").mistyped
-    assert services.code_check(member=frank, code=applicant_c.referral_code).limited
+    assert services.code_check(member=grace, code="nonsense").mistyped
+    assert services.code_check(member=grace, code=applicant_c.referral_code).limited
     assert CodeCheck.objects.count() == Alert.objects.count() == 10
 
 

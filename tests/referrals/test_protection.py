@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hellowork import services as registry
-from hellowork.models import AuditEvent, SeekerProtection, StaffRole
+from hellowork.models import AuditEvent, SeekerProtection
 from referrals import selectors, services
 from referrals.models import Alert, DisplayReadback, ReferralLetter
 from referrals.services import containment
@@ -29,20 +29,6 @@ from tests.referrals.helpers import (
 )
 
 REASON = "支援措置（DV）の申出"
-
-
-@pytest.fixture
-def manager(koriyama):
-    return factories.StaffMemberFactory(
-        user__username="mgr", user__name="所長 マネ", office=koriyama, role=StaffRole.MANAGER
-    )
-
-
-@pytest.fixture
-def second_supervisor(koriyama):
-    return factories.StaffMemberFactory(
-        user__username="sup2", user__name="統括 二人目", office=koriyama, role=StaffRole.SUPERVISOR
-    )
 
 
 def protect(seeker, supervisor, *establishments):
@@ -150,37 +136,37 @@ def test_the_seekers_answer_on_the_display_is_not_taken_once_protected(
 
 
 def test_a_pending_approval_cannot_be_stated_approved_or_submitted_once_protected(
-    alice, bob, second_supervisor, seeker_a, posting_c
+    alice, bob, frank, seeker_a, posting_c
 ):
     referral = pending(seeker_a, alice, posting_c)
     protect(seeker_a, bob, posting_c.establishment)
     with pytest.raises(ValidationError) as refused:
         services.approval_statement_check(
             referral=referral,
-            supervisor=second_supervisor,
+            supervisor=frank,
             stated_posting_number=posting_c.number,
             source="callback",
         )
     assert refused_as_protected(refused.value)
     with pytest.raises(ValidationError):
-        approve(referral, second_supervisor)
+        approve(referral, frank)
     referral.refresh_from_db()
     assert referral.status == "pending_approval" and referral.code is None
     # Sent back, it cannot go to the queue again.
-    services.referral_reject(referral=referral, supervisor=second_supervisor, reason="保護のため")
+    services.referral_reject(referral=referral, supervisor=frank, reason="保護のため")
     with pytest.raises(ValidationError):
         services.referral_submit(referral=referral, staff=alice)
 
 
 def test_a_reported_applicant_is_not_restored_to_an_establishment_excluded_since(
-    no_hold, alice, bob, second_supervisor, seeker_a, posting_c, dave
+    no_hold, alice, bob, frank, seeker_a, posting_c, dave
 ):
     referral = issue_in_person(seeker_a, alice, posting_c)
     services.misdelivery_report(disclosure=referral.disclosure, member=dave, note="")
     protect(seeker_a, bob, posting_c.establishment)
     with pytest.raises(ValidationError):
         containment.misdelivery_restore(
-            disclosure=referral.disclosure, supervisor=second_supervisor, note="正しい紹介だった"
+            disclosure=referral.disclosure, supervisor=frank, note="正しい紹介だった"
         )
     referral.disclosure.refresh_from_db()
     assert referral.disclosure.quarantined_at is not None
@@ -190,7 +176,7 @@ def test_a_reported_applicant_is_not_restored_to_an_establishment_excluded_since
 
 
 def test_protecting_over_a_held_disclosure_raises_a_critical_alert_that_a_recall_settles(
-    alice, bob, second_supervisor, seeker_a, posting_c, posting_d
+    alice, bob, frank, seeker_a, posting_c, posting_d
 ):
     referral = issue_in_person(seeker_a, alice, posting_c)  # in its hold
     other = issue_in_person(seeker_a, alice, posting_d)
@@ -200,7 +186,7 @@ def test_protecting_over_a_held_disclosure_raises_a_critical_alert_that_a_recall
     assert alert.office_id == referral.consultation.office_id
     assert alert.detail["disclosure_id"] == referral.disclosure.pk
     assert not Alert.objects.filter(kind="protected_disclosure", referral=other).exists()
-    services.referral_void(referral=referral, staff=second_supervisor, reason="保護のため")
+    services.referral_void(referral=referral, staff=frank, reason="保護のため")
     alert.refresh_from_db()
     assert alert.resolved_at is not None and alert.settled_by == "voided"
 
@@ -241,7 +227,7 @@ def test_protecting_with_nothing_disclosed_raises_no_alert(bob, seeker_a, establ
 
 
 def test_lifting_takes_a_request_and_another_managers_approval(
-    alice, bob, manager, second_supervisor, seeker_a, posting_c
+    alice, bob, manager, frank, seeker_a, posting_c
 ):
     protect(seeker_a, bob, posting_c.establishment)
     with pytest.raises(PermissionDenied):  # a clerk cannot ask
@@ -252,7 +238,7 @@ def test_lifting_takes_a_request_and_another_managers_approval(
         registry.seeker_protection_lift_approve(seeker=seeker_a, manager=manager)
     registry.seeker_protection_lift_request(seeker=seeker_a, supervisor=bob, reason="本人の希望")
     with pytest.raises(PermissionDenied):  # a supervisor is not a manager
-        registry.seeker_protection_lift_approve(seeker=seeker_a, manager=second_supervisor)
+        registry.seeker_protection_lift_approve(seeker=seeker_a, manager=frank)
     assert SeekerProtection.objects.get().is_active
     lifted = registry.seeker_protection_lift_approve(seeker=seeker_a, manager=manager)
     assert not lifted.is_active and lifted.lifted_by == manager

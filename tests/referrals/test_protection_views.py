@@ -21,11 +21,6 @@ FULL_WIDTH_C = "0704-100001-3".translate(str.maketrans("0123456789-", "０１２
 
 
 @pytest.fixture
-def manager(koriyama):
-    return factories.StaffMemberFactory(office=koriyama, role=StaffRole.MANAGER)
-
-
-@pytest.fixture
 def protected(seeker_a, bob, establishment_d):
     seeker_a.phone, seeker_a.email = PHONE, EMAIL
     seeker_a.save()

@@ -33,11 +33,6 @@ from tests.referrals.helpers import (
 
 
 @pytest.fixture
-def counter(alice):
-    return client_for(alice.user)
-
-
-@pytest.fixture
 def consultation(alice, seeker_a, posting_c, posting_d):
     return consult(seeker_a, alice, apply=[posting_c], declined=[posting_d])
 
