@@ -162,6 +162,8 @@ AUTHENTICATION_BACKENDS = [
     # Only for sessions begun before UserBackend (they name the backend that logged them in).
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Database sessions, an update saved in one statement (hellowork.sessions, issue 18).
+SESSION_ENGINE = "hellowork.sessions"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day; counter sessions also end at browser close
 # Flash messages live in the session (the database), not in a cookie: the admin's say the
 # record's name ("求職者「07010-… 山田 花子」を変更しました"), and a cookie is only signed.

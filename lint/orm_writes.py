@@ -42,6 +42,10 @@ ALLOW_LIST: dict[tuple[str, str], str] = {
         "hellowork/login_throttle.py",
         "LoginThrottleHandler.reset_user_attempts",
     ): "django-axes' own login-attempt rows, cleared by its handler hook",
+    (
+        "hellowork/sessions.py",
+        "SessionStore.save",
+    ): "Django's session rows, saved by the session store Django calls",
     ("hellowork/otp.py", "email_device"): "django-otp's e-mail device, made on first use",
     ("hellowork/otp.py", "pending_totp"): "django-otp's unconfirmed TOTP device, made on first use",
 }

@@ -146,7 +146,9 @@ def _locked_referral_and_consultation(referral: ReferralLetter) -> ReferralLette
     """The referral and its consultation, both locked, the consultation first (the order
     every consultation-then-referral writer such as the merge takes: no deadlock). The
     returned referral's `.consultation` is the locked row."""
-    consultation_id = (
+    # The consultation the caller's copy names (read again only for a bare referral): if a
+    # merge moved the referral since, the check below locks the new one (issue 18).
+    consultation_id = referral.consultation_id or (
         ReferralLetter.objects.filter(pk=referral.pk)
         .values_list("consultation_id", flat=True)
         .get()
