@@ -28,7 +28,7 @@ from referrals import display_credentials
 from referrals.models import Consultation, CounterDisplay, Disclosure, ReferralLetter
 from referrals.selectors import visible_now
 
-BACKEND = "hellowork.auth_backends.UserBackend"
+BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def session_for(user: User) -> str:

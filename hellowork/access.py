@@ -33,10 +33,7 @@ def staff_of(user: object) -> StaffMember | None:
     if not isinstance(user, User) or user.kind != User.Kind.STAFF or not user.is_active:
         return None
     try:
-        if User.staff_member.is_cached(user):  # loaded with the user (UserBackend)
-            staff = user.staff_member
-        else:
-            staff = StaffMember.objects.select_related("office").get(user=user)
+        staff = StaffMember.objects.select_related("office").get(user=user)
     except StaffMember.DoesNotExist:
         return None
     # Both sides of the one-to-one now point at the rows already loaded: neither
@@ -49,10 +46,7 @@ def member_of(user: object) -> EmployerMember | None:
     if not isinstance(user, User) or user.kind != User.Kind.EMPLOYER or not user.is_active:
         return None
     try:
-        if User.employer_member.is_cached(user):  # loaded with the user (UserBackend)
-            member = user.employer_member
-        else:
-            member = EmployerMember.objects.select_related("establishment__office").get(user=user)
+        member = EmployerMember.objects.select_related("establishment__office").get(user=user)
     except EmployerMember.DoesNotExist:
         return None
     member.user = user  # the same row, already loaded: no second query for request.member.user

@@ -157,9 +157,6 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "staff_login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out usernames first
-    # ModelBackend, reading the staff or employer member with the user (issue 18).
-    "hellowork.auth_backends.UserBackend",
-    # Only for sessions begun before UserBackend (they name the backend that logged them in).
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Database sessions, an update saved in one statement (hellowork.sessions, issue 18).

@@ -289,11 +289,10 @@ def test_the_service_refuses_a_foreign_row_too(
 
 
 def export_queries() -> int:
-    # session, the user with its member (hellowork.auth_backends), the second factor's
-    # device, the postings of the form's choice; savepoint, the rows, then the trace:
-    # insert, release (issue 18: an audit event is one insert, with no lock nor read of the
-    # last hash, on either database).
-    return 8
+    # session, user, the second factor's device, member, the postings of the form's choice;
+    # savepoint, the rows, then the trace: insert, release (issue 18: an audit event is one
+    # insert, with no lock nor read of the last hash, on either database).
+    return 9
 
 
 def test_the_export_takes_as_many_queries_for_1_row_as_for_50(

@@ -117,30 +117,3 @@ def test_japanese_first_whatever_the_browser_asks_for(client, db):
     assert 'lang="ja"' in page.text and "職員ログイン" in page.text
     client.post(reverse("set_language"), {"language": "en", "next": "/counter/login/"})
     assert 'lang="en"' in client.get(reverse("staff_login")).text
-
-
-@pytest.mark.django_db
-def test_the_person_behind_a_login_comes_with_the_user_in_one_query(
-    client, django_assert_num_queries
-):
-    """Issue 18: the login backend reads the staff member (with the office) or the employer
-    member (with the establishment and its office) in the user's query; a session begun
-    under Django's ModelBackend still works (it needs one query more)."""
-    from hellowork.auth_backends import UserBackend
-    from tests.factories import EmployerMemberFactory, StaffMemberFactory
-
-    staff = StaffMemberFactory()
-    member = EmployerMemberFactory()
-    backend = UserBackend()
-    with django_assert_num_queries(1):
-        user = backend.get_user(staff.user_id)
-        assert user.staff_member.office.name == staff.office.name
-    with django_assert_num_queries(1):
-        user = backend.get_user(member.user_id)
-        assert user.employer_member.establishment.office_id == member.establishment.office_id
-    member.user.is_active = False
-    member.user.save(update_fields=["is_active"])
-    assert backend.get_user(member.user_id) is None  # as ModelBackend: inactive, no login
-    client.force_login(staff.user, backend="django.contrib.auth.backends.ModelBackend")
-    response = client.get("/counter/")  # still logged in: on to the second factor
-    assert response.status_code == 302 and response.url == reverse("staff_otp")
