@@ -157,23 +157,23 @@ class ListPage:
 
 PAGES = [
     # the counter
-    ListPage("counter_home", "alice", consultations_today, 6),
-    ListPage("seeker_search", "alice", seekers_found, 5, post={"q": "いとう"}),
-    ListPage("seeker_detail", "alice", seeker_consultations, 10),  # shows the last 20
-    ListPage("consultation_detail", "alice", interests_and_drafts, 10),
-    ListPage("self_inspection", "alice", check_sheet_items, 5),
+    ListPage("counter_home", "alice", consultations_today, 7),
+    ListPage("seeker_search", "alice", seekers_found, 6, post={"q": "いとう"}),
+    ListPage("seeker_detail", "alice", seeker_consultations, 11),  # shows the last 20
+    ListPage("consultation_detail", "alice", interests_and_drafts, 11),
+    ListPage("self_inspection", "alice", check_sheet_items, 6),
     # the supervisor's
-    ListPage("approval_queue", "bob", waiting_approval, 11),
-    ListPage("alert_list", "bob", alerts, 8),
-    ListPage("incident_list", "bob", incidents_made, 5),
-    ListPage("dashboard", "bob", issued_letters, 27),
-    ListPage("quarterly_report", "bob", incidents_made, 12),
-    ListPage("display_list", "bob", displays, 5),
-    ListPage("dashboard_bureau", "manager", offices_of_the_bureau, 22, many=7),
+    ListPage("approval_queue", "bob", waiting_approval, 12),
+    ListPage("alert_list", "bob", alerts, 9),
+    ListPage("incident_list", "bob", incidents_made, 6),
+    ListPage("dashboard", "bob", issued_letters, 28),
+    ListPage("quarterly_report", "bob", incidents_made, 13),
+    ListPage("display_list", "bob", displays, 6),
+    ListPage("dashboard_bureau", "manager", offices_of_the_bureau, 23, many=7),
     # the employer's my page (dave: establishment C's primary member)
-    ListPage("mypage_home", "dave", applicants_of_c, 9),
-    ListPage("mypage_notices", "dave", notices_of_c, 6),
-    ListPage("mypage_members", "dave", members_of_c, 5, many=9),  # ten logins at most
+    ListPage("mypage_home", "dave", applicants_of_c, 10),
+    ListPage("mypage_notices", "dave", notices_of_c, 7),
+    ListPage("mypage_members", "dave", members_of_c, 6, many=9),  # ten logins at most
 ]
 
 
