@@ -662,11 +662,11 @@ def employer_call_record(
 
     Refuses:
         non-field:
-            - "This letter is "%(status)s": no call to the employer can be recorded on it."
             - "This posting was moved to another establishment after the referral letter was
               drafted. Void this letter, check with the job seeker, and draft it again."
             - "This job seeker is protected and cannot be referred to this establishment, whoever
               tries. Ask a supervisor for details."
+            - "This letter is "%(status)s": no call to the employer can be recorded on it."
         `accepting`:
             - "Choose whether the employer still takes applicants."
         `interview_date`:
@@ -1166,7 +1166,6 @@ def referral_confirm_in_session(
 
     Refuses:
         non-field:
-            - "This referral letter is “%(status)s”, so it cannot be confirmed."
             - the seeker has not confirmed this letter on the display within the last minutes
               (`seeker_answer_refusal`)
             - "The employer has not been called yet. Phone the employer, check that the posting
@@ -1185,6 +1184,7 @@ def referral_confirm_in_session(
             - the posting's own refusal, `JobPosting.refusal_on` (closed, or past its validity)
             - "This referral cannot be confirmed at the counter (%(reasons)s). Send it for
               supervisor approval."
+            - "This referral letter is “%(status)s”, so it cannot be confirmed."
         `posting_digits`:
             - "Enter the last 4 digits of the posting number as 4 digits."
             - "The last 4 digits of the posting number do not match. Check the job posting with the
@@ -1274,7 +1274,6 @@ def referral_submit(*, referral: ReferralLetter, staff: StaffMember) -> Referral
 
     Refuses:
         non-field:
-            - "This referral letter is “%(status)s”, so it cannot be sent for approval."
             - "The employer has not been called yet. Phone the employer, check that the posting
               still takes applicants and ask for the interview's date and time, and record it under
               "Call to the employer"."
@@ -1287,6 +1286,7 @@ def referral_submit(*, referral: ReferralLetter, staff: StaffMember) -> Referral
               drafted. Void this letter, check with the job seeker, and draft it again."
             - "This job seeker is protected and cannot be referred to this establishment, whoever
               tries. Ask a supervisor for details."
+            - "This referral letter is “%(status)s”, so it cannot be sent for approval."
         PermissionDenied:
             - "You cannot change another office’s records."
             - "Only staff can do this."
@@ -1375,7 +1375,6 @@ def approval_statement_check(
 
     Refuses:
         non-field:
-            - "This referral letter is “%(status)s”, so it cannot be approved."
             - "The employer has not been called yet. Phone the employer, check that the posting
               still takes applicants and ask for the interview's date and time, and record it under
               "Call to the employer"."
@@ -1388,6 +1387,7 @@ def approval_statement_check(
               drafted. Void this letter, check with the job seeker, and draft it again."
             - "This job seeker is protected and cannot be referred to this establishment, whoever
               tries. Ask a supervisor for details."
+            - "This referral letter is “%(status)s”, so it cannot be approved."
         `source`:
             - "Choose where you heard the job seeker’s choice (call back, at the counter or in
               writing)."
@@ -1564,9 +1564,9 @@ def referral_void(*, referral: ReferralLetter, staff: StaffMember, reason: str) 
 
     Refuses:
         non-field:
-            - "This referral letter is “%(status)s”, so it cannot be voided."
             - "This is already shown on the employer my page. Instead of voiding it, start a
               retraction (supervisor approval required)."
+            - "This referral letter is “%(status)s”, so it cannot be voided."
         `reason`:
             - "Enter the reason for voiding."
         PermissionDenied:

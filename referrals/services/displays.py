@@ -365,7 +365,6 @@ def display_show(*, referral: ReferralLetter, staff: StaffMember) -> DisplayRead
 
     Refuses:
         non-field:
-            - "This referral letter is “%(status)s”, so it cannot be shown on the seeker’s display."
             - "This consultation’s seeker’s display has been retired. Send the referral for
               supervisor approval."
             - "The job seeker’s decision on this posting is not “Apply”. Check the decision again."
@@ -384,6 +383,7 @@ def display_show(*, referral: ReferralLetter, staff: StaffMember) -> DisplayRead
               tries. Ask a supervisor for details."
             - "This referral cannot be confirmed at the counter (%(reasons)s). Send it for
               supervisor approval."
+            - "This referral letter is “%(status)s”, so it cannot be shown on the seeker’s display."
         PermissionDenied:
             - "You cannot change another office’s records."
             - "Only staff can do this."

@@ -102,13 +102,13 @@ def referral_retract(
 
     Refuses:
         non-field:
-            - "This referral letter is “%(status)s”, so it cannot be retracted."
             - "This referral has not been sent to the employer my page. Void the referral letter
               instead of retracting it."
             - "It is not shown on the employer my page yet. Use “Void the referral letter” instead
               of a retraction, and it never reaches the employer."
             - "A retraction of this referral has already been requested. Wait for supervisor
               approval."
+            - "This referral letter is “%(status)s”, so it cannot be retracted."
         `reason`:
             - "Enter the reason for the retraction."
             - "Enter the reason for the retraction in %(max)d characters or fewer."
