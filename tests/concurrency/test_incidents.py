@@ -14,8 +14,8 @@ from referrals import services
 from referrals.models import Alert, Incident, RetractionRequest
 from referrals.services import incidents
 from tests import factories
+from tests.concurrency.test_referrals import race
 from tests.referrals.helpers import called_draft, issue_in_person
-from tests.referrals.test_concurrency import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

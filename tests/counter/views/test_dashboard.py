@@ -14,7 +14,6 @@ from django.urls import reverse
 
 from hellowork.models import AuditEvent
 from referrals import dashboard
-from referrals.exports import neutralise, write_csv
 from tests import factories
 from tests.conftest import client_for
 from tests.employer_portal.helpers import applicants
@@ -168,42 +167,10 @@ def test_the_month_csv_costs_the_same_for_more_history(history, bob):  # noqa: F
     assert queries() == before
 
 
-# -- the writer itself ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "out"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+1", "'+1"),
-        ("-1", "'-1"),
-        ("@A1", "'@A1"),
-        ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
-        ("\n=1", "'\n=1"),
-        ("\0=1", "'\0=1"),
-        ("＝1", "'＝1"),
-        ("＋1", "'＋1"),
-        ("－1", "'－1"),
-        ("＠A1", "'＠A1"),
-        ("  =1", "'  =1"),
-        ("\u3000=1", "'\u3000=1"),
-        ("山田 =1", "山田 =1"),
-        ("07040-12345678", "07040-12345678"),
-        ("", ""),
-    ],
-)
-def test_neutralise(value, out):
-    assert neutralise(value) == out
-
-
-def test_a_minus_sign_becomes_a_full_width_minus_and_is_neutralised_in_cp932():
-    written = write_csv(header=["a"], rows=[["−1"], ["〜"]], encoding="cp932")
-    rows = list(csv.reader(io.StringIO(written.content.decode("cp932"), newline="")))
-    assert rows == [["a"], ["'－1"], ["～"]]
-    assert written.replaced_cells == 0
-
-
-def test_an_unknown_encoding_is_refused():
-    with pytest.raises(ValueError):
-        write_csv(header=["a"], rows=[], encoding="latin-1")
+def test_the_dashboard_says_what_its_issue_counts_include(bob, koriyama):
+    supervisor = client_for(bob.user)
+    for url in [reverse("dashboard"), reverse("quarterly_report")]:
+        assert "撤回したものも含みます" in supervisor.get(url).text, url
+    manager = factories.StaffMemberFactory(office=koriyama, role="manager")
+    bureau = client_for(manager.user).get(reverse("dashboard_bureau")).text
+    assert "撤回したものも含みます" in bureau

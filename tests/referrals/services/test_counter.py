@@ -644,3 +644,17 @@ def test_no_personal_data_in_audit_details(alice, bob, seeker_a, posting_c, post
     trail = str(list(AuditEvent.objects.values_list("detail", flat=True)))
     for personal in [seeker_a.name, seeker_a.kana, "1990-05-17", seeker_a.number]:
         assert personal not in trail
+
+
+def test_whoever_held_the_consultation_cannot_check_it(bob, seeker_a, posting_c, koriyama):
+    clerk = factories.StaffMemberFactory(office=koriyama)
+    consultation = consult(seeker_a, bob, in_person=False, apply=[posting_c])
+    referral = called_draft(consultation=consultation, posting=posting_c, staff=clerk)
+    services.referral_submit(referral=referral, staff=clerk)
+    with pytest.raises(PermissionDenied, match="自分が作成・記録"):
+        services.referral_approve(
+            referral=referral,
+            supervisor=bob,
+            stated_posting_number=posting_c.number,
+            source="callback",
+        )

@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 
 from hellowork.models import AuditEvent
+from tests.concurrency.test_mypage import run_together
 from tests.conftest import client_for
 from tests.employer_portal.helpers import applicants
-from tests.referrals.test_mypage_concurrency import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
