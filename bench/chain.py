@@ -2,22 +2,27 @@
 
 Since issue 18 `audit.record` is one INSERT with no lock and no hash, and one sealer
 (hellowork.audit_sealer) chains the committed rows a moment later. Here `appenders`
-connections append one event per transaction (the shape of a page view's trace) for
-`seconds`, as fast as they can, while a sealer runs beside them as in production (a thread
-here, on its own connection, sealing a batch as soon as there is one). Reported per count
-of appenders: the appends per second, the events the sealer sealed per second meanwhile,
-and the lag left when the appenders stop (the unsealed events and the oldest one's age),
-then how long the sealer took to catch up. Before issue 18 appends were serialised by one
-advisory lock held until commit, so more appenders did not help (576/s with 8 on a quiet
-machine, 117-237/s on this shared one).
+processes append one event per transaction for `seconds`, as fast as they can, while a
+sealer runs beside them as in production (a thread here, on its own connection, sealing a
+batch as soon as there is one). Two shapes: a write's (BEGIN, the event, COMMIT; the
+figures before issue 18 were measured so) and a page view's (the event alone in
+autocommit, `audit.record_read`). Until issue 18's last stop the appenders were threads of
+the bench's process, which measured its interpreter lock more than the trail.
+
+Reported per shape and count of appenders: the appends per second, the events the sealer
+sealed per second meanwhile, and the lag left when the appenders stop (the unsealed events
+and the oldest one's age), then how long the sealer took to catch up. Before issue 18
+appends were serialised by one advisory lock held until commit, so more appenders did not
+help (576/s with 8 on a quiet machine, 117-237/s on this shared one).
 """
 
+import multiprocessing
 import threading
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from hellowork import audit, audit_sealer
 from hellowork.models import User
@@ -26,6 +31,7 @@ from hellowork.models import User
 @dataclass(frozen=True)
 class ChainRun:
     appenders: int
+    shape: str
     appends_per_s: float
     sealed_per_s: float
     unsealed_at_stop: int
@@ -61,27 +67,51 @@ def _drain() -> float:
     return round(time.monotonic() - started, 2)
 
 
-def measure(appenders: int, *, seconds: float = 5.0) -> ChainRun:
-    actor = User.objects.filter(kind="employer").order_by("id").first()
-    _drain()
-    counts = [0] * appenders
-    sealer = _Sealer()
-    sealer.start()
+def _append_for(
+    slot: int, shape: str, actor_id: int | None, seconds: float, go: Any, counts: Any
+) -> None:
+    """One appender process: wait for the start, then append for `seconds`."""
+    actor = User.objects.filter(pk=actor_id).first()
+    go.wait()
     stop = time.monotonic() + seconds
-
-    def append(slot: int) -> None:
-        try:
-            while time.monotonic() < stop:
+    appended = 0
+    try:
+        while time.monotonic() < stop:
+            if shape == "write":  # as a service records its change: in its transaction
                 with transaction.atomic():
                     audit.record("bench.chain", actor=actor, detail={"slot": slot})
-                counts[slot] += 1
-        finally:
-            connection.close()  # each thread has its own connection
+            else:  # as a page view records its read (rule 10): one INSERT in autocommit
+                audit.record_read("bench.chain", actor=actor, detail={"slot": slot})
+            appended += 1
+    finally:
+        counts[slot] = appended
+        connection.close()
 
-    workers = [threading.Thread(target=append, args=(i,)) for i in range(appenders)]
-    started = time.monotonic()
+
+def measure(appenders: int, *, shape: str = "write", seconds: float = 5.0) -> ChainRun:
+    """`appenders` processes, as gunicorn's workers are (threads of one process would
+    share one interpreter lock, and measure Python rather than the trail). `shape`:
+    "write", BEGIN, the event, COMMIT (as before issue 18, the figures' comparison), or
+    "read", the event alone in autocommit (a page view's trace since issue 18)."""
+    actor = User.objects.filter(kind="employer").order_by("id").values_list("id", flat=True)
+    actor_id = actor.first()
+    _drain()
+    # Forked children must not share this process's connection: close it first, and start
+    # the sealer's thread (with its own connection) only after the fork.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    go = context.Event()
+    counts = context.Array("q", appenders)
+    workers = [
+        context.Process(target=_append_for, args=(slot, shape, actor_id, seconds, go, counts))
+        for slot in range(appenders)
+    ]
     for worker in workers:
         worker.start()
+    sealer = _Sealer()
+    sealer.start()
+    started = time.monotonic()
+    go.set()
     for worker in workers:
         worker.join()
     elapsed = time.monotonic() - started
@@ -90,6 +120,7 @@ def measure(appenders: int, *, seconds: float = 5.0) -> ChainRun:
     left = audit_sealer.tail()
     return ChainRun(
         appenders=appenders,
+        shape=shape,
         appends_per_s=round(sum(counts) / elapsed, 1),
         sealed_per_s=round(sealer.sealed / elapsed, 1),
         unsealed_at_stop=left.unsealed,
@@ -101,6 +132,10 @@ def measure(appenders: int, *, seconds: float = 5.0) -> ChainRun:
 def scaling(
     *, counts: tuple[int, ...] = (1, 2, 4, 8), seconds: float = 5.0
 ) -> list[dict[str, Any]]:
-    """One run per count of appenders, in order (the chain's correctness is the tests'
-    business: tests/hellowork/test_audit_sealer.py)."""
-    return [asdict(measure(n, seconds=seconds)) for n in counts]
+    """One run per shape and count of appenders, writes first (the chain's correctness is
+    the tests' business: tests/hellowork/test_audit_sealer.py)."""
+    return [
+        asdict(measure(n, shape=shape, seconds=seconds))
+        for shape in ("write", "read")
+        for n in counts
+    ]

@@ -55,7 +55,7 @@ def print_table(results: dict[str, Any]) -> None:
         ("issues/s through the services", f"{r['issuance_per_s']:.1f}", ""),
         ("issues/s raw psycopg (1 transaction)", f"{r['raw_per_s']:.1f}", f"7 transactions: {r['raw_split_per_s']:.1f}/s"),
         ("issuance ratio", f"{r['issuance_ratio']:.2f}", verdict("issuance_ratio", r["issuance_ratio"])),
-        ("audit events/s (8 appenders)", f"{r.get('audit_appends_per_s', 0):.0f}", "one event per transaction, the sealer beside"),
+        ("audit events/s (8 appenders)", f"{r.get('audit_appends_per_s', 0):.0f}", "BEGIN, one event, COMMIT; the sealer beside"),
         ("mixed load", f"{r['load_rps']:.1f} req/s",
          f"p50 {r['load_p50_ms']:.1f} / p95 {r['load_p95_ms']:.1f} / p99 {r['load_p99_ms']:.1f} ms"),
         ("/healthz with the same sessions", f"{r['floor_rps']:.1f} req/s",
@@ -66,7 +66,7 @@ def print_table(results: dict[str, Any]) -> None:
     for run in r.get("audit_chain", []):
         rows.append(
             (
-                f"  audit events/s, {run['appenders']} appenders",
+                f"  audit events/s, {run['appenders']} appenders, {run.get('shape', 'write')}s",
                 f"{run['appends_per_s']:.0f}",
                 f"sealed {run['sealed_per_s']:.0f}/s meanwhile; at stop {run['unsealed_at_stop']} "
                 f"unsealed, lag {run['lag_at_stop_s']:.1f} s, caught up in {run['catch_up_s']:.1f} s",

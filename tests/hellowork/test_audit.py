@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from hellowork import audit, db_roles
-from hellowork.models import AuditEvent
+from hellowork.models import AuditEvent, User, UserKind
 from tests.db_owner import seal_audit_trail
 
 SQLITE_SEAL_TRIGGERS = import_module("hellowork.migrations.0012_audit_sealer").SQLITE_UP
@@ -99,3 +99,21 @@ def test_audit_verify_finds_a_row_changed_behind_the_applications_back():
     assert checked == 1 and broken.event_id == events[1].pk
     with pytest.raises(CommandError, match=f"event {events[1].pk}"):
         call_command("audit_verify")
+
+
+@pytest.mark.django_db
+def test_an_append_is_one_insert_of_the_stored_values(django_assert_num_queries):
+    """The INSERT is compiled once and reused (issue 18); each value still goes through its
+    field, so what comes back from the database is what was appended."""
+    actor = User.objects.create_user(username="audit-actor", password="x" * 20, kind=UserKind.STAFF)
+    audit.record_read("test.first", actor=None)
+    with django_assert_num_queries(1):
+        event = audit.record_read(
+            "test.second", actor=actor, target=actor, detail={"名前": "髙橋", "n": 1}
+        )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.at, stored.actor_id, stored.action) == (event.at, actor.pk, "test.second")
+    assert (stored.target_type, stored.target_id) == ("hellowork.user", str(actor.pk))
+    assert stored.detail == {"名前": "髙橋", "n": 1}
+    assert stored.at.tzinfo is not None
+    assert not event._state.adding
