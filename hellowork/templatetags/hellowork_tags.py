@@ -6,7 +6,7 @@ from django import template
 from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.html import format_html
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from hellowork.language import japanese
 from hellowork.wareki import wareki as to_wareki
@@ -44,6 +44,16 @@ def era(value: datetime.date | datetime.datetime | None) -> str:
     if value is None or not _japanese():
         return ""
     return to_wareki(_local_day(value))
+
+
+@register.filter
+def age(value: int | None) -> str:
+    """{{ seeker.age|age }} → 34歳 ("34 years old" in English); nothing for an unknown age.
+    A filter rather than a {% blocktranslate count %} in each template: the same words
+    everywhere, at a fraction of the cost in a list's rows (issue 18)."""
+    if value is None:
+        return ""
+    return ngettext("%(age)s歳", "%(age)s歳", value) % {"age": value}
 
 
 @register.filter

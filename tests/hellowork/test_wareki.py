@@ -116,3 +116,15 @@ def test_month_and_day_formats_are_the_reader_s(language, month, day):
     date = datetime.date(2025, 6, 9)
     source = '{{ d|date:"YEAR_MONTH_FORMAT" }}|{{ d|date:"MONTH_DAY_FORMAT" }}'
     assert render(source, language, d=date) == f"{month}|{day}"
+
+
+@pytest.mark.parametrize(
+    ("language", "age", "expected"),
+    [("ja", 34, "34歳"), ("ja", 1, "1歳"), ("en", 34, "34 years old"), ("en", 1, "1 year old")],
+)
+def test_age_filter_counts_in_the_reader_s_language(language, age, expected):
+    assert render("{{ age|age }}", language, age=age) == expected
+
+
+def test_age_filter_leaves_nothing_for_an_unknown_age():
+    assert render("{{ age|age }}", "ja", age=None) == ""
