@@ -13,6 +13,7 @@ from hellowork.models import User
 from referrals.exports import REPLACEMENT, CsvEncoding
 from referrals.models import SelectionOutcome
 from referrals.result_fields import SelectionResultFields
+from referrals.selectors import ApplicantPosting
 from referrals.services import NOTE_MAX_LENGTH
 
 RESULT_FILTERS = [
@@ -27,12 +28,12 @@ class ApplicantFilterForm(forms.Form):
     posting = forms.ChoiceField(label=_("求人"), required=False, widget=JapaneseOptionsSelect)
     status = forms.ChoiceField(label=_("選考結果"), required=False, choices=RESULT_FILTERS)
 
-    def __init__(self, *args: Any, postings: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, postings: list[ApplicantPosting], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["posting"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("すべての求人"))] + [
-            (number, f"{number} {title}") for number, title in postings
+            (posting.number, f"{posting.number} {posting.title}") for posting in postings
         ]
         invalid = _("一覧にある項目から選んでください。")
         for name in self.fields:
@@ -52,7 +53,7 @@ class ApplicantExportForm(ApplicantFilterForm):
         error_messages={"required": _("文字コードを選んでください。")},
     )
 
-    def __init__(self, *args: Any, postings: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, postings: list[ApplicantPosting], **kwargs: Any) -> None:
         super().__init__(*args, postings=postings, **kwargs)
         self.fields["posting"].widget = forms.HiddenInput()
         self.fields["status"].widget = forms.HiddenInput()

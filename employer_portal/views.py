@@ -95,7 +95,12 @@ def mypage_home(request: EmployerRequest) -> HttpResponse:
         posting_number=filters.get("posting", ""),
         result=filters.get("status", ""),
     )
-    page = Paginator(applicants, APPLICANTS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(applicants, APPLICANTS_PER_PAGE)
+    if not filters.get("status"):
+        # The postings' counts add up to this list's length: no COUNT of its own (issue 18).
+        chosen = filters.get("posting", "")
+        paginator.count = sum(p.applicants for p in postings if chosen in ("", p.number))
+    page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     services.disclosures_list_view_record(member=member, disclosures=rows)
     notices = _with_forms(selectors.unacknowledged_retraction_notices_for(member=member))

@@ -136,16 +136,28 @@ def applicants_for_member(
     return applicants.order_by("-visible_at", "-id")
 
 
-def applicant_postings(*, member: EmployerMember) -> list[tuple[str, str]]:
-    """(posting number, title) of the establishment's postings that have visible
-    applicants, for the list's filter: one query."""
+@dataclass(frozen=True)
+class ApplicantPosting:
+    """A posting on the applicant list's filter: its number, title and visible applicants."""
+
+    number: str
+    title: str
+    applicants: int
+
+
+def applicant_postings(*, member: EmployerMember) -> list[ApplicantPosting]:
+    """The establishment's postings that have visible applicants, by number, each with how
+    many: one query. The counts are the list's length when it is not filtered by result,
+    so the list needs no COUNT of its own (issue 18)."""
     rows = (
         disclosures_visible_to(establishment=member.establishment)
         .values("posting_number")
-        .annotate(title=Max("posting_title"))
+        .annotate(title=Max("posting_title"), applicants=Count("pk"))
         .order_by("posting_number")
     )
-    return [(row["posting_number"], row["title"]) for row in rows]
+    return [
+        ApplicantPosting(row["posting_number"], row["title"], row["applicants"]) for row in rows
+    ]
 
 
 def applicant_for_member(*, member: EmployerMember) -> QuerySet[Disclosure]:
@@ -802,9 +814,12 @@ def retraction_notices_for(*, member: EmployerMember) -> QuerySet[Disclosure]:
 
 def unacknowledged_retraction_notices_for(*, member: EmployerMember) -> QuerySet[Disclosure]:
     """`retraction_notices_for` the establishment has not yet confirmed (the my page's
-    notices at the top of the home page)."""
-    return retraction_notices_for(member=member).filter(
-        referral__incident__employer_acknowledged_at__isnull=True
+    notices at the top of the home page). Without the acknowledger's rows: none of these
+    has one, and the list's every request builds this query (issue 18)."""
+    return (
+        retraction_notices_for(member=member)
+        .select_related(None)
+        .filter(referral__incident__employer_acknowledged_at__isnull=True)
     )
 
 

@@ -171,7 +171,7 @@ PAGES = [
     ListPage("display_list", "bob", displays, 6),
     ListPage("dashboard_bureau", "manager", offices_of_the_bureau, 23, many=7),
     # the employer's my page (dave: establishment C's primary member)
-    ListPage("mypage_home", "dave", applicants_of_c, 10),
+    ListPage("mypage_home", "dave", applicants_of_c, 9),  # 10 filtered by result
     ListPage("mypage_notices", "dave", notices_of_c, 7),
     ListPage("mypage_members", "dave", members_of_c, 6, many=9),  # ten logins at most
 ]
