@@ -114,7 +114,7 @@ def main() -> None:
     phase("list timed at 10,000 and at N")
     employers = sessions.employers(64, rng=rng)
     clerks = sessions.clerks(args.connections)
-    page_pairs = sessions.fresh_pairs(args.page_samples + 5, rng=rng)
+    page_pairs = sessions.fresh_pairs(args.page_samples + inserver.WARM_UP, rng=rng)
     pages = inserver.measure_pages(employers, clerks[0], page_pairs, args.page_samples, rng)
     pages[0] = list_big  # the list of record: the very large establishments' pages
     phase("pages timed at N")

@@ -63,6 +63,15 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+# Unmeasured requests before each timing, on a connection that may be new (the list's
+# flatness switches databases every 20 requests, which reconnects). psycopg prepares a
+# statement at its 6th run on a connection, and PostgreSQL plans a prepared statement anew
+# for its first 5 executions before settling on a generic plan: until a query shape's 11th
+# run a request pays the planner. A gunicorn worker's connection lives CONN_MAX_AGE (60 s,
+# thousands of requests), so its requests are the later ones (issue 18).
+WARM_UP = 12
+
+
 def time_page(
     page: str,
     request: Callable[[int], tuple[Client, str, dict[str, str] | None, int]],
@@ -73,7 +82,7 @@ def time_page(
     """Calls `request(i)` -> (client, path, POST data or None, expected status) `count`
     times after a few unmeasured ones, timing each (wall and this process's CPU) and
     counting its queries. With `profiler`, only the requests themselves are profiled."""
-    for i in range(min(5, count)):  # warm the caches (templates, prepared statements)
+    for i in range(min(WARM_UP, count)):  # warm the caches (templates, prepared statements)
         client, path, data, expected = request(-1 - i)
         response = client.post(path, data) if data is not None else client.get(path)
     times, cpu, queries = [], [], set()
@@ -218,7 +227,7 @@ def measure_pages(
         time_page(
             "issuance_screen",
             lambda _: (counter, f"/counter/referrals/{next(screen)[0]}/", None, 200),
-            min(count, len(drafts) - 5),
+            min(count, len(drafts) - WARM_UP),
             profiler=profilers.get("issuance_screen"),
         )
     )
@@ -241,7 +250,7 @@ def measure_pages(
         time_page(
             "issuance_confirm",
             confirm_request,
-            min(count, len(drafts) - 5),
+            min(count, len(drafts) - WARM_UP),
             profiler=profilers.get("issuance_confirm"),
         )
     )

@@ -53,7 +53,7 @@ def main() -> None:
     rng = random.Random(18)
     employers = sessions.employers(64, rng=rng)
     clerk = sessions.clerks(1)[0]
-    pairs = sessions.fresh_pairs(args.requests + 5, rng=rng)
+    pairs = sessions.fresh_pairs(args.requests + inserver.WARM_UP, rng=rng)
     # CPU time, not wall time: waiting for PostgreSQL is not the app's cost.
     profilers = {page: cProfile.Profile(time.process_time) for page in inserver.PAGES}
     timings = inserver.measure_pages(
