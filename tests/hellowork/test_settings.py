@@ -41,6 +41,24 @@ def test_database_url_switches_to_postgresql():
     assert values["name"] == "somedb"
 
 
+OPTIONS_PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+)
+
+
+def test_postgresql_prepares_statements_unless_told_not_to():
+    # Issue 18: the planner was most of the list's database time; a pooler in transaction
+    # mode cannot keep a prepared statement, hence the switch.
+    url = "postgres://someone@127.0.0.1:5432/somedb"
+    options = json.loads(run_settings(OPTIONS_PROBE, DATABASE_URL=url).stdout)
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
+    off = run_settings(OPTIONS_PROBE, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0")
+    assert json.loads(off.stdout) == {}
+    sqlite = json.loads(run_settings(OPTIONS_PROBE).stdout)
+    assert "server_side_binding" not in sqlite
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_settings(DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="hellowork.example")
     assert result.returncode != 0
