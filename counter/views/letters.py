@@ -60,7 +60,7 @@ def seeker_check(
                     ReadbackAnswer.DECLINED: "declined",
                 }[ReadbackAnswer(readback.answer)]
             else:
-                answer, _why = services.seeker_answer_refusal(referral, now)
+                answer, _why = services.refusal_of_answer(referral, readback, now)
                 state = "confirmed" if answer is not None else "stale"
         elif readback.cleared_at is not None:
             state = "cleared"
@@ -112,6 +112,9 @@ def _page(
         if referral.status in (ReferralStatus.DRAFT, ReferralStatus.PENDING_APPROVAL)
         else None
     )
+    # Results, retractions and incidents exist only for a letter once issued (each of their
+    # services refuses any other): a draft's screen does not look for them (issue 18).
+    issued = referral.issued_at is not None
     call_form = forms_.get("call_form") or _call_form(referral, call)
     if collapsed and not call_form.errors:
         call_form.fields["outcome"].widget.attrs.pop("autofocus", None)
@@ -139,11 +142,15 @@ def _page(
         "confirm_form": forms_.get("confirm_form") or ConfirmInSessionForm(seeker_id=seeker_id),
         "submit_form": forms_.get("submit_form") or ActionForm(seeker_id=seeker_id),
         "void_form": forms_.get("void_form") or ReasonForm(seeker_id=seeker_id),
-        "results": list(selectors.selection_results_for_referral(referral=referral)),
+        "results": list(selectors.selection_results_for_referral(referral=referral))
+        if issued
+        else [],
         "result_form": forms_.get("result_form") or ResultReceiveForm(seeker_id=seeker_id),
         "retract_form": forms_.get("retract_form") or RetractForm(seeker_id=seeker_id),
-        "retraction_requests": list(selectors.retraction_requests_of(referral=referral)),
-        "incident": selectors.incident_of(referral=referral),
+        "retraction_requests": list(selectors.retraction_requests_of(referral=referral))
+        if issued
+        else [],
+        "incident": selectors.incident_of(referral=referral) if issued else None,
         "check": (
             seeker_check(referral, now, mismatches=mismatches)
             if referral.status == "draft" and not reasons

@@ -517,10 +517,11 @@ def _current_interest(consultation_id: int, posting_id: int) -> str | None:
     )
 
 
-def _require_still_wanted(referral: ReferralLetter) -> None:
+def _require_still_wanted(referral: ReferralLetter) -> EmployerCall:
     """Rule 2 at the moment of confirmation: the seeker still says apply, the posting is
-    open; and rule 13: the posting is still filed under the establishment it was drafted
-    for, and the seeker is not protected against that establishment."""
+    open; rule 13: the posting is still filed under the establishment it was drafted for,
+    and the seeker is not protected against that establishment; and the call to the
+    employer (issue 20), which it returns for the letter to print."""
     if _current_interest(referral.consultation_id, referral.posting_id) != Decision.APPLY:
         raise ValidationError(
             _("この求人への求職者の意向が「応募する」ではありません。意向を確認し直してください。")
@@ -528,7 +529,7 @@ def _require_still_wanted(referral: ReferralLetter) -> None:
     if refusal := referral.posting.refusal_on(timezone.localdate()):
         raise ValidationError(refusal)
     registry.require_rule13(referral)
-    require_call(referral)
+    return require_call(referral)
 
 
 # -- the call to the employer before issue (issue 20) ------------------------------------
@@ -607,8 +608,8 @@ def refusal_of_call(referral: ReferralLetter, call: EmployerCall | None) -> Vali
     return None
 
 
-def require_call(referral: ReferralLetter) -> None:
-    """Raises `call_refusal`'s refusal, if any.
+def require_call(referral: ReferralLetter) -> EmployerCall:
+    """The referral's latest call, or `call_refusal`'s refusal raised.
 
     Refuses:
         non-field:
@@ -621,9 +622,11 @@ def require_call(referral: ReferralLetter) -> None:
             - "The employer was not reached. This office does not issue a letter without reaching
               the employer. Call again."
     """
-    refusal = call_refusal(referral)
-    if refusal is not None:
+    call = latest_call(referral)
+    if refusal := refusal_of_call(referral, call):
         raise refusal
+    assert call is not None  # refusal_of_call refuses a missing call
+    return call
 
 
 def employer_call_record(
@@ -1042,9 +1045,13 @@ def _warn_of_a_clerks_mismatches(
     )
 
 
-def _issue(referral: ReferralLetter, confirmation: Confirmation, actor: StaffMember) -> None:
+def _issue(
+    referral: ReferralLetter, confirmation: Confirmation, actor: StaffMember, call: EmployerCall
+) -> None:
     """Assigns the code, issues the letter and, for an establishment with a my page,
-    creates the disclosure that becomes visible after the hold (rules 6 and 7)."""
+    creates the disclosure that becomes visible after the hold (rules 6 and 7). `call`:
+    the latest call, as `_require_still_wanted` read it in this transaction (the referral
+    is locked: no call is added meanwhile)."""
     now = confirmation.confirmed_at
     code = codes.generate()
     while ReferralLetter.objects.filter(code=code).exists():  # 50 random bits: ~never
@@ -1053,7 +1060,6 @@ def _issue(referral: ReferralLetter, confirmation: Confirmation, actor: StaffMem
     referral.status = ReferralStatus.ISSUED
     referral.issued_at = now
     referral.save(update_fields=["code", "status", "issued_at"])
-    call = latest_call(referral)  # the referral is locked: no call is added meanwhile
     audit.record(
         "referral.issued",
         actor=actor.user,
@@ -1063,8 +1069,8 @@ def _issue(referral: ReferralLetter, confirmation: Confirmation, actor: StaffMem
         detail={
             "code": code,
             "method": confirmation.method,
-            "call_id": call.pk if call is not None else None,
-            "without_call": call is not None and not call.reached,
+            "call_id": call.pk,
+            "without_call": not call.reached,
         },
     )
     # Rule 13, once more where the letter is issued: every path to an establishment ends here.
@@ -1117,13 +1123,25 @@ def seeker_answer_refusal(
 
     Refuses: nothing.
     """
-    consultation = referral.consultation
     latest = (
         DisplayReadback.objects.filter(referral=referral, answered_at__isnull=False)
         .select_related("display")
         .order_by("-answered_at", "-pk")
         .first()
     )
+    return refusal_of_answer(referral, latest, now)
+
+
+def refusal_of_answer(
+    referral: ReferralLetter, latest: DisplayReadback | None, now: datetime.datetime
+) -> tuple[DisplayReadback | None, str]:
+    """`seeker_answer_refusal` for the seeker's latest answered read-back already read, with
+    its display (the issuance screen has it: the latest read-back sent, once answered, is
+    the latest answered, since sending a new one clears the unanswered ones).
+
+    Refuses: nothing.
+    """
+    consultation = referral.consultation
     if latest is None:
         return None, _(
             "求職者本人の確認がまだです。求職者用画面に表示し、求職者に「この求人に応募する」を"
@@ -1206,7 +1224,7 @@ def referral_confirm_in_session(
         _expire_if_due(consultation, now)
         refusal = _counter_refusal(referral, now)
         if refusal is None:
-            _require_still_wanted(referral)
+            call = _require_still_wanted(referral)
             answer, why_not = seeker_answer_refusal(referral, now)
             if answer is None:
                 raise ValidationError(why_not)
@@ -1234,7 +1252,7 @@ def referral_confirm_in_session(
                     },
                 )
                 _touch(consultation, now)
-                _issue(referral, confirmation, staff)
+                _issue(referral, confirmation, staff, call)
                 return referral
             _touch(consultation, now)
             _record_caught_mismatch(
@@ -1484,7 +1502,7 @@ def referral_approve(
         referral = _locked_referral(referral)
         stated, matched = _check_statement(referral, supervisor, stated_posting_number)
         if matched:
-            _require_still_wanted(referral)
+            call = _require_still_wanted(referral)
             confirmation = Confirmation.objects.create(
                 referral=referral,
                 method=ConfirmationMethod.APPROVAL,
@@ -1502,7 +1520,7 @@ def referral_approve(
                 target=referral,
                 detail={"confirmation_id": confirmation.pk, "source": source},
             )
-            _issue(referral, confirmation, supervisor)
+            _issue(referral, confirmation, supervisor, call)
             containment.alerts_settle(
                 referral=referral, how=AlertSettlement.APPROVED, by=supervisor
             )

@@ -330,3 +330,43 @@ def test_an_erased_applicant_is_not_said_to_be_shown(applicant_c, alice):
         client_for(alice.user).get(reverse("referral_detail", args=[applicant_c.referral_id])).text
     )
     assert "保存期間を過ぎて表示を終え" in page and "から表示中" not in page
+
+
+def test_the_issuance_screen_and_the_confirm_take_a_fixed_number_of_queries(
+    counter, consultation, posting_c, seeker_a, django_assert_num_queries
+):
+    """Issue 18: the screen and the confirm of the bench's mix. Every request: session,
+    user, the second factor's device, staff member. The draft's screen: the letter with its
+    joins, the seeker's caught mismatches today, the latest call, rule 13's check, the
+    read-back, the `seeker.viewed` event, the protection banner; no results, retractions or
+    incident (only an issued letter has them). The confirm: the letter again for the view,
+    then in one transaction the locks (consultation, letter), the mismatches, the
+    decision, rule 13, the call, the seeker's answer, the confirmation and its event, the
+    consultation's activity, the code's uniqueness, the issue and its event, rule 13 once
+    more where every path ends, the disclosure and its event."""
+    counter.post(
+        reverse("referral_draft", args=[consultation.pk]),
+        {"seeker": seeker_a.pk, "posting": posting_c.pk},
+    )
+    referral = ReferralLetter.objects.get()
+    call_on_screen(counter, referral, seeker_a)
+    counter.post(reverse("referral_display_show", args=[referral.pk]), {"seeker": seeker_a.pk})
+    services.display_seeker_confirm(
+        display=consultation.display, referral=referral, seeker_birth_date=seeker_a.birth_date
+    )
+    page = reverse("referral_detail", args=[referral.pk])
+    counter.get(page)  # the session's idle-timeout stamp, written at most once a minute
+    with django_assert_num_queries(11):
+        assert counter.get(page).status_code == 200
+    with django_assert_num_queries(24):
+        confirmed = counter.post(
+            reverse("referral_confirm", args=[referral.pk]),
+            {"seeker": seeker_a.pk, "posting_digits": "5678"},
+        )
+    assert confirmed.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "issued"
+    # Issued: its results, retractions and incident instead of the draft's mismatch count
+    # and rule 13's check.
+    with django_assert_num_queries(12):
+        assert counter.get(page).status_code == 200
