@@ -115,6 +115,8 @@ def measure(appenders: int, *, shape: str = "write", seconds: float = 5.0) -> Ch
     for worker in workers:
         worker.join()
     elapsed = time.monotonic() - started
+    if failed := [w.exitcode for w in workers if w.exitcode != 0]:
+        raise RuntimeError(f"appenders failed (exit codes {failed}): the figure would be low")
     sealer.stopping.set()
     sealer.join()
     left = audit_sealer.tail()

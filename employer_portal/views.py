@@ -82,7 +82,10 @@ def _still_shown(request: EmployerRequest, applicant: Disclosure) -> bool:
 def mypage_home(request: EmployerRequest) -> HttpResponse:
     """The applicant list: only this establishment's visible applicants, newest first."""
     member = request.member
-    postings = selectors.applicant_postings(member=member)
+    # One moment for the filter's counts and the rows: the list's length comes from the
+    # counts, so a hold ending between the two queries must not shorten it.
+    now = timezone.now()
+    postings = selectors.applicant_postings(member=member, now=now)
     form = ApplicantFilterForm(request.GET or None, postings=postings)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     export_form = ApplicantExportForm(
@@ -94,6 +97,7 @@ def mypage_home(request: EmployerRequest) -> HttpResponse:
         member=member,
         posting_number=filters.get("posting", ""),
         result=filters.get("status", ""),
+        now=now,
     )
     paginator = Paginator(applicants, APPLICANTS_PER_PAGE)
     if not filters.get("status"):

@@ -6,6 +6,11 @@ widget's attributes, each option), and the profiles of issue 18 put 13-24% of th
 and the issuance screen's CPU there. Django ships every widget's template for Jinja2 too
 (django/forms/jinja2), which render the same HTML several times faster. Templates only
 Django templates have (the admin's widgets, django-import-export's) are still found there.
+
+Two differences to keep in mind: Jinja2 does not localise values the way Django templates
+do, so a choice label must be a string (a date or a datetime would print raw, in UTC);
+and a Jinja2 widget template's own includes are looked up in Jinja2 only, so a custom
+widget keeps its templates in one engine.
 """
 
 from pathlib import Path

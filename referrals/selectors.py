@@ -96,10 +96,12 @@ def visible_now(now: datetime.datetime | None = None) -> Q:
     )
 
 
-def disclosures_visible_to(*, establishment: Establishment) -> QuerySet[Disclosure]:
-    """Issued, past the hold, neither recalled nor retracted nor quarantined, for this
-    establishment."""
-    return Disclosure.objects.filter(visible_now(), establishment=establishment)
+def disclosures_visible_to(
+    *, establishment: Establishment, now: datetime.datetime | None = None
+) -> QuerySet[Disclosure]:
+    """Issued, past the hold (at `now`, default the present), neither recalled nor
+    retracted nor quarantined, for this establishment."""
+    return Disclosure.objects.filter(visible_now(now), establishment=establishment)
 
 
 # -- the employer's my page ----------------------------------------------------------
@@ -115,15 +117,21 @@ def _current_result() -> Subquery:
 
 
 def applicants_for_member(
-    *, member: EmployerMember, posting_number: str = "", result: str = ""
+    *,
+    member: EmployerMember,
+    posting_number: str = "",
+    result: str = "",
+    now: datetime.datetime | None = None,
 ) -> QuerySet[Disclosure]:
     """The applicant list of the member's establishment, newest first, each row with its
     current selection result (`current_result`, None when none is recorded) and whether a
     misdelivery was reported: one query however many rows.
 
-    `result` filters on the current result; "none" means no result recorded yet.
+    `result` filters on the current result; "none" means no result recorded yet. `now`:
+    the moment of the hold's end, the same as `applicant_postings`' when the list takes
+    its length from there.
     """
-    applicants = disclosures_visible_to(establishment=member.establishment).annotate(
+    applicants = disclosures_visible_to(establishment=member.establishment, now=now).annotate(
         current_result=_current_result(),
         misdelivery_reported=Exists(MisdeliveryReport.objects.filter(disclosure=OuterRef("pk"))),
     )
@@ -145,12 +153,14 @@ class ApplicantPosting:
     applicants: int
 
 
-def applicant_postings(*, member: EmployerMember) -> list[ApplicantPosting]:
+def applicant_postings(
+    *, member: EmployerMember, now: datetime.datetime | None = None
+) -> list[ApplicantPosting]:
     """The establishment's postings that have visible applicants, by number, each with how
     many: one query. The counts are the list's length when it is not filtered by result,
     so the list needs no COUNT of its own (issue 18)."""
     rows = (
-        disclosures_visible_to(establishment=member.establishment)
+        disclosures_visible_to(establishment=member.establishment, now=now)
         .values("posting_number")
         .annotate(title=Max("posting_title"), applicants=Count("pk"))
         .order_by("posting_number")

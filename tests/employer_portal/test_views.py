@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hellowork import services as registry_services
 from hellowork.models import AuditEvent, EmployerMember
-from referrals import codes, selectors, services
+from referrals import codes, lifecycle, selectors, services
 from referrals.models import Alert, CodeCheck, MisdeliveryReport, SelectionResult
 from tests import factories
 from tests.conftest import client_for
@@ -197,6 +197,27 @@ def test_the_list_takes_as_many_queries_for_1_row_as_for_50(
         response = dave_client.get("/mypage/", {"page": 2, "status": "none"})
     assert "48人" in response.text  # the hired one has a result
     assert "2 / 2ページ" in response.text
+
+
+def test_the_list_s_length_and_rows_share_one_moment(
+    no_hold, alice, posting_c, dave_client, monkeypatch
+):
+    """The list takes its length from the posting filter's counts (issue 18): a hold that
+    ended between that query and the rows' would make the two disagree (the oldest
+    applicant falling off the last page), so both ask "visible when?" for one moment."""
+    applicants(2, staff=alice, posting=posting_c)
+    moments = []
+    real_visible_q = lifecycle.visible_q
+
+    def recording(now):
+        moments.append(now)
+        return real_visible_q(now)
+
+    monkeypatch.setattr(lifecycle, "visible_q", recording)
+    for query in ({}, {"posting": posting_c.number}, {"status": "none"}):
+        moments.clear()
+        assert "2人" in dave_client.get("/mypage/", query).text
+        assert len(moments) >= 2 and len(set(moments)) == 1, moments
 
 
 # -- one applicant ----------------------------------------------------------------------
