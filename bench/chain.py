@@ -93,8 +93,9 @@ def measure(appenders: int, *, shape: str = "write", seconds: float = 5.0) -> Ch
     share one interpreter lock, and measure Python rather than the trail). `shape`:
     "write", BEGIN, the event, COMMIT (as before issue 18, the figures' comparison), or
     "read", the event alone in autocommit (a page view's trace since issue 18)."""
-    actor = User.objects.filter(kind="employer").order_by("id").values_list("id", flat=True)
-    actor_id = actor.first()
+    actor_id = (
+        User.objects.filter(kind="employer").order_by("id").values_list("id", flat=True).first()
+    )
     _drain()
     # Forked children must not share this process's connection: close it first, and start
     # the sealer's thread (with its own connection) only after the fork.

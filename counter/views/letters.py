@@ -114,7 +114,13 @@ def _page(
     )
     # Results, retractions and incidents exist only for a letter once issued (each of their
     # services refuses any other): a draft's screen does not look for them (issue 18).
-    issued = referral.issued_at is not None
+    results: list[Any] = []
+    retraction_requests: list[Any] = []
+    incident = None
+    if referral.issued_at is not None:
+        results = list(selectors.selection_results_for_referral(referral=referral))
+        retraction_requests = list(selectors.retraction_requests_of(referral=referral))
+        incident = selectors.incident_of(referral=referral)
     call_form = forms_.get("call_form") or _call_form(referral, call)
     if collapsed and not call_form.errors:
         call_form.fields["outcome"].widget.attrs.pop("autofocus", None)
@@ -142,15 +148,11 @@ def _page(
         "confirm_form": forms_.get("confirm_form") or ConfirmInSessionForm(seeker_id=seeker_id),
         "submit_form": forms_.get("submit_form") or ActionForm(seeker_id=seeker_id),
         "void_form": forms_.get("void_form") or ReasonForm(seeker_id=seeker_id),
-        "results": list(selectors.selection_results_for_referral(referral=referral))
-        if issued
-        else [],
+        "results": results,
         "result_form": forms_.get("result_form") or ResultReceiveForm(seeker_id=seeker_id),
         "retract_form": forms_.get("retract_form") or RetractForm(seeker_id=seeker_id),
-        "retraction_requests": list(selectors.retraction_requests_of(referral=referral))
-        if issued
-        else [],
-        "incident": selectors.incident_of(referral=referral) if issued else None,
+        "retraction_requests": retraction_requests,
+        "incident": incident,
         "check": (
             seeker_check(referral, now, mismatches=mismatches)
             if referral.status == "draft" and not reasons
