@@ -9,9 +9,10 @@ DATABASE_URL naming the bench's database, which it drops and rebuilds:
 2. the applicant list's p95 in the server on `<name>_small`;
 3. `<name>` filled up to N referrals; VACUUM ANALYZE;
 4. every page of the mix timed in the server on `<name>`, with its query count;
-5. issues per second through the services and with raw psycopg;
+5. issues per second through the services and with raw psycopg, the statements of each,
+   and the ORM's cheapest statement (bench.bounds);
 6. gunicorn under wrk: the mix, then /healthz with the same sessions, then without;
-7. the table, and bench/results.json.
+7. the table, with the best each ratio could reach (bench.bounds), and bench/results.json.
 
 `--reuse` keeps both databases when they already hold the rows asked for (for working on
 the later steps; the figures of record come from a fresh run).
@@ -22,6 +23,7 @@ import os
 import random
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from bench import chain, database, generate, inserver, issuance, report, sessions
+    from bench import bounds, chain, database, generate, inserver, issuance, report, sessions
     from hellowork.models import AuditEvent, StaffMember
     from referrals.models import ReferralLetter
 
@@ -121,7 +123,9 @@ def main() -> None:
 
     # 4. Issuance.
     clerk = StaffMember.objects.select_related("user", "office").get(pk=clerks[-1].staff_id)
-    issued = issuance.measure(clerk, sessions.fresh_pairs(3 * args.issues + 15, rng=rng))
+    issue_pairs = sessions.fresh_pairs(3 * args.issues + 15, rng=rng)
+    issued = issuance.measure(clerk, issue_pairs)
+    orm_floor = bounds.orm_floor([p.seeker_id for p in issue_pairs])
     chain_runs = chain.scaling(counts=(1, 2, 4, 8), seconds=5)
     chain_ceiling = next(
         run["appends_per_s"]
@@ -157,6 +161,19 @@ def main() -> None:
     phase("load")
 
     mix, floor = run["mix"], run["healthz"]
+    # CPU milliseconds per request in the app (gunicorn workers) and in PostgreSQL (the
+    # backends of the bench's database), for docs/SCALING.md.
+    cpu_ms = {
+        mode: {
+            "app": round(1000 * c["gunicorn_s"] / max(1, run[mode].raw["requests"]), 2),
+            "postgres": round(1000 * c["postgres_s"] / max(1, run[mode].raw["requests"]), 2),
+            # The sealer's own process (its database backend is in "postgres").
+            "sealer": round(1000 * c["sealer_s"] / max(1, run[mode].raw["requests"]), 2),
+            # wrk, the load's client, on the same cores.
+            "client": round(1000 * c["client_s"] / max(1, run[mode].raw["requests"]), 2),
+        }
+        for mode, c in cpu.items()
+    }
     results: dict[str, Any] = {
         "rows": rows,
         "audit_events": AuditEvent.objects.count(),
@@ -164,6 +181,14 @@ def main() -> None:
         "raw_per_s": issued.raw_per_s,
         "raw_split_per_s": issued.raw_split_per_s,
         "issuance_ratio": round(issued.services_per_s / issued.raw_per_s, 3),
+        "issuance_statements": issued.services_statements,
+        "raw_statements": issued.raw_statements,
+        "orm_floor": asdict(orm_floor),
+        "issuance_bound": bounds.issuance(
+            statements=issued.services_statements,
+            floor_wall_ms=orm_floor.wall_ms,
+            raw_per_s=issued.raw_per_s,
+        ),
         "audit_appends_per_s": chain_ceiling,
         "audit_chain": chain_runs,
         "load_rps": mix.rps,
@@ -176,6 +201,11 @@ def main() -> None:
         "floor_anon_rps": run["healthz_anon"].rps,
         "floor_p95_ms": floor.p95_ms,
         "load_ratio": round(mix.rps / floor.rps, 3),
+        "load_bound": bounds.load(
+            floor_app_ms=cpu_ms["healthz"]["app"],
+            floor_other_ms=bounds.outside_app(cpu_ms["healthz"]),
+            mix_other_ms=bounds.outside_app(cpu_ms["mix"]),
+        ),
         "list_p95_ms": list_big.p95_ms,
         "list_p50_ms": list_big.p50_ms,
         "list_p95_small_ms": list_small.p95_ms,
@@ -192,17 +222,7 @@ def main() -> None:
         },
         "load_detail": {name: r.raw for name, r in run.items()},
         "load_by_workers": by_workers,
-        # CPU milliseconds per request in the app (gunicorn workers) and in PostgreSQL (the
-        # backends of the bench's database), for docs/SCALING.md.
-        "cpu_ms_per_request": {
-            mode: {
-                "app": round(1000 * c["gunicorn_s"] / max(1, run[mode].raw["requests"]), 2),
-                "postgres": round(1000 * c["postgres_s"] / max(1, run[mode].raw["requests"]), 2),
-                # The sealer's own process (its database backend is in "postgres").
-                "sealer": round(1000 * c["sealer_s"] / max(1, run[mode].raw["requests"]), 2),
-            }
-            for mode, c in cpu.items()
-        },
+        "cpu_ms_per_request": cpu_ms,
         "settings": {
             "samples": args.samples,
             "page_samples": args.page_samples,
@@ -261,6 +281,7 @@ def _load(
                     "gunicorn_s": app.stop(),
                     "postgres_s": db.stop(),
                     "sealer_s": sealing.stop(),
+                    "client_s": run[mode].client_cpu_s,
                 }
         finally:
             server.stop()

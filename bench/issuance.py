@@ -14,6 +14,9 @@ each one INSERT, unsealed, as `audit.record` writes them since issue 18 (the sea
 them later, off the request's path; nothing is read). A second raw variant splits the same
 work into the services' seven transactions, to tell how much of the gap is the number of
 commits and how much is everything else.
+
+Both count their statements per issue (BEGIN, COMMIT and savepoints aside), for the bound
+on the ratio in bench.bounds.
 """
 
 import datetime
@@ -26,8 +29,10 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench import bounds
 from bench.sessions import Pair
 from hellowork.models import JobPosting, JobSeeker, StaffMember
 from referrals import codes, services
@@ -40,6 +45,8 @@ class IssuanceResult:
     services_per_s: float
     raw_per_s: float
     raw_split_per_s: float
+    services_statements: int  # per issue, reads and writes (bench.bounds.rule_statements)
+    raw_statements: int
 
 
 def desk_display(staff: StaffMember) -> CounterDisplay:
@@ -64,25 +71,52 @@ def through_services(staff: StaffMember, pairs: list[Pair]) -> float:
     display = desk_display(staff)
     started = time.perf_counter()
     for pair in pairs:
-        seeker, posting = seekers[pair.seeker_id], postings[pair.posting_id]
-        consultation = services.consultation_open(
-            seeker=seeker, staff=staff, in_person=True, display=display
-        )
-        services.interest_record(
-            consultation=consultation, posting=posting, decision="apply", staff=staff
-        )
-        referral = services.referral_draft(consultation=consultation, posting=posting, staff=staff)
-        services.employer_call_record(
-            referral=referral, staff=staff, reached=True, accepting=True, contact_person="bench"
-        )
-        services.display_show(referral=referral, staff=staff)
-        services.display_seeker_confirm(
-            display=display, referral=referral, seeker_birth_date=pair.birth_date
-        )
-        services.referral_confirm_in_session(
-            referral=referral, staff=staff, posting_digits=pair.digits
-        )
+        _issue(staff, display, seekers[pair.seeker_id], postings[pair.posting_id], pair)
     return len(pairs) / (time.perf_counter() - started)
+
+
+def statements_through_services(staff: StaffMember, pair: Pair) -> int:
+    """The reads and writes of one issue through the services (transaction control aside)."""
+    seeker = JobSeeker.objects.get(pk=pair.seeker_id)
+    posting = JobPosting.objects.get(pk=pair.posting_id)
+    display = desk_display(staff)
+    with CaptureQueriesContext(connection) as captured:
+        _issue(staff, display, seeker, posting, pair)
+    return bounds.rule_statements([query["sql"] for query in captured.captured_queries])
+
+
+def _issue(
+    staff: StaffMember,
+    display: CounterDisplay,
+    seeker: JobSeeker,
+    posting: JobPosting,
+    pair: Pair,
+) -> None:
+    consultation = services.consultation_open(
+        seeker=seeker, staff=staff, in_person=True, display=display
+    )
+    services.interest_record(
+        consultation=consultation, posting=posting, decision="apply", staff=staff
+    )
+    referral = services.referral_draft(consultation=consultation, posting=posting, staff=staff)
+    services.employer_call_record(
+        referral=referral, staff=staff, reached=True, accepting=True, contact_person="bench"
+    )
+    services.display_show(referral=referral, staff=staff)
+    services.display_seeker_confirm(
+        display=display, referral=referral, seeker_birth_date=pair.birth_date
+    )
+    services.referral_confirm_in_session(referral=referral, staff=staff, posting_digits=pair.digits)
+
+
+class _CountingCursor(psycopg.Cursor[Any]):
+    """Counts the raw issuer's statements (it commits through the connection, not here)."""
+
+    executed = 0
+
+    def execute(self, *args: Any, **kwargs: Any) -> "_CountingCursor":
+        type(self).executed += 1
+        return super().execute(*args, **kwargs)
 
 
 class RawIssuer:
@@ -92,7 +126,7 @@ class RawIssuer:
         s = connection.settings_dict
         self.conn = psycopg.connect(
             dbname=s["NAME"], user=s["USER"], password=s.get("PASSWORD") or None,
-            host=s["HOST"], port=s["PORT"] or 5432,
+            host=s["HOST"], port=s["PORT"] or 5432, cursor_factory=_CountingCursor,
         )  # fmt: skip
         self.staff = staff
         self.display = desk_display(staff)
@@ -261,18 +295,28 @@ class RawIssuer:
 
 def measure(staff: StaffMember, pairs: list[Pair]) -> IssuanceResult:
     """Services, raw in one transaction and raw in seven, each on a third of the pairs,
-    after a few unmeasured issues of each (connections, prepared statements)."""
+    after a few unmeasured issues of each (connections, prepared statements); the first
+    unmeasured issue of each kind also gives its statements."""
     warm, rest = pairs[:15], pairs[15:]
     third = len(rest) // 3
     raw = RawIssuer(staff)
     raw.load(pairs)
-    through_services(staff, warm[:5])
-    raw.per_second(warm[5:10], transactions=1)
+    services_statements = statements_through_services(staff, warm[0])
+    through_services(staff, warm[1:5])
+    executed = _CountingCursor.executed
+    raw.per_second(warm[5:6], transactions=1)
+    raw_statements = _CountingCursor.executed - executed
+    raw.per_second(warm[6:10], transactions=1)
     raw.per_second(warm[10:15], transactions=7)
     services_per_s = through_services(staff, rest[:third])
     raw_per_s = raw.per_second(rest[third : 2 * third], transactions=1)
     raw_split_per_s = raw.per_second(rest[2 * third : 3 * third], transactions=7)
     raw.close()
     return IssuanceResult(
-        third, round(services_per_s, 1), round(raw_per_s, 1), round(raw_split_per_s, 1)
+        third,
+        round(services_per_s, 1),
+        round(raw_per_s, 1),
+        round(raw_split_per_s, 1),
+        services_statements,
+        raw_statements,
     )

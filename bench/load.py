@@ -8,6 +8,7 @@ per thread, each thread acting as its own employers and one clerk (see mix.lua).
 
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -35,6 +36,7 @@ class LoadResult:
     errors: int
     issued: int
     raw: dict[str, Any]
+    client_cpu_s: float  # wrk's own CPU: it shares the machine's cores with the server
 
 
 def _lua(value: Any) -> str:
@@ -175,11 +177,14 @@ def run_wrk(url: str, data: Path, *, mode: str, connections: int, seconds: int) 
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
         out_path = Path(out.name)
     env = dict(os.environ, BENCH_DATA=str(data), BENCH_OUT=str(out_path), BENCH_MODE=mode)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk is the only child reaped here
     subprocess.run(
         ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s",
          "--timeout", "10s", "-s", str(HERE / "mix.lua"), url],
         env=env, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     raw = json.loads(out_path.read_text())
     out_path.unlink()
     seconds_run = raw["duration_us"] / 1e6
@@ -195,4 +200,5 @@ def run_wrk(url: str, data: Path, *, mode: str, connections: int, seconds: int) 
         errors,
         raw["issued"],
         raw,
+        round(client_cpu_s, 2),
     )

@@ -55,12 +55,17 @@ def print_table(results: dict[str, Any]) -> None:
         ("issues/s through the services", f"{r['issuance_per_s']:.1f}", ""),
         ("issues/s raw psycopg (1 transaction)", f"{r['raw_per_s']:.1f}", f"7 transactions: {r['raw_split_per_s']:.1f}/s"),
         ("issuance ratio", f"{r['issuance_ratio']:.2f}", verdict("issuance_ratio", r["issuance_ratio"])),
+        ("  best it could be (bench.bounds)", f"{r['issuance_bound']:.2f}",
+         f"{r['issuance_statements']} statements per issue (raw {r['raw_statements']}), none"
+         f" cheaper than the ORM's read by key: {r['orm_floor']['wall_ms']:.2f} ms"),
         ("audit events/s (8 appenders)", f"{r.get('audit_appends_per_s', 0):.0f}", "BEGIN, one event, COMMIT; the sealer beside"),
         ("mixed load", f"{r['load_rps']:.1f} req/s",
          f"p50 {r['load_p50_ms']:.1f} / p95 {r['load_p95_ms']:.1f} / p99 {r['load_p99_ms']:.1f} ms"),
         ("/healthz with the same sessions", f"{r['floor_rps']:.1f} req/s",
          f"without cookies {r['floor_anon_rps']:.1f} req/s"),
         ("load ratio", f"{r['load_ratio']:.2f}", verdict("load_ratio", r["load_ratio"])),
+        ("  best it could be (bench.bounds)", f"{r['load_bound']:.2f}",
+         "if every page cost the app what /healthz does"),
         ("load errors", str(r["load_errors"]), verdict("load_errors", r["load_errors"])),
     ]  # fmt: skip
     for run in r.get("audit_chain", []):
@@ -86,7 +91,8 @@ def print_table(results: dict[str, Any]) -> None:
             (
                 f"  CPU per request, {mode}",
                 f"app {cost['app']:.2f} ms",
-                f"PostgreSQL {cost['postgres']:.2f} ms, sealer {cost.get('sealer', 0):.2f} ms",
+                f"PostgreSQL {cost['postgres']:.2f} ms, sealer {cost.get('sealer', 0):.2f} ms, "
+                f"wrk {cost.get('client', 0):.2f} ms",
             )
         )
     for page, timing in r["pages"].items():

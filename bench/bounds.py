@@ -1,0 +1,93 @@
+"""The best each of issue 18's two ratios could reach, worked out from figures of the same run.
+
+Four stops of tuning left the issuance ratio (target >= 0.40) and the load ratio (target
+>= 0.50) far short. These bounds say how far more tuning could take them, without changing
+the rules. Each bound assumes something impossibly generous and keeps one cost that the
+rules or the framework fix:
+
+- `issuance`: the services' issue makes `statements` statements through Django's ORM,
+  each a read or a write that a rule asks for (BEGIN, COMMIT and savepoints not counted).
+  None can cost less than the ORM's cheapest statement: one row read by primary key,
+  measured in wall time by `orm_floor` (median). So the services can issue no faster than
+  1 / (statements x floor), and the ratio can be no higher than that over the raw rate.
+- `load`: the load is CPU-bound, so the ratio follows the CPU per request of the two modes,
+  counting every process on the machine's cores (app, PostgreSQL, sealer, and wrk, the
+  load's client). Suppose every page of the mix cost the
+  app no more than the empty logged-in /healthz, which goes through the same middleware,
+  session, user and device checks. PostgreSQL, the sealer and wrk still cost what they
+  cost now. Then the ratio is at most healthz's whole CPU over the sum of healthz's app
+  CPU and the mix's CPU outside the app.
+
+A bound below its target means the target cannot be met by tuning. Meeting it needs fewer
+checks, a cheaper way to run them than the ORM, or a target restated (docs/PERFORMANCE.md).
+"""
+
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Statements that only open, close or mark a transaction: not a read or a write of the rules.
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+@dataclass(frozen=True)
+class OrmFloor:
+    wall_ms: float  # median wall time of one read by primary key through the ORM
+    cpu_ms: float  # the same reads' CPU in this process, per read (mean)
+    samples: int
+
+
+def orm_floor(seeker_ids: Sequence[int], *, samples: int = 1000) -> OrmFloor:
+    """The ORM's cheapest statement on this machine and database: `JobSeeker.objects.get`
+    by primary key, cycling through `seeker_ids` (rows that exist), after 50 unmeasured
+    reads (connection, prepared statement). ValueError without ids."""
+    from hellowork.models import JobSeeker
+
+    if not seeker_ids:
+        raise ValueError("orm_floor needs the ids of existing seekers")
+    for i in range(50):
+        JobSeeker.objects.get(pk=seeker_ids[i % len(seeker_ids)])
+    walls = []
+    cpu_started = time.process_time()
+    for i in range(samples):
+        started = time.perf_counter()
+        JobSeeker.objects.get(pk=seeker_ids[i % len(seeker_ids)])
+        walls.append(time.perf_counter() - started)
+    cpu = time.process_time() - cpu_started
+    return OrmFloor(
+        wall_ms=round(1000 * statistics.median(walls), 3),
+        cpu_ms=round(1000 * cpu / samples, 3),
+        samples=samples,
+    )
+
+
+def rule_statements(sqls: Sequence[str]) -> int:
+    """How many of these SQL statements read or write (the transaction control left out)."""
+    return sum(1 for sql in sqls if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL))
+
+
+def issuance(*, statements: int, floor_wall_ms: float, raw_per_s: float) -> float:
+    """The highest issuance ratio `statements` ORM statements per issue allow: the services'
+    rate if each statement cost the floor and nothing else cost anything, over the raw rate.
+    ValueError unless all three are positive."""
+    if statements <= 0 or floor_wall_ms <= 0 or raw_per_s <= 0:
+        raise ValueError("statements, floor and raw rate must be positive")
+    best_per_s = 1000 / (statements * floor_wall_ms)
+    return round(best_per_s / raw_per_s, 3)
+
+
+def outside_app(cpu_ms: dict[str, float]) -> float:
+    """A mode's CPU per request outside the app: every entry of the bench's
+    `cpu_ms_per_request` for it but "app" (PostgreSQL, the sealer, wrk)."""
+    return round(sum(ms for process, ms in cpu_ms.items() if process != "app"), 2)
+
+
+def load(*, floor_app_ms: float, floor_other_ms: float, mix_other_ms: float) -> float:
+    """The highest load ratio if each page of the mix cost the app what /healthz does:
+    `floor_app_ms` and `floor_other_ms`, /healthz's CPU per request in the app and elsewhere
+    (PostgreSQL, sealer, wrk); `mix_other_ms`, the mix's CPU per request outside the app.
+    ValueError unless the floor's app CPU is positive and the others are not negative."""
+    if floor_app_ms <= 0 or floor_other_ms < 0 or mix_other_ms < 0:
+        raise ValueError("the floor's app CPU must be positive, the others not negative")
+    return round((floor_app_ms + floor_other_ms) / (floor_app_ms + mix_other_ms), 3)
