@@ -31,15 +31,15 @@ def test_the_issuance_bound_is_the_services_best_rate_over_the_raw_rate():
 
 
 @pytest.mark.parametrize(
-    "figures",
+    ("figures", "named"),
     [
-        {"statements": 0, "floor_wall_ms": 0.9, "raw_per_s": 80},
-        {"statements": 64, "floor_wall_ms": 0, "raw_per_s": 80},
-        {"statements": 64, "floor_wall_ms": 0.9, "raw_per_s": 0},
+        ({"statements": 0, "floor_wall_ms": 0.9, "raw_per_s": 80}, "statements"),
+        ({"statements": 64, "floor_wall_ms": 0, "raw_per_s": 80}, "floor_wall_ms"),
+        ({"statements": 64, "floor_wall_ms": 0.9, "raw_per_s": -1}, "raw_per_s"),
     ],
 )
-def test_the_issuance_bound_refuses_figures_that_are_not_positive(figures):
-    with pytest.raises(ValueError, match="positive"):
+def test_the_issuance_bound_names_the_figure_that_is_not_positive(figures, named):
+    with pytest.raises(ValueError, match=f"^{named} must be positive"):
         bounds.issuance(**figures)
 
 
@@ -53,15 +53,15 @@ def test_the_load_bound_keeps_what_the_mix_costs_outside_the_app():
 
 
 @pytest.mark.parametrize(
-    "figures",
+    ("figures", "refusal"),
     [
-        {"floor_app_ms": 0, "floor_other_ms": 0.3, "mix_other_ms": 4.5},
-        {"floor_app_ms": 2.5, "floor_other_ms": -0.1, "mix_other_ms": 4.5},
-        {"floor_app_ms": 2.5, "floor_other_ms": 0.3, "mix_other_ms": -1},
+        ({"floor_app_ms": 0, "floor_other_ms": 0.3, "mix_other_ms": 4.5}, "floor_app_ms must be"),
+        ({"floor_app_ms": 2.5, "floor_other_ms": -0.1, "mix_other_ms": 4.5}, "floor_other_ms"),
+        ({"floor_app_ms": 2.5, "floor_other_ms": 0.3, "mix_other_ms": -1}, "mix_other_ms"),
     ],
 )
-def test_the_load_bound_refuses_impossible_figures(figures):
-    with pytest.raises(ValueError, match="positive"):
+def test_the_load_bound_names_the_impossible_figure(figures, refusal):
+    with pytest.raises(ValueError, match=f"^{refusal}"):
         bounds.load(**figures)
 
 
