@@ -12,7 +12,7 @@ DATABASE_URL naming the bench's database, which it drops and rebuilds:
 5. issues per second through the services and with raw psycopg, the statements of each,
    and the ORM's cheapest statement (bench.bounds);
 6. gunicorn under wrk: the mix, then /healthz with the same sessions, then without;
-7. the table, with the best each ratio could reach (bench.bounds), and bench/results.json.
+7. the table, with how far each ratio could go (bench.bounds), and bench/results.json.
 
 `--reuse` keeps both databases when they already hold the rows asked for (for working on
 the later steps; the figures of record come from a fresh run).
@@ -161,8 +161,9 @@ def main() -> None:
     phase("load")
 
     mix, floor = run["mix"], run["healthz"]
-    # CPU milliseconds per request in the app (gunicorn workers) and in PostgreSQL (the
-    # backends of the bench's database), for docs/SCALING.md.
+    # CPU milliseconds per request of each process on the cores: the app (gunicorn
+    # workers), PostgreSQL (the bench database's backends), the sealer and wrk; for
+    # docs/SCALING.md and bench.bounds.
     cpu_ms = {
         mode: {
             "app": round(1000 * c["gunicorn_s"] / max(1, run[mode].raw["requests"]), 2),

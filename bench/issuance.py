@@ -15,8 +15,8 @@ them later, off the request's path; nothing is read). A second raw variant split
 work into the services' seven transactions, to tell how much of the gap is the number of
 commits and how much is everything else.
 
-Both count their statements per issue (BEGIN, COMMIT and savepoints aside), for the bound
-on the ratio in bench.bounds.
+Both count their statements per issue (BEGIN, COMMIT and savepoints aside), for
+bench.bounds.
 """
 
 import datetime
