@@ -10,7 +10,8 @@ DATABASE_URL naming the bench's database, which it drops and rebuilds:
 3. `<name>` filled up to N referrals; VACUUM ANALYZE;
 4. every page of the mix timed in the server on `<name>`, with its query count;
 5. issues per second through the services and with raw psycopg, the statements of each,
-   and the ORM's cheapest statement (bench.bounds);
+   the services' statements replayed as SQL, and the ORM's cheapest statement
+   (bench.bounds);
 6. gunicorn under wrk: the mix, then /healthz with the same sessions, then without;
 7. the table, with how far each ratio could go (bench.bounds), and bench/results.json.
 
@@ -183,6 +184,8 @@ def main() -> None:
         "raw_split_per_s": issued.raw_split_per_s,
         "issuance_ratio": round(issued.services_per_s / issued.raw_per_s, 3),
         "issuance_statements": issued.services_statements,
+        "replayed_per_s": issued.replayed_per_s,
+        "replayed_ratio": round(issued.replayed_per_s / issued.raw_per_s, 3),
         "raw_statements": issued.raw_statements,
         "orm_floor": asdict(orm_floor),
         "issuance_bound": bounds.issuance(

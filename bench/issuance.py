@@ -16,7 +16,11 @@ work into the services' seven transactions, to tell how much of the gap is the n
 commits and how much is everything else.
 
 Both count their statements per issue (BEGIN, COMMIT and savepoints aside), for
-bench.bounds.
+bench.bounds. A third figure replays the services' statements of one issue, with their
+parameters, through Django's cursor with no Python around them and no commit (each replay
+rolled back): what the database and the driver need for the rules' reads and writes alone.
+It flatters the services a little: the rows the captured issue created are gone, so its
+locks and updates by id find nothing.
 """
 
 import datetime
@@ -28,8 +32,7 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bench import bounds
@@ -47,6 +50,7 @@ class IssuanceResult:
     raw_split_per_s: float
     services_statements: int  # per issue, reads and writes (bench.bounds.rule_statements)
     raw_statements: int
+    replayed_per_s: float  # the services' statements alone, as SQL (replay_per_second)
 
 
 def desk_display(staff: StaffMember) -> CounterDisplay:
@@ -75,14 +79,39 @@ def through_services(staff: StaffMember, pairs: list[Pair]) -> float:
     return len(pairs) / (time.perf_counter() - started)
 
 
-def statements_through_services(staff: StaffMember, pair: Pair) -> int:
-    """The reads and writes of one issue through the services (transaction control aside)."""
+def statements_through_services(staff: StaffMember, pair: Pair) -> list[tuple[str, Any]]:
+    """The statements of one issue through the services, each with its parameters, in
+    order; the issue runs inside a transaction that is rolled back, so nothing is kept
+    (each service's own transaction becomes a savepoint, among the statements)."""
     seeker = JobSeeker.objects.get(pk=pair.seeker_id)
     posting = JobPosting.objects.get(pk=pair.posting_id)
     display = desk_display(staff)
-    with CaptureQueriesContext(connection) as captured:
-        _issue(staff, display, seeker, posting, pair)
-    return bounds.rule_statements([query["sql"] for query in captured.captured_queries])
+    statements: list[tuple[str, Any]] = []
+
+    def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with transaction.atomic():
+        with connection.execute_wrapper(capture):
+            _issue(staff, display, seeker, posting, pair)
+        transaction.set_rollback(True)
+    return statements
+
+
+def replay_per_second(statements: list[tuple[str, Any]], issues: int) -> float:
+    """Replays of one issue's reads and writes (transaction control left out) per second,
+    through Django's cursor, each replay in one transaction rolled back."""
+    rules = [(sql, params) for sql, params in statements if bounds.rule_statements([sql])]
+    started = time.perf_counter()
+    for _ in range(issues):
+        with transaction.atomic(), connection.cursor() as cursor:
+            for sql, params in rules:
+                cursor.execute(sql, params)
+                if cursor.description is not None:
+                    cursor.fetchall()
+            transaction.set_rollback(True)
+    return issues / (time.perf_counter() - started)
 
 
 def _issue(
@@ -296,12 +325,14 @@ class RawIssuer:
 def measure(staff: StaffMember, pairs: list[Pair]) -> IssuanceResult:
     """Services, raw in one transaction and raw in seven, each on a third of the pairs,
     after a few unmeasured issues of each (connections, prepared statements); the first
-    unmeasured issue of each kind also gives its statements."""
+    unmeasured issue of each kind also gives its statements. Then the services' statements
+    replayed as SQL, as many times."""
     warm, rest = pairs[:15], pairs[15:]
     third = len(rest) // 3
     raw = RawIssuer(staff)
     raw.load(pairs)
-    services_statements = statements_through_services(staff, warm[0])
+    statements = statements_through_services(staff, warm[0])
+    replay_per_second(statements, 15)
     through_services(staff, warm[1:5])
     executed = _CountingCursor.executed
     raw.per_second(warm[5:6], transactions=1)
@@ -311,12 +342,14 @@ def measure(staff: StaffMember, pairs: list[Pair]) -> IssuanceResult:
     services_per_s = through_services(staff, rest[:third])
     raw_per_s = raw.per_second(rest[third : 2 * third], transactions=1)
     raw_split_per_s = raw.per_second(rest[2 * third : 3 * third], transactions=7)
+    replayed_per_s = replay_per_second(statements, third)
     raw.close()
     return IssuanceResult(
         third,
         round(services_per_s, 1),
         round(raw_per_s, 1),
         round(raw_split_per_s, 1),
-        services_statements,
+        bounds.rule_statements([sql for sql, _ in statements]),
         raw_statements,
+        round(replayed_per_s, 1),
     )
