@@ -10,8 +10,8 @@ fixed, so it says what the target would take, not that it is impossible:
   Python nothing. Then the services issue 1 / (statements x floor) a second, and the ratio
   is that over the raw rate. Held fixed: the statement count and the ORM. The audit
   appends already skip the ORM's compiler (hellowork.audit), so for them the floor is a
-  little high; hand-written SQL for every statement would raise the figure (docs/
-  PERFORMANCE.md).
+  little high. Without the ORM, see the statements replayed as SQL
+  (bench.issuance.replay_per_second).
 - `load`: the load is CPU-bound, so the ratio follows the CPU per request of the two modes,
   counting every process on the machine's cores (app, PostgreSQL, sealer, and wrk, the
   load's client). Suppose every page of the mix cost the app no more than the empty
