@@ -69,7 +69,7 @@ def print_table(results: dict[str, Any]) -> None:
          + reach("issuance_ratio", r["issuance_bound"], "these statements through the ORM")),
         ("  the statements as SQL, no Python", f"{r['replayed_ratio']:.2f}",
          f"the services' statements of one issue replayed: {r['replayed_per_s']:.1f}/s, no commit"
-         + reach("issuance_ratio", r["replayed_ratio"], "these statements")),
+         + reach("issuance_ratio", r["replayed_ratio"], "these statements, one round trip each")),
         ("audit events/s (8 appenders)", f"{r.get('audit_appends_per_s', 0):.0f}", "BEGIN, one event, COMMIT; the sealer beside"),
         ("mixed load", f"{r['load_rps']:.1f} req/s",
          f"p50 {r['load_p50_ms']:.1f} / p95 {r['load_p95_ms']:.1f} / p99 {r['load_p99_ms']:.1f} ms"),

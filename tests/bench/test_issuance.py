@@ -37,7 +37,7 @@ def test_one_issue_s_statements_are_captured_to_the_disclosure_and_nothing_is_ke
 
     statements = issuance.statements_through_services(alice, pair)
 
-    sqls = [sql for sql, _ in statements]
+    sqls = [sql for sql, _, _ in statements]
     # The whole issue ran: the last service wrote the disclosure.
     assert any(sql.startswith('INSERT INTO "referrals_disclosure"') for sql in sqls)
     # Each service's transaction became a savepoint, which the count leaves out.
@@ -48,7 +48,7 @@ def test_one_issue_s_statements_are_captured_to_the_disclosure_and_nothing_is_ke
 
 def test_the_replays_run_every_statement_and_keep_nothing(alice, pair):
     statements = issuance.statements_through_services(alice, pair)
-    reads_and_writes = bounds.rule_statements([sql for sql, _ in statements])
+    reads_and_writes = bounds.rule_statements([sql for sql, _, _ in statements])
     before = _kept()
     replayed: list[str] = []
 

@@ -52,7 +52,7 @@ def test_a_bound_below_its_target_says_what_it_holds_fixed(capsys):
     replayed = _line(printed, "the statements as SQL")
     assert "0.23" in replayed
     assert "30.0/s" in replayed
-    assert "not with these statements" in replayed
+    assert "not with these statements, one round trip each" in replayed
     load = _line(printed, "with pages free in the app")
     assert "0.36" in load
     assert "not with the app's CPU alone" in load
