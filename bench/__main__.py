@@ -184,9 +184,9 @@ def main() -> None:
         "raw_split_per_s": issued.raw_split_per_s,
         "issuance_ratio": round(issued.services_per_s / issued.raw_per_s, 3),
         "issuance_statements": issued.services_statements,
+        "raw_statements": issued.raw_statements,
         "replayed_per_s": issued.replayed_per_s,
         "replayed_ratio": round(issued.replayed_per_s / issued.raw_per_s, 3),
-        "raw_statements": issued.raw_statements,
         "orm_floor": asdict(orm_floor),
         "issuance_bound": bounds.issuance(
             statements=issued.services_statements,

@@ -48,7 +48,7 @@ def test_the_load_bound_keeps_what_the_mix_costs_outside_the_app():
     # 3.6 ms in PostgreSQL and 0.9 ms elsewhere. Free pages would give (2.5 + 0.3) / (2.5 +
     # 4.5), not 1.
     assert bounds.load(floor_app_ms=2.5, floor_other_ms=0.3, mix_other_ms=4.5) == 0.4
-    # A mix that cost nothing outside the app either would be the floor itself.
+    # A mix that cost outside the app what the floor does would be the floor itself.
     assert bounds.load(floor_app_ms=2.5, floor_other_ms=0.3, mix_other_ms=0.3) == 1.0
 
 
