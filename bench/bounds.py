@@ -61,9 +61,14 @@ def orm_floor(seeker_ids: Sequence[int], *, samples: int = 1000) -> OrmFloor:
     )
 
 
+def reads_or_writes(sql: str) -> bool:
+    """Whether this SQL statement reads or writes, rather than control the transaction."""
+    return not sql.lstrip().upper().startswith(TRANSACTION_CONTROL)
+
+
 def rule_statements(sqls: Sequence[str]) -> int:
     """How many of these SQL statements read or write (the transaction control left out)."""
-    return sum(1 for sql in sqls if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL))
+    return sum(1 for sql in sqls if reads_or_writes(sql))
 
 
 def issuance(*, statements: int, floor_wall_ms: float, raw_per_s: float) -> float:
