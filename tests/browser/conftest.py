@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.servers.basehttp import WSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -23,6 +26,23 @@ from hellowork.models import User
 from tests.language import CHROME_CHECK
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class SerialWSGIServer(WSGIServer):
+    """The live server answering one request at a time. On SQLite the test database is in
+    memory: one connection, shared by the live server's threads and the test, and two
+    requests on it at once fail ("bad parameter or other API misuse"). The counter's page
+    and the seeker's display each poll every 2 s, so a journey with both made that happen
+    now and then. Django answers a server without threads with "Connection: close", so an
+    open page does not hold it."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)  # the server's own thread holds the overrides
+
+
+if connection.vendor == "sqlite":
+    LiveServerThread.server_class = SerialWSGIServer
+
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE_WIDTH = 375
